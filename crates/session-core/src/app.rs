@@ -1,0 +1,164 @@
+//! The application service: the ports wired together, shared by every use case.
+
+use std::sync::Arc;
+
+use crate::domain::PolicyConfig;
+use crate::events::{DomainEvent, EventPayload};
+use crate::ids::{EventId, SessionId};
+use crate::ports::{
+    ChangeSet, Clock, CommitError, DeviceEnricher, IdGenerator, LocationEnricher, NoEnrichment,
+    SessionStore, SystemClock, UuidV7Ids,
+};
+
+/// How many times a command re-reads and retries after losing a race. Generous because each
+/// conflict means another command made progress; the store's back-off spreads the retries.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 64;
+
+/// Every use case is a method on this type, one file each under `use_cases/`.
+pub struct Sessions<S> {
+    pub(crate) store: S,
+    pub(crate) policy: Arc<PolicyConfig>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGenerator>,
+    pub(crate) device: Arc<dyn DeviceEnricher>,
+    pub(crate) location: Arc<dyn LocationEnricher>,
+    pub(crate) max_attempts: u32,
+}
+
+impl<S: Clone> Clone for Sessions<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            policy: Arc::clone(&self.policy),
+            clock: Arc::clone(&self.clock),
+            ids: Arc::clone(&self.ids),
+            device: Arc::clone(&self.device),
+            location: Arc::clone(&self.location),
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
+impl<S: SessionStore> Sessions<S> {
+    /// Production defaults: system clock, random UUID v7s, no enrichment.
+    pub fn new(store: S, policy: PolicyConfig) -> Self {
+        Self {
+            store,
+            policy: Arc::new(policy),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Ids),
+            device: Arc::new(NoEnrichment),
+            location: Arc::new(NoEnrichment),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_ids(mut self, ids: Arc<dyn IdGenerator>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    pub fn with_device_enricher(mut self, device: Arc<dyn DeviceEnricher>) -> Self {
+        self.device = device;
+        self
+    }
+
+    pub fn with_location_enricher(mut self, location: Arc<dyn LocationEnricher>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn policy(&self) -> &PolicyConfig {
+        &self.policy
+    }
+
+    pub(crate) fn event(&self, payload: EventPayload) -> DomainEvent {
+        DomainEvent {
+            event_id: EventId::from_uuid(self.ids.next_id()),
+            occurred_at: self.clock.now(),
+            payload,
+        }
+    }
+
+    pub(crate) fn new_session_id(&self) -> SessionId {
+        SessionId::from_uuid(self.ids.next_id())
+    }
+
+    /// Records the outcome events of a command that did not go through. If the store cannot take
+    /// even these, nothing was written at all and no Attempted event stands alone.
+    pub(crate) async fn record_failure(&self, events: Vec<DomainEvent>) {
+        if let Err(error) = self.store.commit(ChangeSet::events(events)).await {
+            tracing::error!(%error, "could not record the failure events of a command");
+        }
+    }
+
+    /// Runs `attempt` until it commits or fails for a reason other than a conflict.
+    pub(crate) async fn retry_on_conflict<T, F, Fut>(&self, mut attempt: F) -> Result<T, Retry>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Retry>>,
+    {
+        for n in 0..self.max_attempts {
+            if n > 0 {
+                self.store.backoff(n).await;
+            }
+            match attempt().await {
+                Err(Retry::Conflict) => continue,
+                other => return other,
+            }
+        }
+        Err(Retry::Exhausted)
+    }
+}
+
+/// How one attempt of a command ended when it did not succeed.
+#[derive(Debug)]
+pub(crate) enum Retry {
+    Conflict,
+    Exhausted,
+    Failed(crate::SessionError),
+}
+
+impl From<CommitError> for Retry {
+    fn from(error: CommitError) -> Self {
+        match error {
+            CommitError::Conflict => Self::Conflict,
+            CommitError::Store(e) => Self::Failed(e.into()),
+        }
+    }
+}
+
+impl From<crate::ports::StoreError> for Retry {
+    fn from(error: crate::ports::StoreError) -> Self {
+        Self::Failed(error.into())
+    }
+}
+
+impl From<crate::SessionError> for Retry {
+    fn from(error: crate::SessionError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl From<Retry> for crate::SessionError {
+    fn from(retry: Retry) -> Self {
+        match retry {
+            Retry::Conflict | Retry::Exhausted => Self::Contention,
+            Retry::Failed(e) => e,
+        }
+    }
+}

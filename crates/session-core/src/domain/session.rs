@@ -1,0 +1,390 @@
+//! The session entity: one device of one user, with a derived status.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::SessionError;
+use crate::ids::{ProviderName, RefreshTokenId, SessionId, UserId};
+
+/// Longest user agent kept, in bytes; longer ones are cut before parsing and storage.
+pub const MAX_USER_AGENT_BYTES: usize = 512;
+
+/// Most distinct providers remembered per session; the list is append-only and bounded.
+pub const MAX_PROVIDERS_PER_SESSION: usize = 64;
+
+/// Why a session was revoked: a closed set, so audit data never holds free text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    Logout,
+    Manual,
+    LogoutAll,
+    PasswordChanged,
+    PasswordReset,
+    SessionLimitExceeded,
+    SuspiciousActivity,
+    AdminAction,
+    TierChanged,
+}
+
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 9] = [
+        Self::Logout,
+        Self::Manual,
+        Self::LogoutAll,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::SessionLimitExceeded,
+        Self::SuspiciousActivity,
+        Self::AdminAction,
+        Self::TierChanged,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Manual => "manual",
+            Self::LogoutAll => "logout_all",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::SessionLimitExceeded => "session_limit_exceeded",
+            Self::SuspiciousActivity => "suspicious_activity",
+            Self::AdminAction => "admin_action",
+            Self::TierChanged => "tier_changed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// Who caused a change: the session's user, an internal service, or the service itself.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    User { user_id: UserId },
+    Service,
+    System,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<&UserId> {
+        match self {
+            Self::User { user_id } => Some(user_id),
+            Self::Service | Self::System => None,
+        }
+    }
+}
+
+/// The final word on a session: once set it never goes away.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Revocation {
+    pub at: DateTime<Utc>,
+    pub reason: RevocationReason,
+    pub by: Actor,
+}
+
+/// Derived state of a session at a given instant; never stored.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    Active,
+    Revoked,
+    Expired,
+    IdleExpired,
+}
+
+impl SessionStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::IdleExpired => "idle_expired",
+        }
+    }
+}
+
+/// One device of one user.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub device_info: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<IpAddr>,
+    pub location: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The tier's idle timeout when the session was created, kept on the session so that a
+    /// validation needs the session alone (one read).
+    pub idle_timeout_secs: Option<u32>,
+    pub revocation: Option<Revocation>,
+    pub is_trusted: bool,
+    pub refresh_token_id: Option<RefreshTokenId>,
+    pub last_ip_address: Option<IpAddr>,
+    pub suspicious_activity_count: u32,
+    pub last_provider_accessed: Option<ProviderName>,
+    pub last_provider_sync_at: Option<DateTime<Utc>>,
+    pub providers_accessed: Vec<ProviderName>,
+}
+
+/// What recording activity changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ActivityChange {
+    pub ip_changed: bool,
+}
+
+/// The facts a new session starts from.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub device_info: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<IpAddr>,
+    pub location: Option<String>,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub idle_timeout_secs: Option<u32>,
+    pub refresh_token_id: Option<RefreshTokenId>,
+}
+
+impl Session {
+    pub fn new(new: NewSession) -> Self {
+        Self {
+            id: new.id,
+            user_id: new.user_id,
+            device_info: new.device_info,
+            user_agent: new.user_agent,
+            ip_address: new.ip_address,
+            location: new.location,
+            created_at: new.now,
+            last_activity_at: new.now,
+            expires_at: new.expires_at,
+            idle_timeout_secs: new.idle_timeout_secs,
+            revocation: None,
+            is_trusted: false,
+            refresh_token_id: new.refresh_token_id,
+            last_ip_address: new.ip_address,
+            suspicious_activity_count: 0,
+            last_provider_accessed: None,
+            last_provider_sync_at: None,
+            providers_accessed: Vec::new(),
+        }
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> SessionStatus {
+        if self.revocation.is_some() {
+            SessionStatus::Revoked
+        } else if now >= self.expires_at {
+            SessionStatus::Expired
+        } else if self
+            .idle_deadline()
+            .is_some_and(|deadline| now >= deadline)
+        {
+            SessionStatus::IdleExpired
+        } else {
+            SessionStatus::Active
+        }
+    }
+
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.status(now) == SessionStatus::Active
+    }
+
+    pub fn is_revoked(&self) -> bool {
+        self.revocation.is_some()
+    }
+
+    fn idle_deadline(&self) -> Option<DateTime<Utc>> {
+        self.idle_timeout_secs
+            .map(|secs| self.last_activity_at + Duration::seconds(i64::from(secs)))
+    }
+
+    /// Revokes the session. Expired sessions can be revoked; revoked ones cannot, so the first
+    /// revocation's time, reason and actor are never overwritten.
+    pub fn revoke(&mut self, revocation: Revocation) -> Result<(), SessionError> {
+        if self.revocation.is_some() {
+            return Err(SessionError::SessionAlreadyRevoked);
+        }
+        self.revocation = Some(revocation);
+        Ok(())
+    }
+
+    /// Records a request seen on this session, from `ip` when known.
+    pub fn record_activity(&mut self, now: DateTime<Utc>, ip: Option<IpAddr>) -> ActivityChange {
+        self.last_activity_at = self.last_activity_at.max(now);
+        let ip_changed = match ip {
+            Some(ip) if self.last_ip_address != Some(ip) => {
+                self.last_ip_address = Some(ip);
+                true
+            }
+            _ => false,
+        };
+        ActivityChange { ip_changed }
+    }
+
+    /// Records an access to a data provider: last one and time, plus the ordered set of all.
+    pub fn record_provider_access(&mut self, now: DateTime<Utc>, provider: ProviderName) {
+        if !self.providers_accessed.contains(&provider)
+            && self.providers_accessed.len() < MAX_PROVIDERS_PER_SESSION
+        {
+            self.providers_accessed.push(provider.clone());
+        }
+        self.last_provider_accessed = Some(provider);
+        self.last_provider_sync_at = Some(now);
+    }
+
+    /// Counts one more anomaly on this session and returns the new count.
+    pub fn record_suspicious_activity(&mut self) -> u32 {
+        self.suspicious_activity_count = self.suspicious_activity_count.saturating_add(1);
+        self.suspicious_activity_count
+    }
+
+    /// Marks the device trusted; returns whether anything changed.
+    pub fn mark_trusted(&mut self) -> bool {
+        !std::mem::replace(&mut self.is_trusted, true)
+    }
+
+    pub fn link_refresh_token(&mut self, refresh_token_id: RefreshTokenId) {
+        self.refresh_token_id = Some(refresh_token_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::TimeZone;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+    }
+
+    fn session(idle: Option<u32>) -> Session {
+        Session::new(NewSession {
+            id: SessionId::from_uuid(Uuid::now_v7()),
+            user_id: UserId::from_str("alice").unwrap(),
+            device_info: Some("Chrome on macOS".into()),
+            user_agent: None,
+            ip_address: "203.0.113.7".parse().ok(),
+            location: None,
+            now: t0(),
+            expires_at: t0() + Duration::days(30),
+            idle_timeout_secs: idle,
+            refresh_token_id: None,
+        })
+    }
+
+    fn revocation(reason: RevocationReason) -> Revocation {
+        Revocation {
+            at: t0(),
+            reason,
+            by: Actor::System,
+        }
+    }
+
+    #[test]
+    fn new_session_is_active() {
+        let s = session(None);
+        assert_eq!(s.status(t0()), SessionStatus::Active);
+        assert_eq!(s.last_ip_address, s.ip_address);
+        assert_eq!(s.suspicious_activity_count, 0);
+        assert!(!s.is_trusted);
+    }
+
+    #[test]
+    fn revoked_session_is_inactive_and_keeps_reason() {
+        let mut s = session(None);
+        s.revoke(revocation(RevocationReason::Logout)).unwrap();
+        assert_eq!(s.status(t0()), SessionStatus::Revoked);
+        let r = s.revocation.as_ref().map(|r| (r.at, r.reason));
+        assert_eq!(r, Some((t0(), RevocationReason::Logout)));
+    }
+
+    #[test]
+    fn revoking_twice_is_refused_and_keeps_first_reason() {
+        let mut s = session(None);
+        s.revoke(revocation(RevocationReason::Logout)).unwrap();
+        let second = s.revoke(revocation(RevocationReason::AdminAction));
+        assert!(matches!(second, Err(SessionError::SessionAlreadyRevoked)));
+        assert_eq!(s.revocation.map(|r| r.reason), Some(RevocationReason::Logout));
+    }
+
+    #[test]
+    fn expired_session_is_inactive_and_can_still_be_revoked() {
+        let mut s = session(None);
+        let later = t0() + Duration::days(30);
+        assert_eq!(s.status(later), SessionStatus::Expired);
+        assert!(s.revoke(revocation(RevocationReason::Manual)).is_ok());
+        assert_eq!(s.status(later), SessionStatus::Revoked);
+    }
+
+    #[test]
+    fn idle_timeout_expires_a_quiet_session_and_activity_extends_it() {
+        let mut s = session(Some(600));
+        assert_eq!(s.status(t0() + Duration::seconds(599)), SessionStatus::Active);
+        assert_eq!(s.status(t0() + Duration::seconds(600)), SessionStatus::IdleExpired);
+        s.record_activity(t0() + Duration::seconds(500), None);
+        assert_eq!(s.status(t0() + Duration::seconds(1000)), SessionStatus::Active);
+    }
+
+    #[test]
+    fn activity_updates_timestamp_and_tracks_ip_change() {
+        let mut s = session(None);
+        let later = t0() + Duration::minutes(5);
+        let same = s.record_activity(later, "203.0.113.7".parse().ok());
+        assert!(!same.ip_changed);
+        assert_eq!(s.last_activity_at, later);
+        let moved = s.record_activity(later, "198.51.100.1".parse().ok());
+        assert!(moved.ip_changed);
+        assert_eq!(s.last_ip_address, "198.51.100.1".parse().ok());
+        assert_eq!(s.ip_address, "203.0.113.7".parse().ok(), "login IP is kept");
+    }
+
+    #[test]
+    fn provider_access_keeps_order_without_duplicates() {
+        let mut s = session(None);
+        for name in ["plaid", "yodlee", "plaid", "mx"] {
+            s.record_provider_access(t0(), ProviderName::from_str(name).unwrap());
+        }
+        let names: Vec<&str> = s.providers_accessed.iter().map(ProviderName::as_str).collect();
+        assert_eq!(names, ["plaid", "yodlee", "mx"]);
+        assert_eq!(s.last_provider_accessed.as_ref().map(ProviderName::as_str), Some("mx"));
+        assert_eq!(s.last_provider_sync_at, Some(t0()));
+    }
+
+    #[test]
+    fn suspicious_counter_accumulates() {
+        let mut s = session(None);
+        assert_eq!(s.record_suspicious_activity(), 1);
+        assert_eq!(s.record_suspicious_activity(), 2);
+        assert_eq!(s.suspicious_activity_count, 2);
+    }
+
+    #[test]
+    fn trust_flag_is_idempotent() {
+        let mut s = session(None);
+        assert!(s.mark_trusted());
+        assert!(!s.mark_trusted());
+        assert!(s.is_trusted);
+    }
+
+    #[test]
+    fn revocation_reasons_round_trip_and_unknown_is_rejected() {
+        for reason in RevocationReason::ALL {
+            assert_eq!(RevocationReason::parse(reason.as_str()), Some(reason));
+            let json = serde_json::to_string(&reason).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", reason.as_str()));
+        }
+        assert_eq!(RevocationReason::parse("because"), None);
+    }
+}

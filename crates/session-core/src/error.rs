@@ -1,0 +1,73 @@
+//! The use cases' typed errors, each with the stable code the API and events carry.
+
+use thiserror::Error;
+
+use crate::domain::SessionStatus;
+use crate::ids::InvalidValue;
+use crate::ports::StoreError;
+
+/// Input that is well-formed but not acceptable to the domain.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum InvalidInput {
+    #[error(transparent)]
+    Value(#[from] InvalidValue),
+    #[error("expires_at must be in the future")]
+    ExpiryInPast,
+    #[error("expires_at must be within the session lifetime of {max_secs} seconds")]
+    ExpiryBeyondLifetime { max_secs: u32 },
+    #[error("unknown tier `{0}`")]
+    UnknownTier(String),
+    #[error("max_sessions must be at least 1")]
+    ZeroMaxSessions,
+    #[error("cursor is not valid")]
+    InvalidCursor,
+    #[error("limit must be between 1 and {max}")]
+    PageLimit { max: u32 },
+}
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error("user not found")]
+    UserNotFound,
+    #[error("session not found")]
+    SessionNotFound,
+    #[error("session belongs to another user")]
+    NotSessionOwner,
+    #[error("session already revoked")]
+    SessionAlreadyRevoked,
+    #[error("session limit of {max_sessions} reached")]
+    SessionLimitExceeded { max_sessions: u32 },
+    #[error("session is {}", status.as_str())]
+    SessionInactive { status: SessionStatus },
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    /// Concurrent changes kept winning until the retry budget ran out.
+    #[error("too many concurrent changes; try again")]
+    Contention,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SessionError {
+    /// Stable machine-readable code (the reference service's codes where it had one).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UserNotFound => "user_not_found",
+            Self::SessionNotFound => "session_not_found",
+            Self::NotSessionOwner => "not_session_owner",
+            Self::SessionAlreadyRevoked => "session_already_revoked",
+            Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
+            Self::SessionInactive { .. } => "session_inactive",
+            Self::Invalid(_) => "validation_failed",
+            Self::Contention => "contention",
+            Self::Store(StoreError::Unavailable(_)) => "store_unavailable",
+            Self::Store(StoreError::Corrupt(_)) => "store_corrupt",
+        }
+    }
+}
+
+impl From<InvalidValue> for SessionError {
+    fn from(value: InvalidValue) -> Self {
+        Self::Invalid(InvalidInput::Value(value))
+    }
+}

@@ -1,0 +1,206 @@
+//! Identifiers and small validated values that cross the service boundary.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// A value that failed validation at the boundary; the field name says which.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {problem}")]
+pub struct InvalidValue {
+    pub field: &'static str,
+    pub problem: &'static str,
+}
+
+impl InvalidValue {
+    pub const fn new(field: &'static str, problem: &'static str) -> Self {
+        Self { field, problem }
+    }
+}
+
+/// Identifier of one session: a UUID v7, so ids sort by creation time.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(Uuid);
+
+impl SessionId {
+    pub const fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    pub const fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl FromStr for SessionId {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::try_parse(s)
+            .map(Self)
+            .map_err(|_| InvalidValue::new("session_id", "must be a UUID"))
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({})", self.0)
+    }
+}
+
+/// Identifier of one domain event (UUID v7); consumers deduplicate on it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(Uuid);
+
+impl EventId {
+    pub const fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    pub const fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Defines a string newtype whose every instance passed `validate`, so the rest of the code never
+/// sees unbounded or control-character text from a request.
+macro_rules! bounded_text {
+    ($(#[$meta:meta])* $name:ident, field = $field:literal, max = $max:expr, allowed = $allowed:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub const MAX_LEN: usize = $max;
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidValue;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                if value.is_empty() {
+                    return Err(InvalidValue::new($field, "must not be empty"));
+                }
+                if value.len() > Self::MAX_LEN {
+                    return Err(InvalidValue::new($field, concat!("must be at most ", stringify!($max), " bytes")));
+                }
+                let allowed: fn(char) -> bool = $allowed;
+                if !value.chars().all(allowed) {
+                    return Err(InvalidValue::new($field, "contains characters that are not allowed"));
+                }
+                Ok(Self(value))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidValue;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::try_from(s.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn is_identifier_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@' | '|' | '+')
+}
+
+fn is_provider_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+}
+
+bounded_text!(
+    /// The platform's user id (a JWT `sub`): opaque, but bounded and free of whitespace and
+    /// control characters so it is safe in keys and logs.
+    UserId, field = "user_id", max = 128, allowed = is_identifier_char
+);
+
+bounded_text!(
+    /// Identifier of the refresh token the auth service issued for a session.
+    RefreshTokenId, field = "refresh_token_id", max = 256, allowed = is_identifier_char
+);
+
+bounded_text!(
+    /// Name of a financial data provider accessed through a session (e.g. `plaid`).
+    ProviderName, field = "provider_name", max = 64, allowed = is_provider_char
+);
+
+bounded_text!(
+    /// Name of a policy tier (e.g. `basic`, `pro`).
+    TierName, field = "tier", max = 32, allowed = is_provider_char
+);
+
+/// Keeps at most `max` bytes of `text`, cut at a character boundary, without control characters.
+/// User agents are attacker-controlled and only ever stored truncated.
+pub fn truncate_text(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if out.len() + c.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_id_rejects_empty_long_and_control_text() {
+        assert!(UserId::from_str("").is_err());
+        assert!(UserId::from_str(&"a".repeat(129)).is_err());
+        assert!(UserId::from_str("alice\n").is_err());
+        assert!(UserId::from_str("auth0|5f7c8ec7c33c6c004bbafe82").is_ok());
+    }
+
+    #[test]
+    fn session_id_parses_only_uuids() {
+        assert!(SessionId::from_str("not-a-uuid").is_err());
+        assert!(SessionId::from_str("01932c07-2d3e-7b4c-8d5e-6f7a8b9c0d1e").is_ok());
+    }
+
+    #[test]
+    fn truncate_text_cuts_at_char_boundary_and_strips_controls() {
+        assert_eq!(truncate_text("ab\u{e9}cd", 3), "ab");
+        assert_eq!(truncate_text("a\tb", 10), "a b");
+        assert_eq!(truncate_text(&"x".repeat(1000), 512).len(), 512);
+    }
+}

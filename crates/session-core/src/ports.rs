@@ -1,0 +1,244 @@
+//! What the use cases need from the outside world, shaped by intent.
+//!
+//! The store is a unit of work: a handler reads what it needs, decides in pure code, and hands the
+//! store one [`ChangeSet`] (session writes with their preconditions, the ledger update, the
+//! events) that the store commits atomically or rejects with [`CommitError::Conflict`], after
+//! which the handler re-reads and retries. Events are committed with the change they describe
+//! (a transactional outbox), so an event exists if and only if its change committed.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::cursor::CursorPosition;
+use crate::domain::{Revocation, Session, UserLedger};
+use crate::events::DomainEvent;
+use crate::ids::{SessionId, UserId};
+
+/// A stored value with the version the store will check a conditional write against.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// A session write and the condition under which it may happen.
+#[derive(Clone, PartialEq, Debug)]
+pub enum SessionWrite {
+    /// Create; the id must not exist.
+    Insert(Session),
+    /// Replace the stored session, which must still be at `expected_version`.
+    Replace { session: Session, expected_version: u64 },
+    /// Revoke without reading first; the session must exist, belong to `user_id` and be
+    /// unrevoked.
+    Revoke {
+        session_id: SessionId,
+        user_id: UserId,
+        revocation: Revocation,
+    },
+}
+
+impl SessionWrite {
+    pub fn session_id(&self) -> SessionId {
+        match self {
+            Self::Insert(session) | Self::Replace { session, .. } => session.id,
+            Self::Revoke { session_id, .. } => *session_id,
+        }
+    }
+}
+
+/// A ledger write and its condition. Every ledger write increments the version.
+#[derive(Clone, PartialEq, Debug)]
+pub enum LedgerWrite {
+    /// Store `ledger`; the stored version must be `expected_version` (`None`: must not exist).
+    Put {
+        ledger: UserLedger,
+        expected_version: Option<u64>,
+    },
+    /// Remove entries from the active index without reading first; the ledger must exist.
+    RemoveActive {
+        user_id: UserId,
+        session_ids: Vec<SessionId>,
+    },
+}
+
+/// Everything one command changes, committed all or nothing.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct ChangeSet {
+    pub ledger: Option<LedgerWrite>,
+    pub sessions: Vec<SessionWrite>,
+    pub events: Vec<DomainEvent>,
+}
+
+impl ChangeSet {
+    /// Events only: used to record a refused or failed command.
+    pub fn events(events: Vec<DomainEvent>) -> Self {
+        Self {
+            events,
+            ..Self::default()
+        }
+    }
+
+    /// Items written, as a store with a per-transaction item limit counts them.
+    pub fn write_count(&self) -> usize {
+        usize::from(self.ledger.is_some()) + self.sessions.len() + self.events.len()
+    }
+}
+
+/// A store failure that is not a precondition: unreachable, throttled, or returning nonsense.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// Transient: the same call may succeed later (throttling, 5xx, timeouts, connection loss).
+    #[error("session store unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored item could not be decoded; a bug or a foreign writer, not the request's fault.
+    #[error("session store returned a malformed item: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Error)]
+pub enum CommitError {
+    /// A precondition did not hold: something changed since it was read. Re-read and retry.
+    #[error("a concurrent change won; re-read and retry")]
+    Conflict,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One page of a user's sessions, newest first.
+#[derive(Clone, PartialEq, Debug)]
+pub struct SessionQuery {
+    pub user_id: UserId,
+    /// Start after this position (exclusive).
+    pub after: Option<CursorPosition>,
+    pub limit: u32,
+    /// When set, only sessions unrevoked and unexpired at this instant.
+    pub unexpired_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, PartialEq, Debug)]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// Where the next page starts, when there may be one.
+    pub next: Option<CursorPosition>,
+}
+
+/// The persistent state: sessions, user ledgers (policy + active index) and the event outbox.
+pub trait SessionStore: Send + Sync {
+    /// Strongly consistent read of a user's ledger.
+    fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> impl Future<Output = Result<Option<Versioned<UserLedger>>, StoreError>> + Send;
+
+    /// Strongly consistent read of one session.
+    fn load_session(
+        &self,
+        id: SessionId,
+    ) -> impl Future<Output = Result<Option<Versioned<Session>>, StoreError>> + Send;
+
+    /// One page of the user's sessions, newest created first. A page may hold fewer than `limit`
+    /// items (filtering) and still have a next page.
+    fn list_user_sessions(
+        &self,
+        query: SessionQuery,
+    ) -> impl Future<Output = Result<SessionPage, StoreError>> + Send;
+
+    /// Applies every write of `changes` if all their conditions hold, or none of them.
+    fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;
+
+    /// Most items one commit may hold (a DynamoDB transaction holds 100).
+    fn max_writes_per_commit(&self) -> usize;
+
+    /// Waits before retry number `attempt` after a conflict (jittered back-off where contention
+    /// is real; nothing where commits are instantaneous).
+    fn backoff(&self, attempt: u32) -> impl Future<Output = ()> + Send;
+}
+
+/// The source of "now". Tests use a fake one.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The source of new ids (UUID v7). Tests use a deterministic one.
+pub trait IdGenerator: Send + Sync {
+    fn next_id(&self) -> Uuid;
+}
+
+/// An enrichment source failed; the login goes on without the value.
+#[derive(Debug, Error)]
+#[error("enrichment failed: {0}")]
+pub struct EnrichError(pub String);
+
+/// User agent -> human description of the device ("Chrome on macOS").
+pub trait DeviceEnricher: Send + Sync {
+    fn describe(&self, user_agent: &str) -> Result<Option<String>, EnrichError>;
+}
+
+/// Where an address is, as far as the location source knows.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Location {
+    pub city: Option<String>,
+    pub country_code: String,
+}
+
+impl Location {
+    /// "Mountain View, US" or "US".
+    pub fn display(&self) -> String {
+        match &self.city {
+            Some(city) => format!("{city}, {}", self.country_code),
+            None => self.country_code.clone(),
+        }
+    }
+}
+
+/// IP address -> location.
+pub trait LocationEnricher: Send + Sync {
+    fn locate(&self, ip: IpAddr) -> Result<Option<Location>, EnrichError>;
+}
+
+/// Enrichment switched off: sessions carry no device description or location.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEnrichment;
+
+impl DeviceEnricher for NoEnrichment {
+    fn describe(&self, _user_agent: &str) -> Result<Option<String>, EnrichError> {
+        Ok(None)
+    }
+}
+
+impl LocationEnricher for NoEnrichment {
+    fn locate(&self, _ip: IpAddr) -> Result<Option<Location>, EnrichError> {
+        Ok(None)
+    }
+}
+
+/// The wall clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Random UUID v7s from the system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UuidV7Ids;
+
+impl IdGenerator for UuidV7Ids {
+    fn next_id(&self) -> Uuid {
+        Uuid::now_v7()
+    }
+}
+
+impl<T: Clock + ?Sized> Clock for Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}

@@ -1,0 +1,45 @@
+//! LinkRefreshTokenToSession: the auth service ties the refresh token it issued to the session,
+//! so token refresh can find the session to validate.
+
+use crate::app::{Retry, Sessions};
+use crate::error::SessionError;
+use crate::ids::{RefreshTokenId, SessionId};
+use crate::ports::{ChangeSet, SessionStore, SessionWrite};
+
+#[derive(Clone, Debug)]
+pub struct LinkRefreshTokenToSession {
+    pub session_id: SessionId,
+    pub refresh_token_id: RefreshTokenId,
+}
+
+impl<S: SessionStore> Sessions<S> {
+    pub async fn link_refresh_token(&self, cmd: LinkRefreshTokenToSession) -> Result<(), SessionError> {
+        self.retry_on_conflict(|| self.try_link_refresh_token(&cmd))
+            .await
+            .map_err(SessionError::from)
+    }
+
+    async fn try_link_refresh_token(&self, cmd: &LinkRefreshTokenToSession) -> Result<(), Retry> {
+        let Some(stored) = self.store.load_session(cmd.session_id).await? else {
+            return Err(SessionError::SessionNotFound.into());
+        };
+        let mut session = stored.value;
+        let status = session.status(self.clock.now());
+        if status != crate::domain::SessionStatus::Active {
+            return Err(SessionError::SessionInactive { status }.into());
+        }
+        if session.refresh_token_id.as_ref() == Some(&cmd.refresh_token_id) {
+            return Ok(());
+        }
+        session.link_refresh_token(cmd.refresh_token_id.clone());
+        let changes = ChangeSet {
+            sessions: vec![SessionWrite::Replace {
+                session,
+                expected_version: stored.version,
+            }],
+            ..ChangeSet::default()
+        };
+        self.store.commit(changes).await?;
+        Ok(())
+    }
+}

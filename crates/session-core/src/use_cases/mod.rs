@@ -1,0 +1,24 @@
+//! One file per command or query: its input type, its outcome and its handler (a method on
+//! [`crate::Sessions`]).
+
+pub mod create_session;
+pub mod get_session;
+pub mod link_refresh_token;
+pub mod list_user_sessions;
+pub mod record_provider_access;
+pub mod revoke_all_user_sessions;
+pub mod revoke_session;
+pub mod set_user_session_policy;
+pub mod update_session_activity;
+pub mod validate_session;
+
+pub use create_session::{CreateSession, CreatedSession};
+pub use get_session::GetSession;
+pub use link_refresh_token::LinkRefreshTokenToSession;
+pub use list_user_sessions::{ListUserSessions, ListedSession, SessionList};
+pub use record_provider_access::RecordProviderAccess;
+pub use revoke_all_user_sessions::{RevokeAllUserSessions, RevokedAll};
+pub use revoke_session::RevokeSession;
+pub use set_user_session_policy::{PolicyView, SetUserSessionPolicy};
+pub use update_session_activity::{ActivityOutcome, UpdateSessionActivity};
+pub use validate_session::{ValidateSession, Validity};

@@ -1,0 +1,153 @@
+//! RevokeAllUserSessions: sign out everywhere (optionally except one session). Three-state
+//! events; committed in chunks that fit the store's transaction size, so a failure part-way
+//! reports what was revoked so far and a retry finishes the job.
+
+use crate::app::Sessions;
+use crate::domain::{Actor, Revocation, RevocationReason};
+use crate::error::SessionError;
+use crate::events::{self, DomainEvent, EventPayload};
+use crate::ids::{SessionId, UserId};
+use crate::ports::{ChangeSet, CommitError, LedgerWrite, SessionStore, SessionWrite};
+
+#[derive(Clone, Debug)]
+pub struct RevokeAllUserSessions {
+    pub user_id: UserId,
+    pub reason: RevocationReason,
+    pub except_session_id: Option<SessionId>,
+    pub by: Actor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedAll {
+    pub session_ids: Vec<SessionId>,
+}
+
+/// Items a chunk needs besides its session writes: the ledger update and up to two events.
+const CHUNK_OVERHEAD: usize = 3;
+
+/// Progress of one revoke-all, carried across chunks and retries.
+struct Progress {
+    attempted: Option<DomainEvent>,
+    revoked: Vec<SessionId>,
+}
+
+impl<S: SessionStore> Sessions<S> {
+    pub async fn revoke_all_user_sessions(
+        &self,
+        cmd: RevokeAllUserSessions,
+    ) -> Result<RevokedAll, SessionError> {
+        let mut progress = Progress {
+            attempted: Some(self.event(EventPayload::AllSessionsRevocationAttempted(
+                events::AllSessionsRevocationAttempted {
+                    user_id: cmd.user_id.clone(),
+                    reason: cmd.reason,
+                    except_session_id: cmd.except_session_id,
+                },
+            ))),
+            revoked: Vec::new(),
+        };
+        match self.revoke_all_chunks(&cmd, &mut progress).await {
+            Ok(()) => Ok(RevokedAll {
+                session_ids: progress.revoked,
+            }),
+            Err(error) => {
+                let failed = self.event(EventPayload::AllSessionsRevocationFailed(
+                    events::AllSessionsRevocationFailed {
+                        user_id: cmd.user_id.clone(),
+                        reason: cmd.reason,
+                        failure_reason: error.code().to_owned(),
+                        revoked_so_far: progress.revoked.clone(),
+                    },
+                ));
+                let events = progress.attempted.take().into_iter().chain([failed]).collect();
+                self.record_failure(events).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn revoke_all_chunks(
+        &self,
+        cmd: &RevokeAllUserSessions,
+        progress: &mut Progress,
+    ) -> Result<(), SessionError> {
+        let chunk_size = self
+            .store
+            .max_writes_per_commit()
+            .saturating_sub(CHUNK_OVERHEAD)
+            .max(1);
+        let mut conflicts = 0;
+        loop {
+            let now = self.clock.now();
+            let Some(ledger) = self.store.load_user(&cmd.user_id).await? else {
+                return Err(SessionError::UserNotFound);
+            };
+            let remaining: Vec<SessionId> = ledger
+                .value
+                .live_oldest_first(now)
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| Some(*id) != cmd.except_session_id)
+                .collect();
+            let expired: Vec<SessionId> = ledger
+                .value
+                .active
+                .iter()
+                .filter(|(_, entry)| entry.expires_at <= now)
+                .map(|(id, _)| *id)
+                .collect();
+            let chunk: Vec<SessionId> = remaining.iter().take(chunk_size).copied().collect();
+            let last = chunk.len() == remaining.len();
+
+            let mut changes = ChangeSet::default();
+            changes.events.extend(progress.attempted.clone());
+            let mut removed = chunk.clone();
+            removed.extend(expired);
+            changes.ledger = Some(LedgerWrite::RemoveActive {
+                user_id: cmd.user_id.clone(),
+                session_ids: removed,
+            });
+            for id in &chunk {
+                changes.sessions.push(SessionWrite::Revoke {
+                    session_id: *id,
+                    user_id: cmd.user_id.clone(),
+                    revocation: Revocation {
+                        at: now,
+                        reason: cmd.reason,
+                        by: cmd.by.clone(),
+                    },
+                });
+            }
+            if last {
+                let mut all = progress.revoked.clone();
+                all.extend(&chunk);
+                changes.events.push(self.event(EventPayload::AllSessionsRevoked(
+                    events::AllSessionsRevoked {
+                        user_id: cmd.user_id.clone(),
+                        reason: cmd.reason,
+                        session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
+                        session_ids: all,
+                        except_session_id: cmd.except_session_id,
+                    },
+                )));
+            }
+            match self.store.commit(changes).await {
+                Ok(()) => {
+                    progress.attempted = None;
+                    progress.revoked.extend(chunk);
+                    if last {
+                        return Ok(());
+                    }
+                }
+                Err(CommitError::Conflict) => {
+                    conflicts += 1;
+                    if conflicts >= self.max_attempts {
+                        return Err(SessionError::Contention);
+                    }
+                    self.store.backoff(conflicts).await;
+                }
+                Err(CommitError::Store(e)) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The tables and the all-or-nothing application of a change set.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use session_core::domain::{Session, UserLedger};
+use session_core::events::DomainEvent;
+use session_core::ids::{SessionId, UserId};
+use session_core::ports::{ChangeSet, LedgerWrite, SessionWrite, Versioned};
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub sessions: HashMap<SessionId, Versioned<Session>>,
+    /// The user index (DynamoDB's gsi1): (created_at, id) per user, iterated newest first.
+    pub by_user: HashMap<UserId, BTreeSet<(DateTime<Utc>, SessionId)>>,
+    pub ledgers: HashMap<UserId, Versioned<UserLedger>>,
+    pub outbox: VecDeque<DomainEvent>,
+}
+
+/// A condition of the change set did not hold.
+pub(crate) struct ConditionFailed;
+
+impl State {
+    /// Checks every condition first and writes only if all hold, like a DynamoDB transaction.
+    pub fn apply(&mut self, changes: ChangeSet) -> Result<(), ConditionFailed> {
+        self.check(&changes)?;
+        if let Some(ledger) = changes.ledger {
+            self.write_ledger(ledger);
+        }
+        for write in changes.sessions {
+            self.write_session(write);
+        }
+        self.outbox.extend(changes.events);
+        Ok(())
+    }
+
+    fn check(&self, changes: &ChangeSet) -> Result<(), ConditionFailed> {
+        let mut touched = BTreeSet::new();
+        for write in &changes.sessions {
+            // One transaction may touch an item once, as in DynamoDB.
+            if !touched.insert(write.session_id()) {
+                return Err(ConditionFailed);
+            }
+            let stored = self.sessions.get(&write.session_id());
+            let holds = match write {
+                SessionWrite::Insert(_) => stored.is_none(),
+                SessionWrite::Replace {
+                    expected_version, ..
+                } => stored.is_some_and(|s| s.version == *expected_version),
+                SessionWrite::Revoke { user_id, .. } => {
+                    stored.is_some_and(|s| s.value.user_id == *user_id && !s.value.is_revoked())
+                }
+            };
+            if !holds {
+                return Err(ConditionFailed);
+            }
+        }
+        let holds = match &changes.ledger {
+            None => true,
+            Some(LedgerWrite::Put {
+                ledger,
+                expected_version,
+            }) => self.ledgers.get(&ledger.user_id).map(|l| l.version) == *expected_version,
+            Some(LedgerWrite::RemoveActive { user_id, .. }) => self.ledgers.contains_key(user_id),
+        };
+        if holds { Ok(()) } else { Err(ConditionFailed) }
+    }
+
+    fn write_ledger(&mut self, write: LedgerWrite) {
+        match write {
+            LedgerWrite::Put {
+                ledger,
+                expected_version,
+            } => {
+                let version = expected_version.unwrap_or(0) + 1;
+                self.ledgers.insert(
+                    ledger.user_id.clone(),
+                    Versioned {
+                        value: ledger,
+                        version,
+                    },
+                );
+            }
+            LedgerWrite::RemoveActive {
+                user_id,
+                session_ids,
+            } => {
+                if let Some(stored) = self.ledgers.get_mut(&user_id) {
+                    for id in &session_ids {
+                        stored.value.active.remove(id);
+                    }
+                    stored.version += 1;
+                }
+            }
+        }
+    }
+
+    fn write_session(&mut self, write: SessionWrite) {
+        match write {
+            SessionWrite::Insert(session) => {
+                self.by_user
+                    .entry(session.user_id.clone())
+                    .or_default()
+                    .insert((session.created_at, session.id));
+                self.sessions.insert(
+                    session.id,
+                    Versioned {
+                        value: session,
+                        version: 1,
+                    },
+                );
+            }
+            SessionWrite::Replace { session, .. } => {
+                if let Some(stored) = self.sessions.get_mut(&session.id) {
+                    stored.value = session;
+                    stored.version += 1;
+                }
+            }
+            SessionWrite::Revoke {
+                session_id,
+                revocation,
+                ..
+            } => {
+                if let Some(stored) = self.sessions.get_mut(&session_id) {
+                    stored.value.revocation = Some(revocation);
+                    stored.version += 1;
+                }
+            }
+        }
+    }
+}
