@@ -1,1 +1,4 @@
+//! The workspace's one integration-test binary; each area is a module.
 
+mod api;
+mod contract;

@@ -1,1 +1,1 @@
-
+//! Shared test support: the store contract suite and its harness.

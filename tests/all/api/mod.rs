@@ -1,0 +1,1 @@
+//! HTTP API tests over the embedded store (owned by the API work).

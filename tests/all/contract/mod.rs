@@ -1,0 +1,1 @@
+//! The store contract suite run against each store implementation.
