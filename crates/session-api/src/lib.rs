@@ -1,1 +1,31 @@
+//! The HTTP API of the session service, independent of any transport: an
+//! `http::Request<Bytes>` goes in, an `http::Response<Bytes>` comes out. The Lambda functions and
+//! the local server only translate their own request type, decide who the caller is, and call
+//! [`Api::handle`].
+//!
+//! Bad input always ends as a 4xx RFC 9457 problem (`application/problem+json`) with a stable
+//! `code`; only a corrupt store item is a 500, and an unavailable store or lost races a 503.
 
+mod api;
+pub mod auth;
+mod body;
+mod caller;
+pub mod dto;
+mod handlers;
+pub mod openapi;
+mod percent;
+mod problem;
+mod query;
+mod response;
+mod routes;
+
+pub use api::Api;
+pub use auth::{
+    AuthConfigError, AuthError, Authenticator, IssueError, JwtConfig, TokenClaims, TokenIssuer,
+    TokenRejection, TokenVerifier, VerificationKey, authorization_header, bearer_token,
+};
+pub use body::MAX_BODY_BYTES;
+pub use caller::{Caller, RequestContext};
+pub use dto::{FieldError, Problem};
+pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, problem_response};
+pub use routes::{Access, route_access};

@@ -2,12 +2,16 @@
 
 use std::sync::Arc;
 
-use crate::domain::PolicyConfig;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    ActiveEntry, EffectiveLimit, PolicyConfig, Session, SessionStatus, UserLedger,
+};
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{EventId, SessionId};
 use crate::ports::{
     ChangeSet, Clock, CommitError, DeviceEnricher, IdGenerator, LocationEnricher, NoEnrichment,
-    SessionStore, SystemClock, UuidV7Ids,
+    SessionStore, SessionWrite, StoreError, SystemClock, UuidV7Ids, Versioned,
 };
 
 /// How many times a command re-reads and retries after losing a race. Generous because each
@@ -106,6 +110,48 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
+    /// The sessions among `live` (index entries, all unexpired) that went idle. The index does
+    /// not track activity, so it counts idle sessions as live; once a limit is reached they are
+    /// read so that they neither count nor get evicted in place of active ones. Only tiers with
+    /// an idle timeout pay these reads. A session missing from the store keeps counting.
+    pub(crate) async fn idle_in_index(
+        &self,
+        rules: &EffectiveLimit,
+        live: &[(SessionId, &ActiveEntry)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        let mut idle = Vec::new();
+        if rules.idle_timeout_secs.is_none() {
+            return Ok(idle);
+        }
+        for (id, _) in live {
+            if let Some(stored) = self.store.load_session(*id).await?
+                && stored.value.status(now) == SessionStatus::IdleExpired
+            {
+                idle.push(stored);
+            }
+        }
+        Ok(idle)
+    }
+
+    /// Drops idle sessions from the index (idleness is final: no write reaches an inactive
+    /// session). The returned writes, unchanged sessions at the version read, make the commit
+    /// conflict if one of them was written meanwhile, so the index never loses an active session.
+    pub(crate) fn forget_idle(
+        ledger: &mut UserLedger,
+        idle: Vec<Versioned<Session>>,
+    ) -> Vec<SessionWrite> {
+        idle.into_iter()
+            .map(|stored| {
+                ledger.active.remove(&stored.value.id);
+                SessionWrite::Replace {
+                    session: stored.value,
+                    expected_version: stored.version,
+                }
+            })
+            .collect()
+    }
+
     /// Runs `attempt` until it commits or fails for a reason other than a conflict.
     pub(crate) async fn retry_on_conflict<T, F, Fut>(&self, mut attempt: F) -> Result<T, Retry>
     where
@@ -136,7 +182,8 @@ pub(crate) enum Retry {
 impl From<CommitError> for Retry {
     fn from(error: CommitError) -> Self {
         match error {
-            CommitError::Conflict => Self::Conflict,
+            // Only commands that carry a marker can meet this, and they handle it before here.
+            CommitError::Conflict | CommitError::AlreadyProcessed => Self::Conflict,
             CommitError::Store(e) => Self::Failed(e.into()),
         }
     }

@@ -38,7 +38,9 @@ impl CursorPosition {
         if parts.next()? != VERSION {
             return None;
         }
-        let created_at = DateTime::parse_from_rfc3339(parts.next()?).ok()?.with_timezone(&Utc);
+        let created_at = DateTime::parse_from_rfc3339(parts.next()?)
+            .ok()?
+            .with_timezone(&Utc);
         let session_id = parts.next()?.parse().ok()?;
         if parts.next().is_some() {
             return None;

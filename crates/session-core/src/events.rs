@@ -216,7 +216,10 @@ impl DomainEvent {
         detail.insert("event_id".into(), Value::String(self.event_id.to_string()));
         detail.insert(
             "occurred_at".into(),
-            Value::String(self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            Value::String(
+                self.occurred_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ),
         );
         // Serialising these plain structs cannot fail: every field is a string, number, bool,
         // list or map with string keys.

@@ -32,7 +32,10 @@ pub enum SessionWrite {
     /// Create; the id must not exist.
     Insert(Session),
     /// Replace the stored session, which must still be at `expected_version`.
-    Replace { session: Session, expected_version: u64 },
+    Replace {
+        session: Session,
+        expected_version: u64,
+    },
     /// Revoke without reading first; the session must exist, belong to `user_id` and be
     /// unrevoked.
     Revoke {
@@ -66,12 +69,27 @@ pub enum LedgerWrite {
     },
 }
 
+/// A record that a one-off piece of work (e.g. handling one incoming event) was done, written
+/// with the work itself so a redelivery can be recognised. The commit carrying it fails with
+/// [`CommitError::AlreadyProcessed`] when a marker with the same key exists. Stores may forget a
+/// marker after `expires_at` (DynamoDB's TTL deletes it, late), never before.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ProcessedMarker {
+    pub key: String,
+    /// After this the marker may be forgotten (DynamoDB deletes it through TTL, late).
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Longest marker key accepted; keys are built by the service from bounded ids.
+pub const MAX_MARKER_KEY_LEN: usize = 256;
+
 /// Everything one command changes, committed all or nothing.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct ChangeSet {
     pub ledger: Option<LedgerWrite>,
     pub sessions: Vec<SessionWrite>,
     pub events: Vec<DomainEvent>,
+    pub marker: Option<ProcessedMarker>,
 }
 
 impl ChangeSet {
@@ -85,7 +103,10 @@ impl ChangeSet {
 
     /// Items written, as a store with a per-transaction item limit counts them.
     pub fn write_count(&self) -> usize {
-        usize::from(self.ledger.is_some()) + self.sessions.len() + self.events.len()
+        usize::from(self.ledger.is_some())
+            + self.sessions.len()
+            + self.events.len()
+            + usize::from(self.marker.is_some())
     }
 }
 
@@ -105,6 +126,9 @@ pub enum CommitError {
     /// A precondition did not hold: something changed since it was read. Re-read and retry.
     #[error("a concurrent change won; re-read and retry")]
     Conflict,
+    /// The change set's [`ProcessedMarker`] exists: this work was already done.
+    #[error("already processed")]
+    AlreadyProcessed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -147,6 +171,9 @@ pub trait SessionStore: Send + Sync {
         &self,
         query: SessionQuery,
     ) -> impl Future<Output = Result<SessionPage, StoreError>> + Send;
+
+    /// Whether a marker with this key exists (strongly consistent).
+    fn has_marker(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

@@ -48,7 +48,12 @@ mod tests {
         let big = MAX_REQUEST_BYTES / 2;
         let batches = pack(&[big, big, 1, big]);
         assert_eq!(batches, vec![0..2, 2..4]);
-        assert!(batches.iter().all(|r| r.clone().map(|i| [big, big, 1, big][i]).sum::<usize>() <= MAX_REQUEST_BYTES));
+        assert!(
+            batches
+                .iter()
+                .all(|r| r.clone().map(|i| [big, big, 1, big][i]).sum::<usize>()
+                    <= MAX_REQUEST_BYTES)
+        );
     }
 
     #[test]
@@ -58,6 +63,9 @@ mod tests {
 
     #[test]
     fn entry_size_counts_utf8_bytes() {
-        assert_eq!(entry_size("sessions", "SessionCreated", "{\"a\":\"\u{e9}\"}"), 8 + 14 + 10);
+        assert_eq!(
+            entry_size("sessions", "SessionCreated", "{\"a\":\"\u{e9}\"}"),
+            8 + 14 + 10
+        );
     }
 }

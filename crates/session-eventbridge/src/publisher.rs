@@ -76,7 +76,9 @@ impl EventBridgePublisher {
             let detail = event.to_detail().to_string();
             let size = entry_size(&self.config.source, event.detail_type(), &detail);
             if size > MAX_REQUEST_BYTES {
-                report.failed.push((event.event_id, DeliveryFailure::TooLarge { bytes: size }));
+                report
+                    .failed
+                    .push((event.event_id, DeliveryFailure::TooLarge { bytes: size }));
                 continue;
             }
             let entry = PutEventsRequestEntry::builder()
@@ -104,15 +106,19 @@ impl EventBridgePublisher {
             let sizes: Vec<usize> = pending.iter().map(|p| p.size).collect();
             let mut items = pending.into_iter().map(Some).collect::<Vec<_>>();
             for range in pack(&sizes) {
-                let batch: Vec<Pending> = items[range].iter_mut().filter_map(Option::take).collect();
-                self.send(batch, &mut report, &mut retry, &mut last_failure).await;
+                let batch: Vec<Pending> =
+                    items[range].iter_mut().filter_map(Option::take).collect();
+                self.send(batch, &mut report, &mut retry, &mut last_failure)
+                    .await;
             }
             pending = retry;
         }
         for left in pending {
-            let failure = last_failure.remove(&left.id).unwrap_or(DeliveryFailure::CallFailed {
-                message: "not attempted".into(),
-            });
+            let failure = last_failure
+                .remove(&left.id)
+                .unwrap_or(DeliveryFailure::CallFailed {
+                    message: "not attempted".into(),
+                });
             report.failed.push((left.id, failure));
         }
         report
@@ -127,20 +133,34 @@ impl EventBridgePublisher {
         last_failure: &mut HashMap<EventId, DeliveryFailure>,
     ) {
         let entries: Vec<PutEventsRequestEntry> = batch.iter().map(|p| p.entry.clone()).collect();
-        match self.client.put_events().set_entries(Some(entries)).send().await {
+        match self
+            .client
+            .put_events()
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
             Ok(output) => {
                 let results = output.entries();
                 for (i, pending) in batch.into_iter().enumerate() {
                     // PutEvents answers entry by entry in request order; a missing answer is
                     // treated as a failure so it is retried rather than assumed delivered.
                     match results.get(i) {
-                        Some(result) if result.error_code().is_none() && result.event_id().is_some() => {
+                        Some(result)
+                            if result.error_code().is_none() && result.event_id().is_some() =>
+                        {
                             report.delivered.push(pending.id);
                         }
                         other => {
                             let failure = DeliveryFailure::Rejected {
-                                code: other.and_then(|r| r.error_code()).unwrap_or("MissingResult").to_owned(),
-                                message: other.and_then(|r| r.error_message()).unwrap_or_default().to_owned(),
+                                code: other
+                                    .and_then(|r| r.error_code())
+                                    .unwrap_or("MissingResult")
+                                    .to_owned(),
+                                message: other
+                                    .and_then(|r| r.error_message())
+                                    .unwrap_or_default()
+                                    .to_owned(),
                             };
                             tracing::warn!(event_id = %pending.id, ?failure, "EventBridge rejected an entry");
                             last_failure.insert(pending.id, failure);

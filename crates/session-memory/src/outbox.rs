@@ -10,7 +10,10 @@ use crate::MemoryStore;
 pub trait EventSink: Send + Sync {
     type Error: std::fmt::Display;
 
-    fn publish(&self, events: &[DomainEvent]) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    fn publish(
+        &self,
+        events: &[DomainEvent],
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// Pause before re-publishing after the sink failed.

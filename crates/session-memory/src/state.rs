@@ -8,6 +8,9 @@ use session_core::events::DomainEvent;
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::{ChangeSet, LedgerWrite, SessionWrite, Versioned};
 
+/// A write's condition did not hold (internal to `check`).
+struct ConditionFailed;
+
 #[derive(Default)]
 pub(crate) struct State {
     pub sessions: HashMap<SessionId, Versioned<Session>>,
@@ -15,15 +18,32 @@ pub(crate) struct State {
     pub by_user: HashMap<UserId, BTreeSet<(DateTime<Utc>, SessionId)>>,
     pub ledgers: HashMap<UserId, Versioned<UserLedger>>,
     pub outbox: VecDeque<DomainEvent>,
+    /// Processed markers. Kept forever: a store may forget them after their expiry, and this
+    /// one never needs to.
+    pub markers: BTreeSet<String>,
 }
 
-/// A condition of the change set did not hold.
-pub(crate) struct ConditionFailed;
+/// Why a change set was refused.
+pub(crate) enum Refused {
+    /// A write's condition did not hold.
+    ConditionFailed,
+    /// The change set's marker already exists.
+    AlreadyProcessed,
+}
 
 impl State {
     /// Checks every condition first and writes only if all hold, like a DynamoDB transaction.
-    pub fn apply(&mut self, changes: ChangeSet) -> Result<(), ConditionFailed> {
-        self.check(&changes)?;
+    pub fn apply(&mut self, changes: ChangeSet) -> Result<(), Refused> {
+        if let Some(marker) = &changes.marker
+            && self.markers.contains(&marker.key)
+        {
+            return Err(Refused::AlreadyProcessed);
+        }
+        self.check(&changes)
+            .map_err(|ConditionFailed| Refused::ConditionFailed)?;
+        if let Some(marker) = changes.marker {
+            self.markers.insert(marker.key);
+        }
         if let Some(ledger) = changes.ledger {
             self.write_ledger(ledger);
         }

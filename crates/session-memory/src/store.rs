@@ -13,7 +13,7 @@ use session_core::ports::{
 use tokio::sync::Notify;
 
 use crate::faults::FaultPlan;
-use crate::state::State;
+use crate::state::{Refused, State};
 
 #[derive(Clone, Default)]
 pub struct MemoryStore {
@@ -62,7 +62,10 @@ impl MemoryStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-applied change set: `apply` checks
         // every condition before writing anything.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn read_fault(&self) -> Result<(), StoreError> {
@@ -74,7 +77,10 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    async fn load_user(&self, user_id: &UserId) -> Result<Option<Versioned<UserLedger>>, StoreError> {
+    async fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
         self.read_fault()?;
         Ok(self.state().ledgers.get(user_id).cloned())
     }
@@ -100,10 +106,18 @@ impl SessionStore for MemoryStore {
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         // Like a DynamoDB Query with a filter: `limit` items are examined, the filter may drop
         // some, and the page ends where examination stopped.
-        let examined: Vec<&(chrono::DateTime<chrono::Utc>, SessionId)> =
-            index.range((Bound::Unbounded, upper)).rev().take(limit).collect();
+        let examined: Vec<&(chrono::DateTime<chrono::Utc>, SessionId)> = index
+            .range((Bound::Unbounded, upper))
+            .rev()
+            .take(limit)
+            .collect();
         let next = (examined.len() == limit)
-            .then(|| examined.last().map(|(at, id)| CursorPosition { created_at: *at, session_id: *id }))
+            .then(|| {
+                examined.last().map(|(at, id)| CursorPosition {
+                    created_at: *at,
+                    session_id: *id,
+                })
+            })
             .flatten();
         let sessions = examined
             .into_iter()
@@ -119,12 +133,24 @@ impl SessionStore for MemoryStore {
         Ok(SessionPage { sessions, next })
     }
 
+    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().markers.contains(key))
+    }
+
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
         if self.inner.faults.take_commit_failure() {
-            return Err(CommitError::Store(StoreError::Unavailable(Box::new(InjectedFailure))));
+            return Err(CommitError::Store(StoreError::Unavailable(Box::new(
+                InjectedFailure,
+            ))));
         }
         let has_events = !changes.events.is_empty();
-        self.state().apply(changes).map_err(|_| CommitError::Conflict)?;
+        self.state()
+            .apply(changes)
+            .map_err(|refused| match refused {
+                Refused::ConditionFailed => CommitError::Conflict,
+                Refused::AlreadyProcessed => CommitError::AlreadyProcessed,
+            })?;
         if has_events {
             self.inner.events_committed.notify_one();
         }

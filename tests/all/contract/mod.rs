@@ -1,1 +1,3 @@
 //! The store contract suite run against each store implementation.
+
+mod memory;

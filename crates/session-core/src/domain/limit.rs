@@ -16,7 +16,11 @@ pub enum LimitDecision {
 
 /// Decides how `incoming` new sessions fit next to `live` (oldest first). Evicts as many as
 /// needed, not just one, so a user over the limit converges in one step.
-pub fn decide(limit: &EffectiveLimit, live: &[(SessionId, &ActiveEntry)], incoming: u32) -> LimitDecision {
+pub fn decide(
+    limit: &EffectiveLimit,
+    live: &[(SessionId, &ActiveEntry)],
+    incoming: u32,
+) -> LimitDecision {
     let Some(max) = limit.max_sessions else {
         return LimitDecision::Fits;
     };
@@ -85,27 +89,48 @@ mod tests {
     #[test]
     fn under_limit_fits() {
         let live = entries(1);
-        assert_eq!(decide(&limit(Some(2), LimitBehaviour::EvictOldest), &refs(&live), 1), LimitDecision::Fits);
+        assert_eq!(
+            decide(
+                &limit(Some(2), LimitBehaviour::EvictOldest),
+                &refs(&live),
+                1
+            ),
+            LimitDecision::Fits
+        );
     }
 
     #[test]
     fn at_limit_evicts_the_oldest() {
         let live = entries(2);
-        let d = decide(&limit(Some(2), LimitBehaviour::EvictOldest), &refs(&live), 1);
+        let d = decide(
+            &limit(Some(2), LimitBehaviour::EvictOldest),
+            &refs(&live),
+            1,
+        );
         assert_eq!(d, LimitDecision::Evict(vec![live[0].0]));
     }
 
     #[test]
     fn far_over_limit_evicts_all_excess() {
         let live = entries(5);
-        let d = decide(&limit(Some(2), LimitBehaviour::EvictOldest), &refs(&live), 1);
-        assert_eq!(d, LimitDecision::Evict(vec![live[0].0, live[1].0, live[2].0, live[3].0]));
+        let d = decide(
+            &limit(Some(2), LimitBehaviour::EvictOldest),
+            &refs(&live),
+            1,
+        );
+        assert_eq!(
+            d,
+            LimitDecision::Evict(vec![live[0].0, live[1].0, live[2].0, live[3].0])
+        );
     }
 
     #[test]
     fn unlimited_always_fits() {
         let live = entries(50);
-        assert_eq!(decide(&limit(None, LimitBehaviour::Deny), &refs(&live), 1), LimitDecision::Fits);
+        assert_eq!(
+            decide(&limit(None, LimitBehaviour::Deny), &refs(&live), 1),
+            LimitDecision::Fits
+        );
     }
 
     #[test]
@@ -118,7 +143,10 @@ mod tests {
     #[test]
     fn excess_over_keeps_the_newest() {
         let live = entries(4);
-        assert_eq!(excess_over(Some(1), &refs(&live)), vec![live[0].0, live[1].0, live[2].0]);
+        assert_eq!(
+            excess_over(Some(1), &refs(&live)),
+            vec![live[0].0, live[1].0, live[2].0]
+        );
         assert!(excess_over(Some(4), &refs(&live)).is_empty());
         assert!(excess_over(None, &refs(&live)).is_empty());
     }

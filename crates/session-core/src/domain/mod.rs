@@ -7,5 +7,7 @@ pub mod session;
 
 pub use ledger::{ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
-pub use policy::{EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, TierPolicy, UserPolicy};
+pub use policy::{
+    EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, TierPolicy, UserPolicy,
+};
 pub use session::{Actor, Revocation, RevocationReason, Session, SessionStatus};

@@ -146,7 +146,9 @@ impl PolicyConfig {
 
     pub fn validate(&self) -> Result<(), PolicyError> {
         if !self.tiers.contains_key(&self.default_tier) {
-            return Err(PolicyError::UnknownDefaultTier(self.default_tier.to_string()));
+            return Err(PolicyError::UnknownDefaultTier(
+                self.default_tier.to_string(),
+            ));
         }
         if !(60..=MAX_LIFETIME_SECS).contains(&self.session_lifetime_secs) {
             return Err(PolicyError::LifetimeOutOfRange);
@@ -159,7 +161,9 @@ impl PolicyConfig {
                 .idle_timeout_secs
                 .is_some_and(|idle| idle < self.activity_write_interval_secs)
             {
-                return Err(PolicyError::IdleShorterThanActivityInterval(name.to_string()));
+                return Err(PolicyError::IdleShorterThanActivityInterval(
+                    name.to_string(),
+                ));
             }
         }
         Ok(())
@@ -192,9 +196,10 @@ impl PolicyConfig {
             .tiers
             .get(&user.tier)
             .or_else(|| self.tiers.get(&self.default_tier));
-        let (tier_max, on_limit, idle) = tier.map_or((Some(2), LimitBehaviour::EvictOldest, None), |t| {
-            (t.max_sessions, t.on_limit, t.idle_timeout_secs)
-        });
+        let (tier_max, on_limit, idle) = tier
+            .map_or((Some(2), LimitBehaviour::EvictOldest, None), |t| {
+                (t.max_sessions, t.on_limit, t.idle_timeout_secs)
+            });
         EffectiveLimit {
             max_sessions: user.max_sessions.or(tier_max),
             on_limit,
@@ -231,8 +236,14 @@ mod tests {
     #[test]
     fn override_beats_tier() {
         let config = PolicyConfig::default();
-        assert_eq!(config.effective(&user("basic", Some(7))).max_sessions, Some(7));
-        assert_eq!(config.effective(&user("pro", Some(1))).max_sessions, Some(1));
+        assert_eq!(
+            config.effective(&user("basic", Some(7))).max_sessions,
+            Some(7)
+        );
+        assert_eq!(
+            config.effective(&user("pro", Some(1))).max_sessions,
+            Some(1)
+        );
     }
 
     #[test]
@@ -259,9 +270,18 @@ mod tests {
     #[test]
     fn invalid_configuration_is_rejected() {
         let cases = [
-            (r#"{"default_tier":"gold"}"#, PolicyError::UnknownDefaultTier("gold".into())),
-            (r#"{"tiers":{"x":{"max_sessions":0}}}"#, PolicyError::ZeroLimit("x".into())),
-            (r#"{"session_lifetime_secs":1}"#, PolicyError::LifetimeOutOfRange),
+            (
+                r#"{"default_tier":"gold"}"#,
+                PolicyError::UnknownDefaultTier("gold".into()),
+            ),
+            (
+                r#"{"tiers":{"x":{"max_sessions":0}}}"#,
+                PolicyError::ZeroLimit("x".into()),
+            ),
+            (
+                r#"{"session_lifetime_secs":1}"#,
+                PolicyError::LifetimeOutOfRange,
+            ),
             (
                 r#"{"tiers":{"x":{"max_sessions":1,"idle_timeout_secs":10}}}"#,
                 PolicyError::IdleShorterThanActivityInterval("x".into()),
@@ -270,7 +290,10 @@ mod tests {
         for (json, expected) in cases {
             assert_eq!(PolicyConfig::from_json(json), Err(expected), "{json}");
         }
-        assert!(matches!(PolicyConfig::from_json(r#"{"tierz":{}}"#), Err(PolicyError::Json(_))));
+        assert!(matches!(
+            PolicyConfig::from_json(r#"{"tierz":{}}"#),
+            Err(PolicyError::Json(_))
+        ));
         assert!(matches!(
             PolicyConfig::from_json(r#"{"tiers":{"x":{"max_sessions":1,"colour":"red"}}}"#),
             Err(PolicyError::Json(_))

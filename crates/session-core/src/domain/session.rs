@@ -183,10 +183,7 @@ impl Session {
             SessionStatus::Revoked
         } else if now >= self.expires_at {
             SessionStatus::Expired
-        } else if self
-            .idle_deadline()
-            .is_some_and(|deadline| now >= deadline)
-        {
+        } else if self.idle_deadline().is_some_and(|deadline| now >= deadline) {
             SessionStatus::IdleExpired
         } else {
             SessionStatus::Active
@@ -316,7 +313,10 @@ mod tests {
         s.revoke(revocation(RevocationReason::Logout)).unwrap();
         let second = s.revoke(revocation(RevocationReason::AdminAction));
         assert!(matches!(second, Err(SessionError::SessionAlreadyRevoked)));
-        assert_eq!(s.revocation.map(|r| r.reason), Some(RevocationReason::Logout));
+        assert_eq!(
+            s.revocation.map(|r| r.reason),
+            Some(RevocationReason::Logout)
+        );
     }
 
     #[test]
@@ -331,10 +331,19 @@ mod tests {
     #[test]
     fn idle_timeout_expires_a_quiet_session_and_activity_extends_it() {
         let mut s = session(Some(600));
-        assert_eq!(s.status(t0() + Duration::seconds(599)), SessionStatus::Active);
-        assert_eq!(s.status(t0() + Duration::seconds(600)), SessionStatus::IdleExpired);
+        assert_eq!(
+            s.status(t0() + Duration::seconds(599)),
+            SessionStatus::Active
+        );
+        assert_eq!(
+            s.status(t0() + Duration::seconds(600)),
+            SessionStatus::IdleExpired
+        );
         s.record_activity(t0() + Duration::seconds(500), None);
-        assert_eq!(s.status(t0() + Duration::seconds(1000)), SessionStatus::Active);
+        assert_eq!(
+            s.status(t0() + Duration::seconds(1000)),
+            SessionStatus::Active
+        );
     }
 
     #[test]
@@ -356,9 +365,16 @@ mod tests {
         for name in ["plaid", "yodlee", "plaid", "mx"] {
             s.record_provider_access(t0(), ProviderName::from_str(name).unwrap());
         }
-        let names: Vec<&str> = s.providers_accessed.iter().map(ProviderName::as_str).collect();
+        let names: Vec<&str> = s
+            .providers_accessed
+            .iter()
+            .map(ProviderName::as_str)
+            .collect();
         assert_eq!(names, ["plaid", "yodlee", "mx"]);
-        assert_eq!(s.last_provider_accessed.as_ref().map(ProviderName::as_str), Some("mx"));
+        assert_eq!(
+            s.last_provider_accessed.as_ref().map(ProviderName::as_str),
+            Some("mx")
+        );
         assert_eq!(s.last_provider_sync_at, Some(t0()));
     }
 

@@ -53,7 +53,9 @@ impl<S: SessionStore> Sessions<S> {
             .filter(|ua| !ua.trim().is_empty());
         let prepared = Prepared {
             id: self.new_session_id(),
-            device_info: user_agent.as_deref().and_then(|ua| self.describe_device(ua)),
+            device_info: user_agent
+                .as_deref()
+                .and_then(|ua| self.describe_device(ua)),
             location: cmd.ip_address.and_then(|ip| self.locate(ip)),
             user_agent,
             now,
@@ -100,24 +102,38 @@ impl<S: SessionStore> Sessions<S> {
     }
 
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
-        let Some(Versioned { value: ledger, version }) = self.store.load_user(&p.cmd.user_id).await?
+        let Some(Versioned {
+            value: mut ledger,
+            version,
+        }) = self.store.load_user(&p.cmd.user_id).await?
         else {
             return Err(SessionError::UserNotFound.into());
         };
         let rules = self.policy.effective(&ledger.policy);
-        let live = ledger.live_oldest_first(p.now);
+        let mut live = ledger.live_oldest_first(p.now);
+        let mut decision = limit::decide(&rules, &live, 1);
+        let idle = if decision == LimitDecision::Fits {
+            Vec::new()
+        } else {
+            self.idle_in_index(&rules, &live, p.now).await?
+        };
+        if !idle.is_empty() {
+            live.retain(|(id, _)| idle.iter().all(|s| s.value.id != *id));
+            decision = limit::decide(&rules, &live, 1);
+        }
         let live_count = live.len();
-        let decision = limit::decide(&rules, &live, 1);
         let evicted = match decision {
             LimitDecision::Fits => Vec::new(),
             LimitDecision::Evict(ids) => ids,
             LimitDecision::Deny { current, max } => {
-                let refused = self.event(EventPayload::SessionLimitExceeded(events::SessionLimitExceeded {
-                    user_id: p.cmd.user_id.clone(),
-                    current_count: current,
-                    max_sessions: max,
-                    evicted_session_ids: Vec::new(),
-                }));
+                let refused = self.event(EventPayload::SessionLimitExceeded(
+                    events::SessionLimitExceeded {
+                        user_id: p.cmd.user_id.clone(),
+                        current_count: current,
+                        max_sessions: max,
+                        evicted_session_ids: Vec::new(),
+                    },
+                ));
                 self.store.commit(ChangeSet::events(vec![refused])).await?;
                 return Err(SessionError::SessionLimitExceeded { max_sessions: max }.into());
             }
@@ -135,7 +151,16 @@ impl<S: SessionStore> Sessions<S> {
             idle_timeout_secs: rules.idle_timeout_secs,
             refresh_token_id: p.cmd.refresh_token_id.clone(),
         });
-        let changes = self.login_changes(ledger, version, &session, &evicted, live_count, rules.max_sessions);
+        let idle_checks = Self::forget_idle(&mut ledger, idle);
+        let mut changes = self.login_changes(
+            ledger,
+            version,
+            &session,
+            &evicted,
+            live_count,
+            rules.max_sessions,
+        );
+        changes.sessions.extend(idle_checks);
         self.store.commit(changes).await?;
         Ok(CreatedSession {
             session,
@@ -156,14 +181,16 @@ impl<S: SessionStore> Sessions<S> {
     ) -> ChangeSet {
         let mut changes = ChangeSet::default();
         if !evicted.is_empty() {
-            changes.events.push(self.event(EventPayload::SessionLimitExceeded(
-                events::SessionLimitExceeded {
-                    user_id: session.user_id.clone(),
-                    current_count: u32::try_from(live_count).unwrap_or(u32::MAX),
-                    max_sessions: max_sessions.unwrap_or(u32::MAX),
-                    evicted_session_ids: evicted.to_vec(),
-                },
-            )));
+            changes
+                .events
+                .push(self.event(EventPayload::SessionLimitExceeded(
+                    events::SessionLimitExceeded {
+                        user_id: session.user_id.clone(),
+                        current_count: u32::try_from(live_count).unwrap_or(u32::MAX),
+                        max_sessions: max_sessions.unwrap_or(u32::MAX),
+                        evicted_session_ids: evicted.to_vec(),
+                    },
+                )));
         }
         for id in evicted {
             let entry = ledger.active.remove(id);
@@ -176,26 +203,30 @@ impl<S: SessionStore> Sessions<S> {
                     by: Actor::System,
                 },
             });
-            changes.events.push(self.event(EventPayload::SessionEvicted(events::SessionEvicted {
-                session_id: *id,
-                user_id: session.user_id.clone(),
-                reason: RevocationReason::SessionLimitExceeded,
-                device_info: entry.and_then(|e| e.device_info),
-                evicted_by_session_id: Some(session.id),
-            })));
+            changes.events.push(
+                self.event(EventPayload::SessionEvicted(events::SessionEvicted {
+                    session_id: *id,
+                    user_id: session.user_id.clone(),
+                    reason: RevocationReason::SessionLimitExceeded,
+                    device_info: entry.and_then(|e| e.device_info),
+                    evicted_by_session_id: Some(session.id),
+                })),
+            );
         }
         ledger.prune_expired(session.created_at);
         ledger.active.insert(session.id, ActiveEntry::from(session));
         changes.sessions.push(SessionWrite::Insert(session.clone()));
-        changes.events.push(self.event(EventPayload::SessionCreated(events::SessionCreated {
-            session_id: session.id,
-            user_id: session.user_id.clone(),
-            device_info: session.device_info.clone(),
-            ip_address: session.ip_address,
-            location: session.location.clone(),
-            user_agent: session.user_agent.clone(),
-            expires_at: session.expires_at,
-        })));
+        changes.events.push(
+            self.event(EventPayload::SessionCreated(events::SessionCreated {
+                session_id: session.id,
+                user_id: session.user_id.clone(),
+                device_info: session.device_info.clone(),
+                ip_address: session.ip_address,
+                location: session.location.clone(),
+                user_agent: session.user_agent.clone(),
+                expires_at: session.expires_at,
+            })),
+        );
         changes.ledger = Some(LedgerWrite::Put {
             ledger,
             expected_version: Some(version),

@@ -23,6 +23,10 @@ impl<S: SessionStore> Sessions<S> {
         if stored.value.user_id != query.user_id {
             return Err(SessionError::NotSessionOwner);
         }
-        Ok(ListedSession::at(stored.value, self.clock.now(), query.current_session_id))
+        Ok(ListedSession::at(
+            stored.value,
+            self.clock.now(),
+            query.current_session_id,
+        ))
     }
 }

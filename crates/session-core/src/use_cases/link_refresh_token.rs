@@ -13,7 +13,10 @@ pub struct LinkRefreshTokenToSession {
 }
 
 impl<S: SessionStore> Sessions<S> {
-    pub async fn link_refresh_token(&self, cmd: LinkRefreshTokenToSession) -> Result<(), SessionError> {
+    pub async fn link_refresh_token(
+        &self,
+        cmd: LinkRefreshTokenToSession,
+    ) -> Result<(), SessionError> {
         self.retry_on_conflict(|| self.try_link_refresh_token(&cmd))
             .await
             .map_err(SessionError::from)

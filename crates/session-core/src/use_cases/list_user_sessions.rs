@@ -52,7 +52,10 @@ pub struct SessionList {
 }
 
 impl<S: SessionStore> Sessions<S> {
-    pub async fn list_user_sessions(&self, query: ListUserSessions) -> Result<SessionList, SessionError> {
+    pub async fn list_user_sessions(
+        &self,
+        query: ListUserSessions,
+    ) -> Result<SessionList, SessionError> {
         let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
             return Err(InvalidInput::PageLimit { max: MAX_PAGE_SIZE }.into());
@@ -77,7 +80,10 @@ impl<S: SessionStore> Sessions<S> {
             .map(|s| ListedSession::at(s, now, query.current_session_id))
             .filter(|s| !query.active_only || s.status == SessionStatus::Active)
             .collect();
-        let active_count = sessions.iter().filter(|s| s.status == SessionStatus::Active).count();
+        let active_count = sessions
+            .iter()
+            .filter(|s| s.status == SessionStatus::Active)
+            .count();
         Ok(SessionList {
             total_count: u32::try_from(sessions.len()).unwrap_or(u32::MAX),
             active_count: u32::try_from(active_count).unwrap_or(u32::MAX),

@@ -17,7 +17,7 @@ pub use get_session::GetSession;
 pub use link_refresh_token::LinkRefreshTokenToSession;
 pub use list_user_sessions::{ListUserSessions, ListedSession, SessionList};
 pub use record_provider_access::RecordProviderAccess;
-pub use revoke_all_user_sessions::{RevokeAllUserSessions, RevokedAll};
+pub use revoke_all_user_sessions::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
 pub use revoke_session::RevokeSession;
 pub use set_user_session_policy::{PolicyView, SetUserSessionPolicy};
 pub use update_session_activity::{ActivityOutcome, UpdateSessionActivity};

@@ -13,7 +13,10 @@ pub struct RecordProviderAccess {
 }
 
 impl<S: SessionStore> Sessions<S> {
-    pub async fn record_provider_access(&self, cmd: RecordProviderAccess) -> Result<(), SessionError> {
+    pub async fn record_provider_access(
+        &self,
+        cmd: RecordProviderAccess,
+    ) -> Result<(), SessionError> {
         self.retry_on_conflict(|| self.try_record_provider_access(&cmd))
             .await
             .map_err(SessionError::from)
@@ -30,11 +33,13 @@ impl<S: SessionStore> Sessions<S> {
             return Err(SessionError::SessionInactive { status }.into());
         }
         session.record_provider_access(now, cmd.provider_name.clone());
-        let event = self.event(EventPayload::SessionProviderAccess(events::SessionProviderAccess {
-            session_id: session.id,
-            user_id: session.user_id.clone(),
-            provider_name: cmd.provider_name.clone(),
-        }));
+        let event = self.event(EventPayload::SessionProviderAccess(
+            events::SessionProviderAccess {
+                session_id: session.id,
+                user_id: session.user_id.clone(),
+                provider_name: cmd.provider_name.clone(),
+            },
+        ));
         let changes = ChangeSet {
             sessions: vec![SessionWrite::Replace {
                 session,

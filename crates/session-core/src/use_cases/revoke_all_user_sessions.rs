@@ -2,12 +2,16 @@
 //! events; committed in chunks that fit the store's transaction size, so a failure part-way
 //! reports what was revoked so far and a retry finishes the job.
 
+use chrono::{DateTime, Utc};
+
 use crate::app::Sessions;
 use crate::domain::{Actor, Revocation, RevocationReason};
 use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload};
 use crate::ids::{SessionId, UserId};
-use crate::ports::{ChangeSet, CommitError, LedgerWrite, SessionStore, SessionWrite};
+use crate::ports::{
+    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, SessionStore, SessionWrite,
+};
 
 #[derive(Clone, Debug)]
 pub struct RevokeAllUserSessions {
@@ -17,9 +21,22 @@ pub struct RevokeAllUserSessions {
     pub by: Actor,
 }
 
+/// Narrows a revoke-all triggered by an outside event (a password change).
+#[derive(Clone, Debug, Default)]
+pub struct RevokeAllScope {
+    /// Only sessions created at or before this instant (when the password changed), so a late
+    /// or repeated delivery never signs out a login made with the new password.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Makes the command happen once: a second run with the same marker key changes nothing
+    /// and emits nothing.
+    pub once: Option<ProcessedMarker>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RevokedAll {
     pub session_ids: Vec<SessionId>,
+    /// The command had already run (its marker exists); nothing was done this time.
+    pub already_processed: bool,
 }
 
 /// Items a chunk needs besides its session writes: the ledger update and up to two events.
@@ -36,6 +53,23 @@ impl<S: SessionStore> Sessions<S> {
         &self,
         cmd: RevokeAllUserSessions,
     ) -> Result<RevokedAll, SessionError> {
+        self.revoke_all_user_sessions_in_scope(cmd, RevokeAllScope::default())
+            .await
+    }
+
+    pub async fn revoke_all_user_sessions_in_scope(
+        &self,
+        cmd: RevokeAllUserSessions,
+        scope: RevokeAllScope,
+    ) -> Result<RevokedAll, SessionError> {
+        if let Some(marker) = &scope.once
+            && self.store.has_marker(&marker.key).await?
+        {
+            return Ok(RevokedAll {
+                session_ids: Vec::new(),
+                already_processed: true,
+            });
+        }
         let mut progress = Progress {
             attempted: Some(self.event(EventPayload::AllSessionsRevocationAttempted(
                 events::AllSessionsRevocationAttempted {
@@ -46,9 +80,10 @@ impl<S: SessionStore> Sessions<S> {
             ))),
             revoked: Vec::new(),
         };
-        match self.revoke_all_chunks(&cmd, &mut progress).await {
-            Ok(()) => Ok(RevokedAll {
+        match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
+            Ok(already_processed) => Ok(RevokedAll {
                 session_ids: progress.revoked,
+                already_processed,
             }),
             Err(error) => {
                 let failed = self.event(EventPayload::AllSessionsRevocationFailed(
@@ -59,18 +94,25 @@ impl<S: SessionStore> Sessions<S> {
                         revoked_so_far: progress.revoked.clone(),
                     },
                 ));
-                let events = progress.attempted.take().into_iter().chain([failed]).collect();
+                let events = progress
+                    .attempted
+                    .take()
+                    .into_iter()
+                    .chain([failed])
+                    .collect();
                 self.record_failure(events).await;
                 Err(error)
             }
         }
     }
 
+    /// Returns whether a concurrent run with the same marker finished first.
     async fn revoke_all_chunks(
         &self,
         cmd: &RevokeAllUserSessions,
+        scope: &RevokeAllScope,
         progress: &mut Progress,
-    ) -> Result<(), SessionError> {
+    ) -> Result<bool, SessionError> {
         let chunk_size = self
             .store
             .max_writes_per_commit()
@@ -86,6 +128,7 @@ impl<S: SessionStore> Sessions<S> {
                 .value
                 .live_oldest_first(now)
                 .into_iter()
+                .filter(|(_, entry)| scope.created_before.is_none_or(|t| entry.created_at <= t))
                 .map(|(id, _)| id)
                 .filter(|id| Some(*id) != cmd.except_session_id)
                 .collect();
@@ -119,25 +162,53 @@ impl<S: SessionStore> Sessions<S> {
                 });
             }
             if last {
+                changes.marker = scope.once.clone();
                 let mut all = progress.revoked.clone();
                 all.extend(&chunk);
-                changes.events.push(self.event(EventPayload::AllSessionsRevoked(
-                    events::AllSessionsRevoked {
-                        user_id: cmd.user_id.clone(),
-                        reason: cmd.reason,
-                        session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
-                        session_ids: all,
-                        except_session_id: cmd.except_session_id,
-                    },
-                )));
+                changes
+                    .events
+                    .push(self.event(EventPayload::AllSessionsRevoked(
+                        events::AllSessionsRevoked {
+                            user_id: cmd.user_id.clone(),
+                            reason: cmd.reason,
+                            session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
+                            session_ids: all,
+                            except_session_id: cmd.except_session_id,
+                        },
+                    )));
             }
             match self.store.commit(changes).await {
                 Ok(()) => {
                     progress.attempted = None;
                     progress.revoked.extend(chunk);
                     if last {
-                        return Ok(());
+                        return Ok(false);
                     }
+                }
+                Err(CommitError::AlreadyProcessed) => {
+                    if progress.attempted.is_none() {
+                        // Earlier chunks of this run committed with its Attempted event; close it.
+                        let done = self.event(EventPayload::AllSessionsRevoked(
+                            events::AllSessionsRevoked {
+                                user_id: cmd.user_id.clone(),
+                                reason: cmd.reason,
+                                session_count: u32::try_from(progress.revoked.len())
+                                    .unwrap_or(u32::MAX),
+                                session_ids: progress.revoked.clone(),
+                                except_session_id: cmd.except_session_id,
+                            },
+                        ));
+                        self.store
+                            .commit(ChangeSet::events(vec![done]))
+                            .await
+                            .map_err(|e| match e {
+                                CommitError::Store(e) => SessionError::Store(e),
+                                CommitError::Conflict | CommitError::AlreadyProcessed => {
+                                    SessionError::Contention
+                                }
+                            })?;
+                    }
+                    return Ok(true);
                 }
                 Err(CommitError::Conflict) => {
                     conflicts += 1;

@@ -44,7 +44,11 @@ impl<S: SessionStore> Sessions<S> {
         outcome
     }
 
-    async fn try_revoke(&self, cmd: &RevokeSession, attempted: &DomainEvent) -> Result<Session, Retry> {
+    async fn try_revoke(
+        &self,
+        cmd: &RevokeSession,
+        attempted: &DomainEvent,
+    ) -> Result<Session, Retry> {
         let Some(stored) = self.store.load_session(cmd.session_id).await? else {
             return Err(SessionError::SessionNotFound.into());
         };
@@ -74,6 +78,7 @@ impl<S: SessionStore> Sessions<S> {
                 expected_version: stored.version,
             }],
             events: vec![attempted.clone(), revoked],
+            marker: None,
         };
         self.store.commit(changes).await?;
         Ok(session)

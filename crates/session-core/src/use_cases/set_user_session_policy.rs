@@ -57,9 +57,22 @@ impl<S: SessionStore> Sessions<S> {
         ledger.policy = policy;
         let now = self.clock.now();
         let rules = self.policy.effective(&ledger.policy);
-        let evicted = limit::excess_over(rules.max_sessions, &ledger.live_oldest_first(now));
+        let mut live = ledger.live_oldest_first(now);
+        let mut evicted = limit::excess_over(rules.max_sessions, &live);
+        let idle = if evicted.is_empty() {
+            Vec::new()
+        } else {
+            self.idle_in_index(&rules, &live, now).await?
+        };
+        if !idle.is_empty() {
+            live.retain(|(id, _)| idle.iter().all(|s| s.value.id != *id));
+            evicted = limit::excess_over(rules.max_sessions, &live);
+        }
 
         let mut changes = ChangeSet::default();
+        changes
+            .sessions
+            .extend(Self::forget_idle(&mut ledger, idle));
         for id in &evicted {
             let entry = ledger.active.remove(id);
             changes.sessions.push(SessionWrite::Revoke {
@@ -71,13 +84,15 @@ impl<S: SessionStore> Sessions<S> {
                     by: Actor::Service,
                 },
             });
-            changes.events.push(self.event(EventPayload::SessionEvicted(events::SessionEvicted {
-                session_id: *id,
-                user_id: cmd.user_id.clone(),
-                reason: RevocationReason::TierChanged,
-                device_info: entry.and_then(|e| e.device_info),
-                evicted_by_session_id: None,
-            })));
+            changes.events.push(
+                self.event(EventPayload::SessionEvicted(events::SessionEvicted {
+                    session_id: *id,
+                    user_id: cmd.user_id.clone(),
+                    reason: RevocationReason::TierChanged,
+                    device_info: entry.and_then(|e| e.device_info),
+                    evicted_by_session_id: None,
+                })),
+            );
         }
         ledger.prune_expired(now);
         changes.ledger = Some(LedgerWrite::Put {

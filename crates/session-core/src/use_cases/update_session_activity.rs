@@ -35,7 +35,10 @@ impl<S: SessionStore> Sessions<S> {
             .map_err(SessionError::from)
     }
 
-    async fn try_update_activity(&self, cmd: &UpdateSessionActivity) -> Result<ActivityOutcome, Retry> {
+    async fn try_update_activity(
+        &self,
+        cmd: &UpdateSessionActivity,
+    ) -> Result<ActivityOutcome, Retry> {
         let Some(stored) = self.store.load_session(cmd.session_id).await? else {
             return Err(SessionError::SessionNotFound.into());
         };
@@ -50,18 +53,23 @@ impl<S: SessionStore> Sessions<S> {
         if !unchanged.active {
             return Ok(unchanged);
         }
-        let ip_differs = cmd.ip_address.is_some_and(|ip| session.last_ip_address != Some(ip));
-        let interval_elapsed = now - session.last_activity_at >= self.policy.activity_write_interval();
+        let ip_differs = cmd
+            .ip_address
+            .is_some_and(|ip| session.last_ip_address != Some(ip));
+        let interval_elapsed =
+            now - session.last_activity_at >= self.policy.activity_write_interval();
         if !ip_differs && !interval_elapsed {
             return Ok(unchanged);
         }
         let change = session.record_activity(now, cmd.ip_address);
-        let event = self.event(EventPayload::SessionActivityUpdated(events::SessionActivityUpdated {
-            session_id: session.id,
-            user_id: session.user_id.clone(),
-            ip_address: cmd.ip_address,
-            ip_changed: change.ip_changed,
-        }));
+        let event = self.event(EventPayload::SessionActivityUpdated(
+            events::SessionActivityUpdated {
+                session_id: session.id,
+                user_id: session.user_id.clone(),
+                ip_address: cmd.ip_address,
+                ip_changed: change.ip_changed,
+            },
+        ));
         let outcome = ActivityOutcome {
             ip_changed: change.ip_changed,
             suspicious_activity_count: session.suspicious_activity_count,

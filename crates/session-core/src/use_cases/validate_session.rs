@@ -36,7 +36,10 @@ impl Validity {
     pub fn reason(&self) -> Option<&'static str> {
         match self {
             Self::Active { .. } => None,
-            Self::Inactive { status: Some(status), .. } => Some(status.as_str()),
+            Self::Inactive {
+                status: Some(status),
+                ..
+            } => Some(status.as_str()),
             Self::Inactive { status: None, .. } => Some("not_found"),
         }
     }

@@ -1,0 +1,184 @@
+//! The entry point: one request in, one response out, whatever happens in between.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Request, Response};
+use session_core::Sessions;
+use session_core::ports::SessionStore;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::caller::{Caller, RequestContext};
+use crate::handlers::{Input, UserCaller, docs, internal, user};
+use crate::problem::{ApiError, problem_response};
+use crate::routes::{self, Route};
+
+/// Longest path plus query accepted; every route of this API fits in a fraction of it.
+const MAX_URI_BYTES: usize = 2048;
+
+/// The whole HTTP API over one set of use cases. Cheap to clone when the store is.
+pub struct Api<S> {
+    sessions: Sessions<S>,
+}
+
+impl<S: Clone> Clone for Api<S> {
+    fn clone(&self) -> Self {
+        Self {
+            sessions: self.sessions.clone(),
+        }
+    }
+}
+
+impl<S: SessionStore> Api<S> {
+    pub fn new(sessions: Sessions<S>) -> Self {
+        Self { sessions }
+    }
+
+    pub fn sessions(&self) -> &Sessions<S> {
+        &self.sessions
+    }
+
+    /// Answers one request. Never panics on any input; every failure is a problem document, and
+    /// bad input is always a 4xx.
+    pub async fn handle(&self, ctx: RequestContext, request: Request<Bytes>) -> Response<Bytes> {
+        let (parts, body) = request.into_parts();
+        let span = tracing::info_span!(
+            "request",
+            request_id = %ctx.request_id,
+            method = %parts.method,
+            route = Empty,
+            caller = ctx.caller.kind(),
+            user_id = Empty,
+        );
+        if let Caller::User { user_id, .. } = &ctx.caller {
+            span.record("user_id", user_id.as_str());
+        }
+        async {
+            let started = Instant::now();
+            let response = match self.dispatch(&ctx, &parts, &body).await {
+                Ok(response) => response,
+                Err(error) => {
+                    log_error(&error);
+                    problem_response(&error, parts.uri.path(), &ctx.request_id)
+                }
+            };
+            tracing::info!(
+                status = response.status().as_u16(),
+                elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "request handled"
+            );
+            response
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn dispatch(
+        &self,
+        ctx: &RequestContext,
+        parts: &Parts,
+        body: &Bytes,
+    ) -> Result<Response<Bytes>, ApiError> {
+        let path = parts.uri.path();
+        if path.len() + parts.uri.query().map_or(0, str::len) > MAX_URI_BYTES {
+            return Err(ApiError::UriTooLong {
+                limit: MAX_URI_BYTES,
+            });
+        }
+        let route = routes::resolve(&parts.method, path)?;
+        tracing::Span::current().record("route", route.template());
+        let input = Input {
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body,
+        };
+        let sessions = &self.sessions;
+        match route {
+            Route::ListSessions => user::list_sessions(sessions, &signed_in(ctx)?, &input).await,
+            Route::RevokeAllSessions => {
+                user::revoke_other_sessions(sessions, &signed_in(ctx)?, &input).await
+            }
+            Route::RevokeCurrentSession => {
+                user::revoke_current_session(sessions, &signed_in(ctx)?, &input).await
+            }
+            Route::GetSession(id) => {
+                user::get_session(sessions, &signed_in(ctx)?, id, &input).await
+            }
+            Route::RevokeSession(id) => {
+                user::revoke_session(sessions, &signed_in(ctx)?, id, &input).await
+            }
+            Route::CreateSession => {
+                service(ctx)?;
+                internal::create_session(sessions, &input).await
+            }
+            Route::SessionValidity(id) => {
+                service(ctx)?;
+                internal::session_validity(sessions, id, &input).await
+            }
+            Route::SessionActivity(id) => {
+                service(ctx)?;
+                internal::record_activity(sessions, id, &input).await
+            }
+            Route::RecordProviderAccess(id) => {
+                service(ctx)?;
+                internal::record_provider_access(sessions, id, &input).await
+            }
+            Route::LinkRefreshToken(id) => {
+                service(ctx)?;
+                internal::link_refresh_token(sessions, id, &input).await
+            }
+            Route::SetSessionPolicy(user_id) => {
+                service(ctx)?;
+                internal::set_session_policy(sessions, user_id, &input).await
+            }
+            Route::OpenApi => docs::openapi_document(&input),
+        }
+    }
+}
+
+/// User routes act for a signed-in user; anything else has not authenticated as one.
+fn signed_in(ctx: &RequestContext) -> Result<UserCaller, ApiError> {
+    match &ctx.caller {
+        Caller::User {
+            user_id,
+            session_id,
+        } => Ok(UserCaller {
+            user_id: user_id.clone(),
+            session_id: *session_id,
+        }),
+        Caller::Service { .. } | Caller::Anonymous => Err(ApiError::Unauthorized),
+    }
+}
+
+/// Internal routes are for services; a user's token, however valid, is the wrong credential.
+fn service(ctx: &RequestContext) -> Result<(), ApiError> {
+    match &ctx.caller {
+        Caller::Service { .. } => Ok(()),
+        Caller::User { .. } => Err(ApiError::Forbidden),
+        Caller::Anonymous => Err(ApiError::Unauthorized),
+    }
+}
+
+fn log_error(error: &ApiError) {
+    let status = error.status();
+    if status.is_server_error() {
+        let cause = error.cause().unwrap_or_default();
+        if status.as_u16() == 500 {
+            tracing::error!(code = error.code(), cause, "request failed");
+        } else {
+            tracing::warn!(
+                code = error.code(),
+                cause,
+                "request failed; client may retry"
+            );
+        }
+    } else {
+        tracing::info!(
+            code = error.code(),
+            status = status.as_u16(),
+            "request rejected"
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! Who is calling, as established by the transport before the API sees the request.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use session_core::ids::{SessionId, UserId};
+
+/// The identity a transport established: a bearer token checked by an authorizer (user), an
+/// IAM-signed request (service), or nothing.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A signed-in user, acting through one of their sessions.
+    User {
+        user_id: UserId,
+        session_id: SessionId,
+    },
+    /// An internal service (the auth service, an admin tool), identified by its principal.
+    Service {
+        principal: String,
+    },
+    Anonymous,
+}
+
+impl Caller {
+    /// Short label for logs; ids only, never credentials.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::User { .. } => "user",
+            Self::Service { .. } => "service",
+            Self::Anonymous => "anonymous",
+        }
+    }
+}
+
+// Hand-written so that a principal (an IAM ARN carries the account id) never lands in a log by
+// accident through `{:?}`.
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::User {
+                user_id,
+                session_id,
+            } => f
+                .debug_struct("User")
+                .field("user_id", user_id)
+                .field("session_id", session_id)
+                .finish(),
+            Self::Service { .. } => f.write_str("Service"),
+            Self::Anonymous => f.write_str("Anonymous"),
+        }
+    }
+}
+
+/// Everything about a request that is not in the HTTP message itself.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub caller: Caller,
+    /// Correlates logs and problem documents (`trace_id`); the transport's own request id.
+    pub request_id: String,
+    /// The client address as the edge saw it (API Gateway's `sourceIp`), never a header the
+    /// client could forge.
+    pub source_ip: Option<IpAddr>,
+}
+
+impl RequestContext {
+    pub fn new(caller: Caller, request_id: impl Into<String>) -> Self {
+        Self {
+            caller,
+            request_id: request_id.into(),
+            source_ip: None,
+        }
+    }
+
+    pub fn with_source_ip(mut self, ip: IpAddr) -> Self {
+        self.source_ip = Some(ip);
+        self
+    }
+}

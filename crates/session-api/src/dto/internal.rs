@@ -1,0 +1,285 @@
+//! Bodies of the internal routes, called by the auth service and admin tools.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use session_core::domain::LimitBehaviour;
+use session_core::ids::{InvalidValue, ProviderName, RefreshTokenId, SessionId, TierName, UserId};
+use session_core::use_cases::{
+    ActivityOutcome, CreateSession, CreatedSession, LinkRefreshTokenToSession, PolicyView,
+    RecordProviderAccess, SetUserSessionPolicy, UpdateSessionActivity, Validity,
+};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::dto::fields::{self, FieldErrors};
+use crate::problem::ApiError;
+
+/// A login: create a session for the user.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSessionRequest {
+    /// The platform's user id (the JWT `sub`).
+    #[schema(example = "auth0|5f7c8ec7c33c6c004bbafe82")]
+    pub user_id: String,
+    /// The client's address as the auth service saw it.
+    #[schema(format = "ip", example = "203.0.113.7")]
+    pub ip_address: Option<String>,
+    /// The client's user agent; stored truncated to 512 bytes.
+    pub user_agent: Option<String>,
+    /// RFC 3339; defaults to now + the session lifetime and may not exceed it.
+    #[schema(format = DateTime)]
+    pub expires_at: Option<String>,
+    pub refresh_token_id: Option<String>,
+}
+
+impl CreateSessionRequest {
+    pub(crate) fn into_command(self) -> Result<CreateSession, ApiError> {
+        let mut errors = FieldErrors::default();
+        let user_id = errors.check(UserId::try_from(self.user_id));
+        let ip_address = errors.check(fields::ip_address("ip_address", self.ip_address));
+        let expires_at = errors.check(fields::timestamp("expires_at", self.expires_at));
+        let refresh_token_id =
+            errors.check(fields::optional::<RefreshTokenId>(self.refresh_token_id));
+        match (user_id, ip_address, expires_at, refresh_token_id) {
+            (Some(user_id), Some(ip_address), Some(expires_at), Some(refresh_token_id))
+                if errors.is_empty() =>
+            {
+                Ok(CreateSession {
+                    user_id,
+                    ip_address,
+                    user_agent: self.user_agent,
+                    expires_at,
+                    refresh_token_id,
+                })
+            }
+            _ => Err(errors.into_error()),
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedSessionResponse {
+    pub session_id: Uuid,
+    pub device_info: Option<String>,
+    pub location: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    /// Sessions revoked to make room for this one (tiers that evict at the limit).
+    pub evicted_session_ids: Vec<Uuid>,
+}
+
+impl From<CreatedSession> for CreatedSessionResponse {
+    fn from(created: CreatedSession) -> Self {
+        Self {
+            session_id: *created.session.id.as_uuid(),
+            device_info: created.session.device_info,
+            location: created.session.location,
+            expires_at: created.session.expires_at,
+            evicted_session_ids: uuids(&created.evicted_session_ids),
+        }
+    }
+}
+
+/// Whether a session may still be used. Active: `{active: true, user_id, expires_at}`;
+/// otherwise `{active: false, reason}` with reason `revoked`, `expired`, `idle_expired` or
+/// `not_found`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ValidityResponse {
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "revoked")]
+    pub reason: Option<String>,
+}
+
+impl From<Validity> for ValidityResponse {
+    fn from(validity: Validity) -> Self {
+        let reason = validity.reason().map(str::to_owned);
+        match validity {
+            Validity::Active {
+                user_id,
+                expires_at,
+            } => Self {
+                active: true,
+                user_id: Some(user_id.into()),
+                expires_at: Some(expires_at),
+                reason: None,
+            },
+            Validity::Inactive { .. } => Self {
+                active: false,
+                user_id: None,
+                expires_at: None,
+                reason,
+            },
+        }
+    }
+}
+
+/// A request seen on the session; an empty body is the same as `{}`.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityRequest {
+    #[schema(format = "ip", example = "198.51.100.4")]
+    pub ip_address: Option<String>,
+}
+
+impl ActivityRequest {
+    pub(crate) fn into_command(
+        self,
+        session_id: SessionId,
+    ) -> Result<UpdateSessionActivity, ApiError> {
+        let ip_address = fields::ip_address("ip_address", self.ip_address)
+            .map_err(|e| ApiError::field(e.field, e.problem))?;
+        Ok(UpdateSessionActivity {
+            session_id,
+            ip_address,
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActivityResponse {
+    /// The request came from another address than the previous one.
+    pub ip_changed: bool,
+    pub suspicious_activity_count: u32,
+    /// Whether the session is active; activity on an inactive session is not recorded.
+    pub active: bool,
+}
+
+impl From<ActivityOutcome> for ActivityResponse {
+    fn from(outcome: ActivityOutcome) -> Self {
+        Self {
+            ip_changed: outcome.ip_changed,
+            suspicious_activity_count: outcome.suspicious_activity_count,
+            active: outcome.active,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderAccessRequest {
+    /// Lowercase provider name, e.g. `plaid`.
+    #[schema(example = "plaid")]
+    pub provider_name: String,
+}
+
+impl ProviderAccessRequest {
+    pub(crate) fn into_command(
+        self,
+        session_id: SessionId,
+    ) -> Result<RecordProviderAccess, ApiError> {
+        let provider_name = ProviderName::try_from(self.provider_name)
+            .map_err(|e| ApiError::field(e.field, e.problem))?;
+        Ok(RecordProviderAccess {
+            session_id,
+            provider_name,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenRequest {
+    pub refresh_token_id: String,
+}
+
+impl RefreshTokenRequest {
+    pub(crate) fn into_command(
+        self,
+        session_id: SessionId,
+    ) -> Result<LinkRefreshTokenToSession, ApiError> {
+        let refresh_token_id = RefreshTokenId::try_from(self.refresh_token_id)
+            .map_err(|e| ApiError::field(e.field, e.problem))?;
+        Ok(LinkRefreshTokenToSession {
+            session_id,
+            refresh_token_id,
+        })
+    }
+}
+
+/// A user's tier and optional limit override (a full replacement: omit `max_sessions` to clear
+/// the override).
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionPolicyRequest {
+    #[schema(example = "premium")]
+    pub tier: String,
+    /// Overrides the tier's limit; at least 1.
+    #[schema(minimum = 1)]
+    pub max_sessions: Option<u32>,
+}
+
+impl SessionPolicyRequest {
+    /// `user_id` is the path parameter, validated together with the body so that one response
+    /// reports every problem.
+    pub(crate) fn into_command(
+        self,
+        user_id: Result<UserId, InvalidValue>,
+    ) -> Result<SetUserSessionPolicy, ApiError> {
+        let mut errors = FieldErrors::default();
+        let user_id = errors.check(user_id);
+        let tier = errors.check(TierName::try_from(self.tier));
+        match (user_id, tier) {
+            (Some(user_id), Some(tier)) if errors.is_empty() => Ok(SetUserSessionPolicy {
+                user_id,
+                tier,
+                max_sessions: self.max_sessions,
+            }),
+            _ => Err(errors.into_error()),
+        }
+    }
+}
+
+/// How a login at the limit is handled.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitBehaviourView {
+    /// The oldest sessions are revoked so the new one fits.
+    EvictOldest,
+    /// The login is refused with `session_limit_exceeded`.
+    Deny,
+}
+
+impl From<LimitBehaviour> for LimitBehaviourView {
+    fn from(behaviour: LimitBehaviour) -> Self {
+        match behaviour {
+            LimitBehaviour::EvictOldest => Self::EvictOldest,
+            LimitBehaviour::Deny => Self::Deny,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionPolicyResponse {
+    pub user_id: String,
+    pub tier: String,
+    /// The per-user override, if any.
+    pub max_sessions: Option<u32>,
+    /// The limit that applies; `null` is unlimited.
+    pub effective_max_sessions: Option<u32>,
+    pub on_limit: LimitBehaviourView,
+    pub idle_timeout_secs: Option<u32>,
+    /// Sessions revoked at once because the new limit is lower than the active count.
+    pub evicted_session_ids: Vec<Uuid>,
+}
+
+impl From<PolicyView> for SessionPolicyResponse {
+    fn from(view: PolicyView) -> Self {
+        Self {
+            user_id: view.user_id.into(),
+            tier: view.tier.into(),
+            max_sessions: view.max_sessions_override,
+            effective_max_sessions: view.effective_max_sessions,
+            on_limit: view.on_limit.into(),
+            idle_timeout_secs: view.idle_timeout_secs,
+            evicted_session_ids: uuids(&view.evicted_session_ids),
+        }
+    }
+}
+
+fn uuids(ids: &[SessionId]) -> Vec<Uuid> {
+    ids.iter().map(|id| *id.as_uuid()).collect()
+}

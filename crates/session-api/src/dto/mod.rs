@@ -1,0 +1,16 @@
+//! Request and response bodies: the JSON contract of the API and the source of the OpenAPI
+//! schemas. Request bodies reject unknown fields and take text as text, so a bad value becomes a
+//! field error naming the field rather than a parser message.
+
+mod fields;
+mod internal;
+mod problem;
+mod sessions;
+
+pub use internal::{
+    ActivityRequest, ActivityResponse, CreateSessionRequest, CreatedSessionResponse,
+    LimitBehaviourView, ProviderAccessRequest, RefreshTokenRequest, SessionPolicyRequest,
+    SessionPolicyResponse, ValidityResponse,
+};
+pub use problem::{FieldError, Problem};
+pub use sessions::{RevokeAllResponse, SessionListResponse, SessionStatusView, SessionView};

@@ -1,0 +1,112 @@
+//! What a user sees of their own sessions. User agent, revocation details and provider fields
+//! stay internal: the device description is enough to recognise a device.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use session_core::domain::SessionStatus;
+use session_core::use_cases::{ListedSession, SessionList};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Derived state of a session when the response was made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatusView {
+    Active,
+    Revoked,
+    Expired,
+    IdleExpired,
+}
+
+impl From<SessionStatus> for SessionStatusView {
+    fn from(status: SessionStatus) -> Self {
+        match status {
+            SessionStatus::Active => Self::Active,
+            SessionStatus::Revoked => Self::Revoked,
+            SessionStatus::Expired => Self::Expired,
+            SessionStatus::IdleExpired => Self::IdleExpired,
+        }
+    }
+}
+
+/// One device the user is (or was) signed in on.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    /// "Chrome on Mac OS X", when the user agent was recognised.
+    #[schema(example = "Chrome on Mac OS X")]
+    pub device_info: Option<String>,
+    /// Address the session was created from.
+    #[schema(value_type = Option<String>, format = "ip", example = "203.0.113.7")]
+    pub ip_address: Option<IpAddr>,
+    #[schema(example = "Mountain View, US")]
+    pub location: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// Whether this is the session the request was made with.
+    pub is_current: bool,
+    pub is_revoked: bool,
+    pub status: SessionStatusView,
+}
+
+impl From<ListedSession> for SessionView {
+    fn from(listed: ListedSession) -> Self {
+        let session = listed.session;
+        Self {
+            id: *session.id.as_uuid(),
+            is_revoked: session.is_revoked(),
+            device_info: session.device_info,
+            ip_address: session.ip_address,
+            location: session.location,
+            created_at: session.created_at,
+            last_activity_at: session.last_activity_at,
+            expires_at: session.expires_at,
+            is_current: listed.is_current,
+            status: listed.status.into(),
+        }
+    }
+}
+
+/// One page of the user's sessions, newest first.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionListResponse {
+    pub sessions: Vec<SessionView>,
+    /// Sessions in this page.
+    pub total_count: u32,
+    /// Active sessions in this page.
+    pub active_count: u32,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl From<SessionList> for SessionListResponse {
+    fn from(list: SessionList) -> Self {
+        Self {
+            sessions: list.sessions.into_iter().map(SessionView::from).collect(),
+            total_count: list.total_count,
+            active_count: list.active_count,
+            next_cursor: list.next_cursor,
+        }
+    }
+}
+
+/// Result of signing out everywhere else.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevokeAllResponse {
+    #[schema(example = 2)]
+    pub revoked_count: u32,
+    #[schema(example = "2 session(s) revoked successfully")]
+    pub message: String,
+}
+
+impl RevokeAllResponse {
+    pub fn new(revoked_count: u32) -> Self {
+        Self {
+            revoked_count,
+            message: format!("{revoked_count} session(s) revoked successfully"),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Routes internal services call: the auth service at login, on token refresh and on activity,
+//! and admin tooling setting a user's policy.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use session_core::Sessions;
+use session_core::ports::SessionStore;
+use session_core::use_cases::ValidateSession;
+
+use crate::body::{EmptyBody, decode_json};
+use crate::dto::{
+    ActivityRequest, ActivityResponse, CreateSessionRequest, CreatedSessionResponse, Problem,
+    ProviderAccessRequest, RefreshTokenRequest, SessionPolicyRequest, SessionPolicyResponse,
+    ValidityResponse,
+};
+use crate::handlers::{Input, session_id, user_id};
+use crate::problem::ApiError;
+use crate::query::QueryParams;
+use crate::response;
+
+/// Create a session at login.
+///
+/// A user at the limit has their oldest sessions evicted, or the login refused on tiers that
+/// deny.
+#[utoipa::path(
+    post,
+    path = "/internal/sessions",
+    tag = "internal",
+    operation_id = "create_session",
+    request_body(content = CreateSessionRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Session created", body = CreatedSessionResponse),
+        (status = 400, description = "`validation_failed`, `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`user_not_found`: no policy registered for the user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`session_limit_exceeded` (deny tiers)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable or contention; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn create_session<S: SessionStore>(
+    sessions: &Sessions<S>,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    QueryParams::parse(input.query)?.finish()?;
+    let request: CreateSessionRequest =
+        decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let created = sessions.create_session(request.into_command()?).await?;
+    response::json(StatusCode::CREATED, &CreatedSessionResponse::from(created))
+}
+
+/// Is the session still valid?
+///
+/// Asked on every token refresh; one consistent read.
+#[utoipa::path(
+    get,
+    path = "/internal/sessions/{id}/validity",
+    tag = "internal",
+    operation_id = "session_validity",
+    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "Active, or inactive with the reason (`revoked`, `expired`, `idle_expired`, `not_found`)", body = ValidityResponse),
+        (status = 400, description = "`invalid_session_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn session_validity<S: SessionStore>(
+    sessions: &Sessions<S>,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    QueryParams::parse(input.query)?.finish()?;
+    let validity = sessions
+        .validate_session(ValidateSession { session_id: id })
+        .await?;
+    response::json(StatusCode::OK, &ValidityResponse::from(validity))
+}
+
+/// Record a request seen on the session.
+///
+/// Throttled: nothing is written while the last write is recent and the IP did not change.
+#[utoipa::path(
+    post,
+    path = "/internal/sessions/{id}/activity",
+    tag = "internal",
+    operation_id = "record_session_activity",
+    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    request_body(content = ActivityRequest, content_type = "application/json", description = "May be empty"),
+    responses(
+        (status = 200, description = "Activity outcome", body = ActivityResponse),
+        (status = 400, description = "`invalid_session_id`, `validation_failed`, `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable or contention; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn record_activity<S: SessionStore>(
+    sessions: &Sessions<S>,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    QueryParams::parse(input.query)?.finish()?;
+    let request: ActivityRequest = decode_json(input.headers, input.body, EmptyBody::EmptyObject)?;
+    let outcome = sessions
+        .update_session_activity(request.into_command(id)?)
+        .await?;
+    response::json(StatusCode::OK, &ActivityResponse::from(outcome))
+}
+
+/// Record that the session accessed a financial data provider.
+#[utoipa::path(
+    post,
+    path = "/internal/sessions/{id}/provider-access",
+    tag = "internal",
+    operation_id = "record_provider_access",
+    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    request_body(content = ProviderAccessRequest, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 400, description = "`invalid_session_id`, `validation_failed`, `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`session_inactive`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn record_provider_access<S: SessionStore>(
+    sessions: &Sessions<S>,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    QueryParams::parse(input.query)?.finish()?;
+    let request: ProviderAccessRequest =
+        decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    sessions
+        .record_provider_access(request.into_command(id)?)
+        .await?;
+    Ok(response::no_content())
+}
+
+/// Tie the refresh token the auth service issued to the session.
+#[utoipa::path(
+    put,
+    path = "/internal/sessions/{id}/refresh-token",
+    tag = "internal",
+    operation_id = "link_refresh_token",
+    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    request_body(content = RefreshTokenRequest, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Linked"),
+        (status = 400, description = "`invalid_session_id`, `validation_failed`, `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`session_inactive`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn link_refresh_token<S: SessionStore>(
+    sessions: &Sessions<S>,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    QueryParams::parse(input.query)?.finish()?;
+    let request: RefreshTokenRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    sessions
+        .link_refresh_token(request.into_command(id)?)
+        .await?;
+    Ok(response::no_content())
+}
+
+/// Register a user or change their tier and limit override.
+///
+/// A lowered limit is enforced at once: the oldest sessions over it are revoked.
+#[utoipa::path(
+    put,
+    path = "/internal/users/{user_id}/session-policy",
+    tag = "internal",
+    operation_id = "set_session_policy",
+    params(("user_id" = String, Path, description = "The platform's user id (percent-encoded)")),
+    request_body(content = SessionPolicyRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The user's policy and the rules it resolves to", body = SessionPolicyResponse),
+        (status = 400, description = "`validation_failed` (unknown tier, bad user id), `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable or contention; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("sigv4" = []))
+)]
+pub(crate) async fn set_session_policy<S: SessionStore>(
+    sessions: &Sessions<S>,
+    raw_user_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    QueryParams::parse(input.query)?.finish()?;
+    let request: SessionPolicyRequest =
+        decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let view = sessions
+        .set_user_session_policy(request.into_command(user_id(raw_user_id))?)
+        .await?;
+    response::json(StatusCode::OK, &SessionPolicyResponse::from(view))
+}

@@ -1,0 +1,73 @@
+//! One module per route group. Handlers take already-authorised callers and raw request parts,
+//! validate the input, run one use case and shape its outcome.
+
+pub(crate) mod docs;
+pub(crate) mod internal;
+pub(crate) mod user;
+
+use http::HeaderMap;
+use session_core::ids::{InvalidValue, SessionId, UserId};
+
+use crate::percent;
+use crate::problem::ApiError;
+
+/// The parts of a request a handler may read besides its path parameters.
+pub(crate) struct Input<'a> {
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+}
+
+/// The signed-in user a user route acts for.
+#[derive(Clone, Debug)]
+pub(crate) struct UserCaller {
+    pub(crate) user_id: UserId,
+    pub(crate) session_id: SessionId,
+}
+
+/// A session id path parameter.
+pub(crate) fn session_id(raw: &str) -> Result<SessionId, ApiError> {
+    percent::decode(raw, false)
+        .and_then(|text| text.parse().ok())
+        .ok_or(ApiError::InvalidSessionId)
+}
+
+/// A user id path parameter; the error names the field like a body field would.
+pub(crate) fn user_id(raw: &str) -> Result<UserId, InvalidValue> {
+    let text = percent::decode(raw, false).ok_or(InvalidValue::new(
+        "user_id",
+        "is not valid percent-encoded UTF-8",
+    ))?;
+    UserId::try_from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_must_be_uuids() {
+        assert!(session_id("0193a5b0-7c1d-7e2f-8a3b-4c5d6e7f8a9b").is_ok());
+        for bad in [
+            "current",
+            "123",
+            "%FF",
+            "0193a5b0-7c1d-7e2f-8a3b-4c5d6e7f8a9",
+        ] {
+            assert!(
+                matches!(session_id(bad), Err(ApiError::InvalidSessionId)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn user_ids_are_percent_decoded_then_validated() {
+        assert_eq!(
+            user_id("auth0%7Cabc").map(String::from).as_deref(),
+            Ok("auth0|abc")
+        );
+        assert!(user_id("a%20b").is_err());
+        assert!(user_id("%FF").is_err());
+    }
+}

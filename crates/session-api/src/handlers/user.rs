@@ -1,0 +1,249 @@
+//! Routes a signed-in user calls about their own sessions. Another user's session is answered
+//! exactly like a missing one, so session ids cannot be probed.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use session_core::domain::{Actor, RevocationReason};
+use session_core::ports::SessionStore;
+use session_core::use_cases::list_user_sessions::MAX_PAGE_SIZE;
+use session_core::use_cases::{GetSession, ListUserSessions, RevokeAllUserSessions, RevokeSession};
+use session_core::{SessionError, Sessions};
+
+use crate::dto::{FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionView};
+use crate::handlers::{Input, UserCaller, session_id};
+use crate::problem::ApiError;
+use crate::query::QueryParams;
+use crate::response;
+
+/// Reasons a user may give for revoking one of their sessions; the others are for the system.
+const USER_REVOCATION_REASONS: [RevocationReason; 3] = [
+    RevocationReason::Manual,
+    RevocationReason::Logout,
+    RevocationReason::SuspiciousActivity,
+];
+const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity";
+
+/// List the caller's sessions, newest first.
+///
+/// `total_count` and `active_count` count the sessions of the returned page.
+#[utoipa::path(
+    get,
+    path = "/sessions",
+    tag = "sessions",
+    operation_id = "list_sessions",
+    params(
+        ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "One page of sessions", body = SessionListResponse),
+        (status = 400, description = "Invalid query (`validation_failed`, `invalid_cursor`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn list_sessions<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let mut query = QueryParams::parse(input.query)?;
+    let mut errors = Vec::new();
+    let active_only = match query.take("active_only")?.as_deref() {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(_) => {
+            errors.push(FieldError::new("active_only", "must be true or false"));
+            true
+        }
+    };
+    let limit = match query.take("limit")? {
+        None => None,
+        Some(text) => match text.parse::<u32>() {
+            Ok(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => Some(limit),
+            _ => {
+                errors.push(FieldError::new(
+                    "limit",
+                    format!("must be an integer between 1 and {MAX_PAGE_SIZE}"),
+                ));
+                None
+            }
+        },
+    };
+    // An empty cursor is what clients send when they echo a missing `next_cursor`: first page.
+    let cursor = query.take("cursor")?.filter(|cursor| !cursor.is_empty());
+    query.finish()?;
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let list = sessions
+        .list_user_sessions(ListUserSessions {
+            user_id: caller.user_id.clone(),
+            active_only,
+            limit,
+            cursor,
+            current_session_id: Some(caller.session_id),
+        })
+        .await?;
+    response::json(StatusCode::OK, &SessionListResponse::from(list))
+}
+
+/// One of the caller's sessions, whatever its status.
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}",
+    tag = "sessions",
+    operation_id = "get_session",
+    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The session", body = SessionView),
+        (status = 400, description = "`invalid_session_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`: missing or not the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn get_session<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    QueryParams::parse(input.query)?.finish()?;
+    let listed = sessions
+        .get_session(GetSession {
+            session_id: id,
+            user_id: caller.user_id.clone(),
+            current_session_id: Some(caller.session_id),
+        })
+        .await?;
+    response::json(StatusCode::OK, &SessionView::from(listed))
+}
+
+/// Sign one of the caller's devices out.
+///
+/// Revoking an already revoked session succeeds.
+#[utoipa::path(
+    delete,
+    path = "/sessions/{id}",
+    tag = "sessions",
+    operation_id = "revoke_session",
+    params(
+        ("id" = uuid::Uuid, Path, description = "Session id"),
+        ("reason" = Option<String>, Query, description = "`manual` (default), `logout` or `suspicious_activity`"),
+    ),
+    responses(
+        (status = 204, description = "Revoked (or already revoked)"),
+        (status = 400, description = "`invalid_session_id`, `invalid_reason`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`: missing or not the caller's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn revoke_session<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    raw_id: &str,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let id = session_id(raw_id)?;
+    let mut query = QueryParams::parse(input.query)?;
+    let reason = match query.take("reason")? {
+        None => RevocationReason::Manual,
+        Some(text) => RevocationReason::parse(&text)
+            .filter(|reason| USER_REVOCATION_REASONS.contains(reason))
+            .ok_or(ApiError::InvalidReason {
+                allowed: USER_REVOCATION_REASONS_TEXT,
+            })?,
+    };
+    query.finish()?;
+    revoke_own(sessions, caller, id, reason).await
+}
+
+/// Sign the device making the request out (logout).
+#[utoipa::path(
+    delete,
+    path = "/sessions/current",
+    tag = "sessions",
+    operation_id = "revoke_current_session",
+    responses(
+        (status = 204, description = "The caller's session is revoked"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn revoke_current_session<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    QueryParams::parse(input.query)?.finish()?;
+    revoke_own(
+        sessions,
+        caller,
+        caller.session_id,
+        RevocationReason::Logout,
+    )
+    .await
+}
+
+async fn revoke_own<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    id: session_core::ids::SessionId,
+    reason: RevocationReason,
+) -> Result<Response<Bytes>, ApiError> {
+    let outcome = sessions
+        .revoke_session(RevokeSession {
+            session_id: id,
+            user_id: caller.user_id.clone(),
+            reason,
+            by: Actor::User {
+                user_id: caller.user_id.clone(),
+            },
+        })
+        .await;
+    match outcome {
+        // Revocation is idempotent for the client: the session ends up revoked either way.
+        Ok(_) | Err(SessionError::SessionAlreadyRevoked) => Ok(response::no_content()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Sign out everywhere else.
+///
+/// Revokes every session of the caller except the one making the request.
+#[utoipa::path(
+    delete,
+    path = "/sessions",
+    tag = "sessions",
+    operation_id = "revoke_other_sessions",
+    responses(
+        (status = 200, description = "Other sessions revoked", body = RevokeAllResponse),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Store unavailable or contention; retry", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn revoke_other_sessions<S: SessionStore>(
+    sessions: &Sessions<S>,
+    caller: &UserCaller,
+    input: &Input<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    QueryParams::parse(input.query)?.finish()?;
+    let revoked = sessions
+        .revoke_all_user_sessions(RevokeAllUserSessions {
+            user_id: caller.user_id.clone(),
+            reason: RevocationReason::LogoutAll,
+            except_session_id: Some(caller.session_id),
+            by: Actor::User {
+                user_id: caller.user_id.clone(),
+            },
+        })
+        .await?;
+    let count = u32::try_from(revoked.session_ids.len()).unwrap_or(u32::MAX);
+    response::json(StatusCode::OK, &RevokeAllResponse::new(count))
+}

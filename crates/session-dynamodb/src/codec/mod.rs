@@ -1,0 +1,14 @@
+//! Domain values <-> DynamoDB items, one file per item kind. Decoding never trusts the table:
+//! a malformed item is a `StoreError::Corrupt` naming the item and the attribute.
+
+pub(crate) mod attr;
+mod event;
+mod ledger;
+mod marker;
+mod session;
+
+pub(crate) use attr::Item;
+pub(crate) use event::{decode_event, encode_event};
+pub(crate) use ledger::{decode_ledger, encode_ledger};
+pub(crate) use marker::encode_marker;
+pub(crate) use session::{decode_session, encode_revocation, encode_session};

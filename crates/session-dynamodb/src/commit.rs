@@ -1,0 +1,247 @@
+//! A change set as one TransactWriteItems request: every write carries the condition the port
+//! promises, so DynamoDB applies all of them or none.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use session_core::domain::Revocation;
+use session_core::ids::{SessionId, UserId};
+use session_core::ports::{ChangeSet, CommitError, LedgerWrite, SessionWrite};
+
+use crate::codec::{self, Item, attr};
+use crate::error::InvalidChangeSet;
+use crate::schema::ledger_attr::ACTIVE;
+use crate::schema::session_attr::{REVOCATION, USER_ID};
+use crate::schema::{self, PK, VERSION};
+
+/// Most items in one TransactWriteItems request.
+pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// Builds the request items for `changes`. `written_at` dates the outbox items' retention.
+pub(crate) fn transaction_items(
+    table: &str,
+    changes: ChangeSet,
+    written_at: DateTime<Utc>,
+) -> Result<Vec<TransactWriteItem>, CommitError> {
+    let writes = changes.write_count();
+    if writes > MAX_TRANSACTION_ITEMS {
+        let too_many = InvalidChangeSet::TooManyWrites {
+            writes,
+            max: MAX_TRANSACTION_ITEMS,
+        };
+        return Err(CommitError::Store(too_many.into()));
+    }
+    // DynamoDB rejects a transaction touching one item twice as invalid; the port (like the
+    // embedded store) calls it a failed condition.
+    let mut touched = BTreeSet::new();
+    if !changes
+        .sessions
+        .iter()
+        .all(|w| touched.insert(w.session_id()))
+    {
+        return Err(CommitError::Conflict);
+    }
+    let b = Builder { table };
+    let mut items = Vec::with_capacity(writes);
+    // First, so a cancellation reason at index 0 tells "already processed" from a conflict.
+    if let Some(marker) = &changes.marker {
+        let item = codec::encode_marker(marker);
+        items.push(b.put(
+            item,
+            "attribute_not_exists(#pk)",
+            names(&[("#pk", PK)]),
+            None,
+        )?);
+    }
+    if let Some(ledger) = changes.ledger {
+        items.push(b.ledger(ledger)?);
+    }
+    for write in changes.sessions {
+        items.push(b.session(write)?);
+    }
+    for event in &changes.events {
+        let item = codec::encode_event(event, written_at);
+        items.push(b.put(
+            item,
+            "attribute_not_exists(#pk)",
+            names(&[("#pk", PK)]),
+            None,
+        )?);
+    }
+    Ok(items)
+}
+
+struct Builder<'a> {
+    table: &'a str,
+}
+
+type Names = HashMap<String, String>;
+type Values = HashMap<String, AttributeValue>;
+
+fn names(pairs: &[(&str, &str)]) -> Names {
+    pairs
+        .iter()
+        .map(|(placeholder, name)| ((*placeholder).to_owned(), (*name).to_owned()))
+        .collect()
+}
+
+fn values(pairs: Vec<(&str, AttributeValue)>) -> Values {
+    pairs
+        .into_iter()
+        .map(|(placeholder, value)| (placeholder.to_owned(), value))
+        .collect()
+}
+
+fn build_error(
+    operation: &'static str,
+) -> impl FnOnce(aws_sdk_dynamodb::error::BuildError) -> CommitError {
+    move |source| {
+        CommitError::Store(
+            InvalidChangeSet::Build {
+                operation,
+                source: Box::new(source),
+            }
+            .into(),
+        )
+    }
+}
+
+impl Builder<'_> {
+    fn session(&self, write: SessionWrite) -> Result<TransactWriteItem, CommitError> {
+        match write {
+            SessionWrite::Insert(session) => self.put(
+                codec::encode_session(&session, 1),
+                "attribute_not_exists(#pk)",
+                names(&[("#pk", PK)]),
+                None,
+            ),
+            SessionWrite::Replace {
+                session,
+                expected_version,
+            } => self.put(
+                codec::encode_session(&session, expected_version.saturating_add(1)),
+                "#ver = :expected",
+                names(&[("#ver", VERSION)]),
+                Some(values(vec![(":expected", attr::number(expected_version))])),
+            ),
+            SessionWrite::Revoke {
+                session_id,
+                user_id,
+                revocation,
+            } => self.revoke(session_id, &user_id, &revocation),
+        }
+    }
+
+    /// Revokes without reading: the condition carries what a read would have checked.
+    fn revoke(
+        &self,
+        id: SessionId,
+        user_id: &UserId,
+        revocation: &Revocation,
+    ) -> Result<TransactWriteItem, CommitError> {
+        let update = Update::builder()
+            .table_name(self.table)
+            .set_key(Some(schema::session_key(id)))
+            .update_expression("SET #rev = :rev, #ver = #ver + :one")
+            .condition_expression(
+                "attribute_exists(#pk) AND #uid = :uid AND attribute_not_exists(#rev)",
+            )
+            .set_expression_attribute_names(Some(names(&[
+                ("#pk", PK),
+                ("#uid", USER_ID),
+                ("#rev", REVOCATION),
+                ("#ver", VERSION),
+            ])))
+            .set_expression_attribute_values(Some(values(vec![
+                (":rev", codec::encode_revocation(revocation)),
+                (":uid", attr::string(user_id.as_str())),
+                (":one", attr::number(1)),
+            ])))
+            .build()
+            .map_err(build_error("Update"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn ledger(&self, write: LedgerWrite) -> Result<TransactWriteItem, CommitError> {
+        match write {
+            LedgerWrite::Put {
+                ledger,
+                expected_version: Some(expected),
+            } => self.put(
+                codec::encode_ledger(&ledger, expected.saturating_add(1)),
+                "#ver = :expected",
+                names(&[("#ver", VERSION)]),
+                Some(values(vec![(":expected", attr::number(expected))])),
+            ),
+            LedgerWrite::Put {
+                ledger,
+                expected_version: None,
+            } => self.put(
+                codec::encode_ledger(&ledger, 1),
+                "attribute_not_exists(#pk)",
+                names(&[("#pk", PK)]),
+                None,
+            ),
+            LedgerWrite::RemoveActive {
+                user_id,
+                session_ids,
+            } => self.remove_active(&user_id, &session_ids),
+        }
+    }
+
+    /// Removes index entries without reading the ledger. Session ids are map keys reached
+    /// through placeholders (they contain `-`, which a document path cannot spell).
+    fn remove_active(
+        &self,
+        user_id: &UserId,
+        ids: &[SessionId],
+    ) -> Result<TransactWriteItem, CommitError> {
+        // The same path twice in one REMOVE is an error ("overlapping paths").
+        let ids: BTreeSet<&SessionId> = ids.iter().collect();
+        let mut expression_names = names(&[("#pk", PK), ("#ver", VERSION)]);
+        let mut expression = "SET #ver = #ver + :one".to_owned();
+        // DynamoDB refuses expression names that the expression does not use.
+        if !ids.is_empty() {
+            expression_names.insert("#active".to_owned(), ACTIVE.to_owned());
+            let paths: Vec<String> = ids
+                .into_iter()
+                .enumerate()
+                .map(|(n, id)| {
+                    expression_names.insert(format!("#s{n}"), id.to_string());
+                    format!("#active.#s{n}")
+                })
+                .collect();
+            expression.push_str(" REMOVE ");
+            expression.push_str(&paths.join(", "));
+        }
+        let update = Update::builder()
+            .table_name(self.table)
+            .set_key(Some(schema::ledger_key(user_id)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(#pk)")
+            .set_expression_attribute_names(Some(expression_names))
+            .set_expression_attribute_values(Some(values(vec![(":one", attr::number(1))])))
+            .build()
+            .map_err(build_error("Update"))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        names: Names,
+        values: Option<Values>,
+    ) -> Result<TransactWriteItem, CommitError> {
+        let put = Put::builder()
+            .table_name(self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(build_error("Put"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}

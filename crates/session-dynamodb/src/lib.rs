@@ -1,0 +1,15 @@
+//! The session store on DynamoDB: one table shared by sessions, user ledgers and the event
+//! outbox (see [`schema`]), item codecs that refuse malformed items, and a [`DynamoStore`] that
+//! commits each change set as one conditional transaction.
+
+mod backoff;
+mod codec;
+mod commit;
+mod error;
+pub mod outbox;
+pub mod schema;
+mod store;
+
+pub use error::{FailureKind, InvalidChangeSet, RequestFailed};
+pub use schema::{EnsureTableError, ensure_table};
+pub use store::DynamoStore;

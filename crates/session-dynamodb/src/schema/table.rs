@@ -1,0 +1,265 @@
+//! Creating the table (tests, local runs; production tables come from the SAM template) and
+//! waiting until it can be used.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::BuildError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
+    Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TableDescription, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+};
+use thiserror::Error;
+
+use super::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Longest wait for a new table to become ACTIVE (DynamoDB Local: milliseconds; AWS: seconds
+/// to a minute or two with an index).
+const ACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
+/// DynamoDB Local reports CREATING only briefly, so poll fast at first (the SDK's waiter would
+/// sleep ~20 s before its first retry), then slow down for real AWS.
+const FAST_POLL: Duration = Duration::from_millis(50);
+const FAST_POLLS: u32 = 40;
+const SLOW_POLL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Error)]
+pub enum EnsureTableError {
+    #[error("DynamoDB {operation} on table `{table}` failed")]
+    Request {
+        operation: &'static str,
+        table: String,
+        #[source]
+        source: BoxError,
+    },
+    #[error("table `{table}` did not become ACTIVE within {waited:?}")]
+    NotActive { table: String, waited: Duration },
+    #[error("table `{table}` exists but does not have this service's schema: {problem}")]
+    Mismatch { table: String, problem: String },
+}
+
+impl EnsureTableError {
+    fn request(operation: &'static str, table: &str, source: impl Into<BoxError>) -> Self {
+        Self::Request {
+            operation,
+            table: table.to_owned(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Creates the table with its index, stream and TTL unless it exists, and waits until it is
+/// ACTIVE. Idempotent, and safe when several processes race to create the same table.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+    match describe(client, table).await? {
+        Some(existing) => check_schema(table, &existing)?,
+        None => create(client, table).await?,
+    }
+    wait_until_active(client, table).await?;
+    enable_ttl(client, table).await
+}
+
+async fn describe(
+    client: &Client,
+    table: &str,
+) -> Result<Option<TableDescription>, EnsureTableError> {
+    match client.describe_table().table_name(table).send().await {
+        Ok(output) => Ok(output.table),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(EnsureTableError::request("DescribeTable", table, error)),
+    }
+}
+
+async fn create(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+    let build_error = |e: BuildError| EnsureTableError::request("CreateTable", table, e);
+    let attributes = [PK, SK, GSI1_PK, GSI1_SK]
+        .into_iter()
+        .map(|name| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_error)?;
+    let index = GlobalSecondaryIndex::builder()
+        .index_name(GSI1)
+        .set_key_schema(Some(key_schema(GSI1_PK, GSI1_SK).map_err(build_error)?))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(build_error)?;
+    let stream = StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewImage)
+        .build()
+        .map_err(build_error)?;
+    let created = client
+        .create_table()
+        .table_name(table)
+        .set_attribute_definitions(Some(attributes))
+        .set_key_schema(Some(key_schema(PK, SK).map_err(build_error)?))
+        .global_secondary_indexes(index)
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(stream)
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        // Another process created it between our DescribeTable and CreateTable.
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(EnsureTableError::request("CreateTable", table, error)),
+    }
+}
+
+fn key_schema(hash: &str, range: &str) -> Result<Vec<KeySchemaElement>, BuildError> {
+    Ok(vec![
+        KeySchemaElement::builder()
+            .attribute_name(hash)
+            .key_type(KeyType::Hash)
+            .build()?,
+        KeySchemaElement::builder()
+            .attribute_name(range)
+            .key_type(KeyType::Range)
+            .build()?,
+    ])
+}
+
+/// Refuses a same-named table this service could not work with, instead of failing later on
+/// every request with a less helpful message.
+fn check_schema(table: &str, existing: &TableDescription) -> Result<(), EnsureTableError> {
+    let mismatch = |problem: String| EnsureTableError::Mismatch {
+        table: table.to_owned(),
+        problem,
+    };
+    let keys = |schema: &[KeySchemaElement]| -> Vec<(String, KeyType)> {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name().to_owned(), k.key_type().clone()))
+            .collect()
+    };
+    let expected = |hash: &str, range: &str| {
+        vec![
+            (hash.to_owned(), KeyType::Hash),
+            (range.to_owned(), KeyType::Range),
+        ]
+    };
+    if keys(existing.key_schema()) != expected(PK, SK) {
+        return Err(mismatch(format!("the key must be ({PK} HASH, {SK} RANGE)")));
+    }
+    let index = existing
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some(GSI1))
+        .ok_or_else(|| mismatch(format!("global secondary index `{GSI1}` is missing")))?;
+    if keys(index.key_schema()) != expected(GSI1_PK, GSI1_SK) {
+        return Err(mismatch(format!(
+            "index `{GSI1}` must be keyed ({GSI1_PK} HASH, {GSI1_SK} RANGE)"
+        )));
+    }
+    let projects_all = index
+        .projection()
+        .and_then(|p| p.projection_type())
+        .is_some_and(|t| *t == ProjectionType::All);
+    if !projects_all {
+        return Err(mismatch(format!(
+            "index `{GSI1}` must project ALL attributes"
+        )));
+    }
+    Ok(())
+}
+
+fn is_active(description: &TableDescription) -> bool {
+    description.table_status() == Some(&TableStatus::Active)
+        && description
+            .global_secondary_indexes()
+            .iter()
+            .all(|i| i.index_status() == Some(&IndexStatus::Active))
+}
+
+async fn wait_until_active(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+    let started = tokio::time::Instant::now();
+    let mut polls = 0u32;
+    loop {
+        if describe(client, table)
+            .await?
+            .as_ref()
+            .is_some_and(is_active)
+        {
+            return Ok(());
+        }
+        if started.elapsed() >= ACTIVE_TIMEOUT {
+            return Err(EnsureTableError::NotActive {
+                table: table.to_owned(),
+                waited: started.elapsed(),
+            });
+        }
+        polls = polls.saturating_add(1);
+        tokio::time::sleep(if polls <= FAST_POLLS {
+            FAST_POLL
+        } else {
+            SLOW_POLL
+        })
+        .await;
+    }
+}
+
+async fn enable_ttl(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+    let current = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| EnsureTableError::request("DescribeTimeToLive", table, e))?;
+    let status = current
+        .time_to_live_description()
+        .and_then(|d| d.time_to_live_status());
+    if matches!(
+        status,
+        Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+    ) {
+        return Ok(());
+    }
+    let spec = TimeToLiveSpecification::builder()
+        .attribute_name(TTL)
+        .enabled(true)
+        .build()
+        .map_err(|e| EnsureTableError::request("UpdateTimeToLive", table, e))?;
+    match client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(spec)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        // A concurrent ensure_table enabled it first: DynamoDB refuses a second enable with a
+        // ValidationException ("TimeToLive is already enabled").
+        Err(error)
+            if error
+                .as_service_error()
+                .and_then(aws_sdk_dynamodb::error::ProvideErrorMetadata::message)
+                .is_some_and(|m| m.contains("already enabled")) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(EnsureTableError::request("UpdateTimeToLive", table, error)),
+    }
+}

@@ -1,0 +1,207 @@
+//! The store handle: a DynamoDB client and a table name, cheap to clone and share.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Utc;
+use session_core::domain::{Session, UserLedger};
+use session_core::events::DomainEvent;
+use session_core::ids::{EventId, SessionId, UserId};
+use session_core::ports::{
+    ChangeSet, CommitError, SessionPage, SessionQuery, SessionStore, StoreError, Versioned,
+};
+
+use crate::backoff;
+use crate::codec::{self, Item};
+use crate::commit::{self, MAX_TRANSACTION_ITEMS};
+use crate::error::unavailable;
+use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
+use crate::schema::{self, GSI1, GSI1_PK};
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+}
+
+impl DynamoStore {
+    /// A store over `table`, which must have this crate's schema (see [`crate::ensure_table`]).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: Arc::from(table.into()),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Strongly consistent read of one outbox event. The relay reads events from the table's
+    /// stream; this serves tests and diagnosis.
+    pub async fn load_event(&self, id: EventId) -> Result<Option<DomainEvent>, StoreError> {
+        self.get(schema::event_key(id))
+            .await?
+            .map(|item| codec::decode_event(&item))
+            .transpose()
+    }
+
+    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(self.table.as_ref())
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        Ok(output.item)
+    }
+}
+
+impl SessionStore for DynamoStore {
+    async fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
+        self.get(schema::ledger_key(user_id))
+            .await?
+            .map(|item| codec::decode_ledger(&item))
+            .transpose()
+    }
+
+    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
+        self.get(schema::session_key(id))
+            .await?
+            .map(|item| codec::decode_session(&item))
+            .transpose()
+    }
+
+    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
+        let Ok(limit) = i32::try_from(query.limit) else {
+            return Err(StoreError::Unavailable(
+                format!("page limit {} is out of DynamoDB's range", query.limit).into(),
+            ));
+        };
+        if limit == 0 {
+            // DynamoDB refuses Limit=0; an empty page with no next one is what it would mean.
+            return Ok(SessionPage {
+                sessions: Vec::new(),
+                next: None,
+            });
+        }
+        let mut request = self
+            .client
+            .query()
+            .table_name(self.table.as_ref())
+            .index_name(GSI1)
+            .key_condition_expression("#gpk = :user")
+            .expression_attribute_names("#gpk", GSI1_PK)
+            .expression_attribute_values(
+                ":user",
+                AttributeValue::S(schema::gsi1_pk(&query.user_id)),
+            )
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(
+                query
+                    .after
+                    .as_ref()
+                    .map(|position| schema::gsi1_position(&query.user_id, position)),
+            );
+        // Like the embedded store: `limit` items are examined, the filter may drop some, and the
+        // page ends where examination stopped (LastEvaluatedKey).
+        if let Some(now) = query.unexpired_at {
+            request = request
+                .filter_expression("attribute_not_exists(#rev) AND #exp > :now")
+                .expression_attribute_names("#rev", REVOCATION)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":now", AttributeValue::S(schema::format_time(now)));
+        }
+        let output = request.send().await.map_err(|e| unavailable("Query", e))?;
+        let next = output
+            .last_evaluated_key
+            .as_ref()
+            .map(|key| {
+                schema::parse_gsi1_position(key).ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "Query on {GSI1} returned a LastEvaluatedKey without a valid gsi1sk"
+                    ))
+                })
+            })
+            .transpose()?;
+        let sessions = output
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|item| codec::decode_session(item).map(|s| s.value))
+            .collect::<Result<_, _>>()?;
+        Ok(SessionPage { sessions, next })
+    }
+
+    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.get(schema::marker_key(key)).await?.is_some())
+    }
+
+    async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
+        if changes.write_count() == 0 {
+            return Ok(());
+        }
+        let has_marker = changes.marker.is_some();
+        let items = commit::transaction_items(&self.table, changes, Utc::now())?;
+        // The SDK fills in a ClientRequestToken, so its own retries of this request (after a
+        // timeout, say) are idempotent instead of failing their own conditions.
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| commit_error(e, has_marker))
+    }
+
+    fn max_writes_per_commit(&self) -> usize {
+        MAX_TRANSACTION_ITEMS
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        tokio::time::sleep(backoff::delay(attempt)).await;
+    }
+}
+
+/// Cancellation reasons that mean "a precondition did not hold, re-read and retry".
+const CONFLICT_REASONS: [&str; 2] = ["ConditionalCheckFailed", "TransactionConflict"];
+
+/// `has_marker`: the change set's marker is the transaction's first item.
+fn commit_error(
+    error: SdkError<TransactWriteItemsError, HttpResponse>,
+    has_marker: bool,
+) -> CommitError {
+    let reasons = match error.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+            cancelled.cancellation_reasons()
+        }
+        _ => &[],
+    };
+    if has_marker && reasons.first().and_then(|r| r.code()) == Some("ConditionalCheckFailed") {
+        return CommitError::AlreadyProcessed;
+    }
+    let conflict = reasons
+        .iter()
+        .filter_map(|reason| reason.code())
+        .any(|code| CONFLICT_REASONS.contains(&code));
+    if conflict {
+        CommitError::Conflict
+    } else {
+        CommitError::Store(unavailable("TransactWriteItems", error))
+    }
+}

@@ -1,0 +1,103 @@
+//! The HTTP API Lambda authorizer (payload 2.0, simple responses): the bearer token must verify
+//! and its session must be active right now (one consistent read), so a revoked session is
+//! refused on the very next request. Results must not be cached by API Gateway (TTL 0).
+
+use aws_lambda_events::apigw::{
+    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
+};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::{Map, Value};
+use session_api::{AuthError, Authenticator, Caller, TokenVerifier};
+use session_core::ports::SessionStore;
+
+use crate::config::{self, ProcessEnv};
+use crate::request_context::{CONTEXT_SESSION_ID, CONTEXT_USER_ID};
+use crate::{InitError, telemetry, wiring};
+
+pub type AuthorizerResponse = ApiGatewayV2CustomAuthorizerSimpleResponse<Map<String, Value>>;
+
+/// The store could not be asked; the request is neither allowed nor cached as denied.
+#[derive(Debug, thiserror::Error)]
+#[error("session check failed: {0}")]
+pub struct AuthorizerFailure(#[source] AuthError);
+
+impl From<AuthorizerFailure> for lambda_runtime::Diagnostic {
+    fn from(failure: AuthorizerFailure) -> Self {
+        Self {
+            error_type: "SessionCheckFailed".into(),
+            error_message: failure.to_string(),
+        }
+    }
+}
+
+pub struct Authorizer<S> {
+    authenticator: Authenticator<S>,
+}
+
+impl<S: SessionStore> Authorizer<S> {
+    pub fn new(authenticator: Authenticator<S>) -> Self {
+        Self { authenticator }
+    }
+
+    /// Allows only an active session of the token's subject; any client-side problem is a deny.
+    /// A store failure is an error (API Gateway answers 5xx), never an allow.
+    pub async fn authorize(
+        &self,
+        request: &ApiGatewayV2CustomAuthorizerV2Request,
+    ) -> Result<AuthorizerResponse, AuthorizerFailure> {
+        let header = request
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        match self.authenticator.authenticate(header).await {
+            Ok(Caller::User {
+                user_id,
+                session_id,
+            }) => {
+                let mut context = Map::new();
+                context.insert(CONTEXT_USER_ID.into(), Value::String(user_id.to_string()));
+                context.insert(
+                    CONTEXT_SESSION_ID.into(),
+                    Value::String(session_id.to_string()),
+                );
+                Ok(response(true, context))
+            }
+            Ok(_) => Ok(response(false, Map::new())),
+            Err(error) if error.is_unauthenticated() => {
+                tracing::info!(reason = error.to_string(), "denied");
+                Ok(response(false, Map::new()))
+            }
+            Err(error) => Err(AuthorizerFailure(error)),
+        }
+    }
+}
+
+fn response(is_authorized: bool, context: Map<String, Value>) -> AuthorizerResponse {
+    let mut response = AuthorizerResponse::default();
+    response.is_authorized = is_authorized;
+    response.context = context;
+    response
+}
+
+/// Entry point of the authorizer function.
+pub fn serve() -> crate::EntryPoint {
+    Box::pin(run())
+}
+
+async fn run() -> Result<(), lambda_runtime::Error> {
+    telemetry::init();
+    let jwt = config::jwt(&ProcessEnv).map_err(|e| crate::http_function::init_failed(e.into()))?;
+    let verifier = TokenVerifier::new(jwt)
+        .map_err(|e| crate::http_function::init_failed(InitError::Jwt(e)))?;
+    let sdk = wiring::sdk_config().await;
+    let sessions =
+        wiring::sessions(&sdk, &ProcessEnv).map_err(crate::http_function::init_failed)?;
+    let authorizer = Authorizer::new(Authenticator::new(verifier, sessions));
+    lambda_runtime::run(service_fn(
+        |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
+            let authorizer = &authorizer;
+            async move { authorizer.authorize(&event.payload).await }
+        },
+    ))
+    .await
+}

@@ -1,0 +1,14 @@
+//! Why a function could not start. Init fails loudly, naming the cause; Lambda reports it as an
+//! init error and never routes a request to a half-built function.
+
+use thiserror::Error;
+
+use crate::config::ConfigError;
+
+#[derive(Debug, Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("JWT verification is misconfigured: {0}")]
+    Jwt(#[from] session_api::AuthConfigError),
+}

@@ -1,0 +1,23 @@
+//! Building the shared parts once per process: the AWS SDK configuration, clients and the use
+//! cases over DynamoDB.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use session_core::Sessions;
+use session_dynamodb::DynamoStore;
+
+use crate::InitError;
+use crate::config::{self, Env};
+
+/// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
+/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests).
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// The use cases over the sessions table named by `SESSIONS_TABLE`, with the configured policy.
+pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>, InitError> {
+    let table = config::sessions_table(env)?;
+    let policy = config::policy(env)?;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
+    Ok(Sessions::new(store, policy))
+}

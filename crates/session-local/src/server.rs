@@ -1,0 +1,240 @@
+//! The HTTP server: one axum fallback handler that hands every request to [`Api::handle`], after
+//! doing what API Gateway and the Lambda authorizer do in the cloud (body cap, caller identity).
+
+use std::future::{Future, poll_fn};
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::Response;
+use bytes::{Bytes, BytesMut};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName, HeaderValue, header};
+use session_api::{
+    Access, Api, ApiError, AuthConfigError, Authenticator, Caller, JwtConfig, MAX_BODY_BYTES,
+    RequestContext, TokenVerifier, VerificationKey, authorization_header, problem_response,
+    route_access,
+};
+use session_core::Sessions;
+use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_memory::{MemoryStore, relay_events};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig};
+use crate::events::JsonLinesSink;
+
+/// The principal internal routes run as locally, where they are open (no IAM).
+pub const LOCAL_PRINCIPAL: &str = "local";
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("invalid JWT configuration: {0}")]
+    Jwt(#[from] AuthConfigError),
+    #[error("cannot open the events file {path}: {source}")]
+    EventsFile {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+    #[error("the server stopped with an error: {0}")]
+    Serve(#[source] io::Error),
+}
+
+struct AppState {
+    api: Api<MemoryStore>,
+    authenticator: Authenticator<MemoryStore>,
+}
+
+/// A bound, not yet serving, local server. Binding first lets callers learn the port (tests bind
+/// `127.0.0.1:0`) before requests can arrive.
+pub struct LocalServer {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    router: Router,
+    store: MemoryStore,
+    sink: JsonLinesSink,
+}
+
+impl LocalServer {
+    pub async fn bind(config: ServerConfig) -> Result<Self, ServerError> {
+        let verifier = TokenVerifier::new(JwtConfig::new(
+            VerificationKey::Hs256Secret(config.jwt_secret.as_bytes().to_vec()),
+            ISSUER,
+            AUDIENCE,
+        ))?;
+        let sink =
+            JsonLinesSink::open(&config.events).map_err(|source| ServerError::EventsFile {
+                path: match &config.events {
+                    EventOutput::File(path) => path.clone(),
+                    EventOutput::Stdout => PathBuf::from("<stdout>"),
+                },
+                source,
+            })?;
+        let store = MemoryStore::new();
+        let sessions = Sessions::new(store.clone(), config.policy);
+        let state = Arc::new(AppState {
+            api: Api::new(sessions.clone()),
+            authenticator: Authenticator::new(verifier, sessions),
+        });
+        let router = Router::new().fallback(handle).with_state(state);
+        let bind_error = |source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        };
+        let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        Ok(Self {
+            listener,
+            local_addr,
+            router,
+            store,
+            sink,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and writes the
+    /// events they committed.
+    pub async fn run<F>(self, shutdown: F) -> Result<(), ServerError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        tracing::info!(addr = %self.local_addr, "serving the session API");
+        let (stop_relay, relay_stopped) = tokio::sync::oneshot::channel::<()>();
+        let relay = tokio::spawn({
+            let (store, sink) = (self.store.clone(), self.sink.clone());
+            async move {
+                tokio::select! {
+                    () = relay_events(store, sink) => {}
+                    _ = relay_stopped => {}
+                }
+            }
+        });
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        drop(stop_relay);
+        if let Err(error) = relay.await {
+            tracing::warn!(%error, "the event relay stopped abnormally");
+        }
+        let pending = self.store.take_events();
+        if let Err(error) = self.sink.write(&pending) {
+            tracing::warn!(%error, count = pending.len(), "could not write the last events");
+        }
+        served.map_err(ServerError::Serve)
+    }
+}
+
+async fn handle(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let request_id = UuidV7Ids.next_id().to_string();
+    let mut response = respond(&state, request, peer, &request_id)
+        .await
+        .map(Body::from);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+async fn respond(
+    state: &AppState,
+    request: Request,
+    peer: SocketAddr,
+    request_id: &str,
+) -> http::Response<Bytes> {
+    let (parts, body) = request.into_parts();
+    let prepared = match collect_body(&parts.headers, body).await {
+        Ok(body) => caller(state, &parts)
+            .instrument(tracing::info_span!("authenticate", request_id))
+            .await
+            .map(|caller| (caller, body)),
+        Err(error) => Err(error),
+    };
+    match prepared {
+        Ok((caller, body)) => {
+            let ctx = RequestContext::new(caller, request_id).with_source_ip(peer.ip());
+            state
+                .api
+                .handle(ctx, http::Request::from_parts(parts, body))
+                .await
+        }
+        Err(error) => problem_response(&error, parts.uri.path(), request_id),
+    }
+}
+
+/// What API Gateway establishes before the function runs: service routes are IAM-authorised
+/// (open locally), user routes go through the bearer authorizer.
+async fn caller(state: &AppState, parts: &Parts) -> Result<Caller, ApiError> {
+    match route_access(parts.uri.path()) {
+        Some(Access::Service) => Ok(Caller::Service {
+            principal: LOCAL_PRINCIPAL.to_owned(),
+        }),
+        Some(Access::User) => {
+            let authorization = authorization_header(&parts.headers)?;
+            Ok(state.authenticator.authenticate(authorization).await?)
+        }
+        Some(Access::Public) | None => Ok(Caller::Anonymous),
+    }
+}
+
+/// Most bytes read (and dropped) from a refused body, so the client still receives the 413
+/// instead of a connection reset; larger bodies are cut off.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Reads the body, refusing it once it exceeds the cap (declared or actual).
+async fn collect_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > u64::try_from(DRAIN_LIMIT).unwrap_or(u64::MAX)) {
+        return Err(too_large);
+    }
+    let mut collected = BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|_| ApiError::UnreadableBody)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= MAX_BODY_BYTES {
+            collected.extend_from_slice(&data);
+        } else if seen > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(too_large);
+    }
+    Ok(collected.freeze())
+}

@@ -1,0 +1,7 @@
+//! `PUT /internal/sessions/{id}/refresh-token`: links the refresh token issued for a session (auth service, IAM).
+
+// One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), session_lambda::Error> {
+    session_lambda::http_function::serve("PUT /internal/sessions/{id}/refresh-token").await
+}

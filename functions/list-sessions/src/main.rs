@@ -1,0 +1,7 @@
+//! `GET /sessions`: a user's sessions, newest first, a page at a time.
+
+// One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), session_lambda::Error> {
+    session_lambda::http_function::serve("GET /sessions").await
+}

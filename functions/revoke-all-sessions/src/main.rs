@@ -1,0 +1,7 @@
+//! `DELETE /sessions`: signs out every session of the caller but the current one.
+
+// One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), session_lambda::Error> {
+    session_lambda::http_function::serve("DELETE /sessions").await
+}

@@ -1,0 +1,7 @@
+//! `PUT /internal/users/{user_id}/session-policy`: sets a user's tier or limit override (admin, IAM).
+
+// One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), session_lambda::Error> {
+    session_lambda::http_function::serve("PUT /internal/users/{user_id}/session-policy").await
+}

@@ -1,0 +1,12 @@
+//! The DynamoDB store against DynamoDB Local: schema, item round trips, write conditions,
+//! listing, and requests per command. Each test uses its own table on the shared stand-in and is
+//! skipped, with a message, when the stand-in is not running (see `support::standins`).
+
+mod conditions;
+mod contract;
+mod listing;
+mod requests;
+mod round_trip;
+mod sample;
+mod support;
+mod table;

@@ -1,0 +1,176 @@
+//! Round trips per command through `Sessions` over the DynamoDB store, counted on the wire by
+//! an SDK interceptor (DESIGN section 5's targets).
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::Duration;
+use session_core::Sessions;
+use session_core::domain::{Actor, PolicyConfig, RevocationReason};
+use session_core::ids::{ProviderName, RefreshTokenId, TierName};
+use session_core::testkit::FakeClock;
+use session_core::use_cases::{
+    CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess,
+    RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, UpdateSessionActivity,
+    ValidateSession,
+};
+
+use super::sample::user;
+use super::support::test_store;
+
+fn counts(pairs: &[(&str, u32)]) -> BTreeMap<String, u32> {
+    pairs.iter().map(|(op, n)| ((*op).to_owned(), *n)).collect()
+}
+
+fn total(counts: &BTreeMap<String, u32>) -> u32 {
+    counts.values().sum()
+}
+
+#[tokio::test]
+async fn commands_and_queries_take_the_designed_number_of_round_trips() {
+    let Some(t) = test_store().await else { return };
+    let clock = Arc::new(FakeClock::at_epoch());
+    let sessions =
+        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let alice = user("alice");
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: alice.clone(),
+            tier: TierName::from_str("basic").unwrap(),
+            max_sessions: None,
+        })
+        .await
+        .unwrap();
+    t.requests.take();
+
+    let login = || CreateSession {
+        user_id: alice.clone(),
+        ip_address: "203.0.113.7".parse().ok(),
+        user_agent: Some("Mozilla/5.0".into()),
+        expires_at: None,
+        refresh_token_id: None,
+    };
+    let mut created = Vec::new();
+    // The third login is over the basic tier's limit of 2 and evicts in the same transaction.
+    for n in 0..3 {
+        clock.advance(Duration::seconds(1));
+        let outcome = sessions.create_session(login()).await.unwrap();
+        assert_eq!(outcome.evicted_session_ids.len(), usize::from(n == 2));
+        let trips = t.requests.take();
+        eprintln!("create #{n}: {trips:?}");
+        assert_eq!(
+            trips,
+            counts(&[("GetItem", 1), ("TransactWriteItems", 1)]),
+            "create #{n}"
+        );
+        created.push(outcome.session);
+    }
+    let newest = created[2].id;
+
+    let validity = sessions
+        .validate_session(ValidateSession { session_id: newest })
+        .await
+        .unwrap();
+    assert!(validity.is_active());
+    assert_eq!(t.requests.take(), counts(&[("GetItem", 1)]), "validate");
+
+    let get = GetSession {
+        session_id: newest,
+        user_id: alice.clone(),
+        current_session_id: Some(newest),
+    };
+    assert!(sessions.get_session(get).await.unwrap().is_current);
+    assert_eq!(t.requests.take(), counts(&[("GetItem", 1)]), "get");
+
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = sessions
+            .list_user_sessions(ListUserSessions {
+                user_id: alice.clone(),
+                active_only: false,
+                limit: Some(2),
+                cursor: cursor.take(),
+                current_session_id: None,
+            })
+            .await
+            .unwrap();
+        pages += 1;
+        assert_eq!(
+            t.requests.take(),
+            counts(&[("Query", 1)]),
+            "list page {pages}"
+        );
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2, "3 sessions in pages of 2");
+
+    let activity = || UpdateSessionActivity {
+        session_id: newest,
+        ip_address: "203.0.113.7".parse().ok(),
+    };
+    let throttled = sessions.update_session_activity(activity()).await.unwrap();
+    assert!(!throttled.recorded);
+    assert_eq!(
+        t.requests.take(),
+        counts(&[("GetItem", 1)]),
+        "activity (throttled)"
+    );
+
+    clock.advance(Duration::minutes(10));
+    let recorded = sessions.update_session_activity(activity()).await.unwrap();
+    assert!(recorded.recorded);
+    let trips = t.requests.take();
+    eprintln!("activity (recorded): {trips:?}");
+    assert_eq!(
+        trips,
+        counts(&[("GetItem", 1), ("TransactWriteItems", 1)]),
+        "activity (recorded)"
+    );
+
+    let provider = RecordProviderAccess {
+        session_id: newest,
+        provider_name: ProviderName::from_str("plaid").unwrap(),
+    };
+    sessions.record_provider_access(provider).await.unwrap();
+    let trips = t.requests.take();
+    eprintln!("provider access: {trips:?}");
+    assert!(total(&trips) <= 2, "provider access: {trips:?}");
+
+    let link = LinkRefreshTokenToSession {
+        session_id: newest,
+        refresh_token_id: RefreshTokenId::from_str("rt-9").unwrap(),
+    };
+    sessions.link_refresh_token(link).await.unwrap();
+    let trips = t.requests.take();
+    eprintln!("link refresh token: {trips:?}");
+    assert!(total(&trips) <= 2, "link refresh token: {trips:?}");
+
+    let revoke = RevokeSession {
+        session_id: created[1].id,
+        user_id: alice.clone(),
+        reason: RevocationReason::Logout,
+        by: Actor::User {
+            user_id: alice.clone(),
+        },
+    };
+    sessions.revoke_session(revoke).await.unwrap();
+    let trips = t.requests.take();
+    eprintln!("revoke one: {trips:?}");
+    assert!(total(&trips) <= 2, "revoke one: {trips:?}");
+
+    let revoke_all = RevokeAllUserSessions {
+        user_id: alice.clone(),
+        reason: RevocationReason::PasswordChanged,
+        except_session_id: None,
+        by: Actor::System,
+    };
+    sessions.revoke_all_user_sessions(revoke_all).await.unwrap();
+    let trips = t.requests.take();
+    eprintln!("revoke all (1 session): {trips:?}");
+    assert!(total(&trips) <= 2, "revoke all: {trips:?}");
+}

@@ -1,0 +1,187 @@
+//! What every DynamoDB test needs: the stand-in's SDK config (or a visible skip), a store over
+//! a fresh table, and the interceptors that count requests and inject failures.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use session_dynamodb::{DynamoStore, ensure_table};
+use uuid::Uuid;
+
+const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
+
+/// The SDK config for the stand-ins from the standard environment, or `None` (after saying so)
+/// when DynamoDB Local is not running. Under `scripts/test` a missing stand-in fails the test.
+pub async fn standins() -> Option<SdkConfig> {
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
+        assert!(
+            std::env::var(REQUIRE_STANDINS).as_deref() != Ok("1"),
+            "AWS_ENDPOINT_URL_DYNAMODB is not set although {REQUIRE_STANDINS}=1: start DynamoDB \
+             Local first (scripts/test does; so does scripts/standins for a shell)"
+        );
+        eprintln!("skipped: DynamoDB Local not running (run scripts/test)");
+        return None;
+    }
+    Some(aws_config::defaults(BehaviorVersion::latest()).load().await)
+}
+
+/// A table name no other test uses.
+pub fn unique_table() -> String {
+    format!("sessions-test-{}", Uuid::now_v7().simple())
+}
+
+/// Requests sent, per DynamoDB operation, counted at the moment each attempt goes on the wire.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCounter {
+    counts: Arc<Mutex<BTreeMap<String, u32>>>,
+}
+
+impl RequestCounter {
+    /// The counts since the last call, and starts counting afresh.
+    pub fn take(&self) -> BTreeMap<String, u32> {
+        std::mem::take(&mut *self.counts.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The operation of a DynamoDB request: its JSON protocol names it in `X-Amz-Target`
+/// (`DynamoDB_20120810.GetItem`).
+fn operation(context_request: &aws_sdk_dynamodb::config::http::HttpRequest) -> String {
+    context_request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.rsplit('.').next())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = operation(context.request());
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(op)
+            .or_default() += 1;
+        Ok(())
+    }
+}
+
+/// Fails the next N reads (GetItem, Query) or commits (TransactWriteItems) before they are sent,
+/// so a failed commit provably wrote nothing. The SDK does not retry an interceptor's error, so
+/// the failure reaches the store as it would after the SDK gave up on a run of 500s.
+#[derive(Clone, Debug, Default)]
+pub struct FaultInjector {
+    reads: Arc<AtomicU32>,
+    commits: Arc<AtomicU32>,
+}
+
+impl FaultInjector {
+    pub fn fail_next_reads(&self, n: u32) {
+        self.reads.store(n, Ordering::SeqCst);
+    }
+
+    pub fn fail_next_commits(&self, n: u32) {
+        self.commits.store(n, Ordering::SeqCst);
+    }
+}
+
+fn take(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+/// What an injected failure looks like to the store: an error where a response should be.
+#[derive(Debug)]
+struct InjectedFailure(String);
+
+impl std::fmt::Display for InjectedFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "injected failure of {}: 500 Internal Server Error",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InjectedFailure {}
+
+impl Intercept for FaultInjector {
+    fn name(&self) -> &'static str {
+        "FaultInjector"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = operation(context.request());
+        let fail = match op.as_str() {
+            "GetItem" | "BatchGetItem" | "Query" | "Scan" => take(&self.reads),
+            "TransactWriteItems" => take(&self.commits),
+            _ => false,
+        };
+        if fail {
+            return Err(Box::new(InjectedFailure(op)));
+        }
+        Ok(())
+    }
+}
+
+/// A store over a fresh table, with its request counter and fault injector.
+pub struct TestStore {
+    pub store: DynamoStore,
+    pub requests: RequestCounter,
+    pub faults: FaultInjector,
+}
+
+impl TestStore {
+    /// Creates the table (uncounted) and returns a store over it.
+    pub async fn new(config: &SdkConfig) -> Self {
+        let requests = RequestCounter::default();
+        let faults = FaultInjector::default();
+        let client_config = aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(faults.clone())
+            .interceptor(requests.clone())
+            .build();
+        let client = Client::from_conf(client_config);
+        let table = unique_table();
+        ensure_table(&client, &table).await.unwrap();
+        requests.take();
+        Self {
+            store: DynamoStore::new(client, table),
+            requests,
+            faults,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        self.store.client()
+    }
+}
+
+/// A store over a fresh table on the stand-in, or `None` when the test is skipped.
+pub async fn test_store() -> Option<TestStore> {
+    let config = standins().await?;
+    Some(TestStore::new(&config).await)
+}

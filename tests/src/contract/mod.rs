@@ -1,0 +1,17 @@
+//! The cases of the store contract suite, by area.
+//!
+//! Each case is `pub async fn <behaviour>(h: impl StoreHarness)` (the concurrency cases take
+//! their load as extra arguments), builds its own fresh store through the harness, and panics
+//! when the store under test breaks the contract. [`crate::store_contract_suite!`] turns every
+//! case into a test.
+
+pub mod concurrency;
+pub mod create;
+pub mod entity;
+pub mod limits;
+pub mod queries;
+pub mod revoke_all;
+pub mod revoke_session;
+pub mod session_updates;
+pub mod store;
+pub mod validate;

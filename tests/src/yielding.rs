@@ -1,0 +1,64 @@
+//! A store wrapper that lets other tasks run before every call, as network latency would.
+//!
+//! An in-process store answers without ever suspending, so a command's read and its commit run
+//! back to back and racing commands rarely interleave between them. Yielding first puts other
+//! tasks between every two store calls, which is where the races of a remote store happen.
+
+use session_core::domain::{Session, UserLedger};
+use session_core::ids::{SessionId, UserId};
+use session_core::ports::{
+    ChangeSet, CommitError, SessionPage, SessionQuery, SessionStore, StoreError, Versioned,
+};
+
+#[derive(Clone, Debug, Default)]
+pub struct YieldingStore<S> {
+    inner: S,
+}
+
+impl<S> YieldingStore<S> {
+    pub fn new(inner: S) -> Self {
+        Self { inner }
+    }
+
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+}
+
+impl<S: SessionStore> SessionStore for YieldingStore<S> {
+    async fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_user(user_id).await
+    }
+
+    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_session(id).await
+    }
+
+    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.list_user_sessions(query).await
+    }
+
+    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.has_marker(key).await
+    }
+
+    async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
+        tokio::task::yield_now().await;
+        self.inner.commit(changes).await
+    }
+
+    fn max_writes_per_commit(&self) -> usize {
+        self.inner.max_writes_per_commit()
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        self.inner.backoff(attempt).await;
+    }
+}
