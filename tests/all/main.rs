@@ -3,3 +3,4 @@
 mod api;
 mod contract;
 mod dynamodb;
+mod lambda_events;

@@ -8,5 +8,6 @@ mod listing;
 mod requests;
 mod round_trip;
 mod sample;
+mod scratch;
 mod support;
 mod table;
