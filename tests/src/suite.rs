@@ -64,6 +64,8 @@ macro_rules! store_contract_suite {
             revoke_all_store_failure_emits_failed_and_revokes_nothing,
             revoke_all_for_an_unknown_user_fails_after_attempted,
             revoke_all_revokes_more_sessions_than_one_commit_holds,
+            revoke_all_with_a_marker_runs_once_and_a_repeat_changes_nothing,
+            revoke_all_created_before_spares_later_logins,
         ]);
         $crate::__contract_area!($make, session_updates: [
             repeated_activity_within_the_interval_writes_once,

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use session_core::domain::{Actor, RevocationReason, Session};
 use session_core::error::SessionError;
 use session_core::ids::{SessionId, UserId};
-use session_core::use_cases::{RevokeAllUserSessions, RevokedAll};
+use session_core::ports::ProcessedMarker;
+use session_core::use_cases::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
 
 use crate::events::{all_attempted, all_failed, all_revoked, detail_types};
 use crate::fixture::user;
@@ -268,4 +269,105 @@ pub async fn revoke_all_revokes_more_sessions_than_one_commit_holds<H: StoreHarn
     let done = all_revoked(&events)[0];
     assert_eq!(done.session_count, u32::try_from(SESSIONS).unwrap_or(0));
     assert_eq!(set(&done.session_ids), set(&ids));
+}
+
+fn once(key: &str, fx: &Fixture<'_, impl StoreHarness>) -> RevokeAllScope {
+    RevokeAllScope {
+        created_before: None,
+        once: Some(ProcessedMarker {
+            key: key.to_owned(),
+            expires_at: fx.now() + chrono::Duration::days(7),
+        }),
+    }
+}
+
+/// A revoke-all carrying a processed marker (a password-change event) takes effect once: run
+/// again with the same marker, it revokes nothing, even a login made since, and emits nothing.
+pub async fn revoke_all_with_a_marker_runs_once_and_a_repeat_changes_nothing<H: StoreHarness>(
+    h: H,
+) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, 3).await;
+    fx.take_events().await;
+    let cmd = RevokeAllUserSessions {
+        user_id: alice.clone(),
+        reason: RevocationReason::PasswordReset,
+        except_session_id: None,
+        by: Actor::System,
+    };
+
+    let first = fx
+        .sessions
+        .revoke_all_user_sessions_in_scope(cmd.clone(), once("auth-event:1", &fx))
+        .await
+        .expect("first run");
+    assert_eq!(set(&first.session_ids), set(&ids));
+    assert!(!first.already_processed);
+    assert_eq!(
+        detail_types(&fx.take_events().await),
+        ["AllSessionsRevocationAttempted", "AllSessionsRevoked"]
+    );
+
+    let new_login = fx.login(&alice).await.session.id;
+    fx.take_events().await;
+    let again = fx
+        .sessions
+        .revoke_all_user_sessions_in_scope(cmd.clone(), once("auth-event:1", &fx))
+        .await
+        .expect("repeat");
+    assert!(again.already_processed);
+    assert!(again.session_ids.is_empty());
+    assert!(
+        fx.is_active(new_login).await,
+        "a login after the event survives its redelivery"
+    );
+    assert!(fx.take_events().await.is_empty(), "a repeat emits nothing");
+
+    let other = fx
+        .sessions
+        .revoke_all_user_sessions_in_scope(cmd, once("auth-event:2", &fx))
+        .await
+        .expect("another event");
+    assert_eq!(
+        other.session_ids,
+        vec![new_login],
+        "a different marker is new work"
+    );
+}
+
+/// Scoped to sessions created up to an instant (the password change), a revoke-all spares the
+/// logins made after it.
+pub async fn revoke_all_created_before_spares_later_logins<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let before = fx.login_n(&alice, 2).await;
+    let changed_at = fx.now();
+    fx.advance_secs(60);
+    let after = fx.login(&alice).await.session.id;
+
+    let outcome = fx
+        .sessions
+        .revoke_all_user_sessions_in_scope(
+            RevokeAllUserSessions {
+                user_id: alice.clone(),
+                reason: RevocationReason::PasswordChanged,
+                except_session_id: None,
+                by: Actor::System,
+            },
+            RevokeAllScope {
+                created_before: Some(changed_at),
+                once: None,
+            },
+        )
+        .await
+        .expect("revoked");
+
+    assert_eq!(set(&outcome.session_ids), set(&before));
+    assert!(fx.is_active(after).await);
+    for id in before {
+        assert!(!fx.is_active(id).await);
+    }
 }
