@@ -52,6 +52,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SESSION_POLICY_JSON", value_name = "JSON", global = true)]
     pub policy_json: Option<String>,
 
+    /// MaxMind DB format city database for session locations (none: sessions carry no location).
+    #[arg(long, env = "GEOIP_DB_PATH", value_name = "PATH", global = true)]
+    pub geoip_db: Option<PathBuf>,
+
     /// Append domain events (JSON lines) to this file instead of printing them on stdout.
     #[arg(long, value_name = "PATH", global = true)]
     pub events_file: Option<PathBuf>,

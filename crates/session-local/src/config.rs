@@ -79,6 +79,8 @@ pub struct ServerConfig {
     pub policy: PolicyConfig,
     pub jwt_secret: JwtSecret,
     pub events: EventOutput,
+    /// City database for locations; none means sessions carry no location.
+    pub geoip_db: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -89,6 +91,7 @@ impl ServerConfig {
             policy: PolicyConfig::default(),
             jwt_secret: JwtSecret::dev_default(),
             events: EventOutput::Stdout,
+            geoip_db: None,
         }
     }
 
@@ -106,6 +109,7 @@ impl ServerConfig {
                 .events_file
                 .clone()
                 .map_or(EventOutput::Stdout, EventOutput::File),
+            geoip_db: args.geoip_db.clone(),
         })
     }
 }

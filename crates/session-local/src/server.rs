@@ -22,6 +22,7 @@ use session_api::{
 };
 use session_core::Sessions;
 use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_enrich::{DeviceParser, GeoIpLocator};
 use session_memory::{MemoryStore, relay_events};
 use thiserror::Error;
 use tokio::net::TcpListener;
@@ -86,7 +87,11 @@ impl LocalServer {
                 source,
             })?;
         let store = MemoryStore::new();
-        let sessions = Sessions::new(store.clone(), config.policy);
+        let mut sessions = Sessions::new(store.clone(), config.policy)
+            .with_device_enricher(Arc::new(DeviceParser::new()));
+        if let Some(path) = &config.geoip_db {
+            sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::open(path)));
+        }
         let state = Arc::new(AppState {
             api: Api::new(sessions.clone()),
             authenticator: Authenticator::new(verifier, sessions),
