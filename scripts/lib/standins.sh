@@ -117,15 +117,27 @@ _standins_start_moto() {
 }
 
 # Kills the servers if the shell that started them dies without running its EXIT trap
-# (SIGKILL, a lost terminal), so no JVM outlives a test run.
+# (SIGKILL, a lost terminal), so no JVM outlives a test run. The watchdog notices by being
+# orphaned (its parent pid changes at once, while the dead shell may linger as a zombie).
 _standins_start_watchdog() {
-  local parent=$$ pids="$STANDINS_DDB_PID $STANDINS_MOTO_PID"
+  local parent=$BASHPID pids="$STANDINS_DDB_PID $STANDINS_MOTO_PID"
   (
-    while kill -0 "$parent" 2>/dev/null; do sleep 2; done
+    # Read outside the loop: inside $(...) BASHPID would be that substitution's own pid.
+    me=$BASHPID
+    while [[ "$(_standins_parent_of "$me")" == "$parent" ]]; do sleep 1; done
     # shellcheck disable=SC2086
     kill $pids 2>/dev/null
   ) >/dev/null 2>&1 </dev/null &
   STANDINS_WATCHDOG_PID=$!
+}
+
+_standins_parent_of() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  # Fields after the command name, which is parenthesised and may hold spaces: state, ppid.
+  stat="${stat##*) }"
+  set -- $stat
+  printf '%s' "$2"
 }
 
 # Runs the EXIT trap that was set before ours, then ours.

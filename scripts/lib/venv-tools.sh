@@ -6,15 +6,18 @@
 #   ensure_cargo_lambda        cargo-lambda (+ zig) in .venv-lambda, put first on PATH
 #   sam_validate [template]    `sam validate --lint` with aws-sam-cli from .venv-sam (optional)
 #
-# cfn-lint is not installed separately: moto[server], which scripts/lib/standins.sh installs into
-# .venv for the AWS stand-ins, depends on it, so the two share that virtualenv and its pins.
-# cargo-lambda and aws-sam-cli get virtualenvs of their own (.venv-lambda, .venv-sam): their
-# dependency pins must not move moto's. Each of those holds a `.gitignore` of `*`, so git
+# cfn-lint lives in the AWS stand-ins' virtualenv (.venv, created by scripts/lib/standins.sh):
+# moto[server] already depends on it, so this only makes sure the pinned version is the one
+# installed there. cargo-lambda and aws-sam-cli get virtualenvs of their own (.venv-lambda,
+# .venv-sam): their dependency pins must not move moto's. Each of those holds a `.gitignore` of `*`, so git
 # ignores it without an entry in the repository's .gitignore. Needs only python3 and PyPI.
 
 VENV_TOOLS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV_TOOLS_CARGO_LAMBDA_VERSION="${VENV_TOOLS_CARGO_LAMBDA_VERSION:-1.9.2}"
-VENV_TOOLS_SAM_VERSION="${VENV_TOOLS_SAM_VERSION:-}"
+# moto pulls in whatever cfn-lint is newest when it is installed; the lint is pinned so a new
+# release's new rules cannot fail an unchanged template. Bump deliberately.
+VENV_TOOLS_CFN_LINT_VERSION="${VENV_TOOLS_CFN_LINT_VERSION:-1.58.0}"
+VENV_TOOLS_SAM_VERSION="${VENV_TOOLS_SAM_VERSION:-1.170.0}"
 
 _venv_tools_say() { printf 'venv-tools: %s\n' "$*" >&2; }
 
@@ -40,19 +43,25 @@ _venv_tools_install() {
   touch "$marker"
 }
 
-# cfn-lint, from the stand-ins' virtualenv (.venv). Prints the path of the executable.
+# cfn-lint, from the stand-ins' virtualenv (.venv), at the pinned version. Prints the path of the
+# executable.
 ensure_cfn_lint() {
   local venv="$VENV_TOOLS_ROOT/.venv"
-  if [[ ! -x "$venv/bin/cfn-lint" ]]; then
+  local cfn_lint="$venv/bin/cfn-lint"
+  if [[ ! -x "$cfn_lint" ]]; then
     # shellcheck source=standins.sh
     source "$VENV_TOOLS_ROOT/scripts/lib/standins.sh"
-    standins_install_moto || return 1
+    standins_install_moto >&2 || return 1
   fi
-  if [[ ! -x "$venv/bin/cfn-lint" ]]; then
-    # moto stopped depending on it: install it next to moto, letting pip keep moto's pins.
-    _venv_tools_install "$venv" cfn-lint || return 1
+  if [[ "$("$cfn_lint" --version 2>/dev/null)" != "cfn-lint $VENV_TOOLS_CFN_LINT_VERSION" ]]; then
+    # Next to moto, which accepts any cfn-lint >= 0.40. Checked by version rather than by a
+    # marker: reinstalling moto may move cfn-lint again.
+    _venv_tools_say "installing cfn-lint==$VENV_TOOLS_CFN_LINT_VERSION into .venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check \
+      "cfn-lint==$VENV_TOOLS_CFN_LINT_VERSION" >&2 ||
+      { _venv_tools_say "error: pip install cfn-lint failed"; return 1; }
   fi
-  printf '%s\n' "$venv/bin/cfn-lint"
+  printf '%s\n' "$cfn_lint"
 }
 
 # Lints the SAM template with cfn-lint (SAM resources are checked against the SAM schemas, the rest
@@ -63,8 +72,13 @@ lint_template() {
   local template="${1:-$VENV_TOOLS_ROOT/template.yaml}"
   local cfn_lint
   cfn_lint="$(ensure_cfn_lint)" || return 1
-  _venv_tools_say "$("$cfn_lint" --version) ${template#"$VENV_TOOLS_ROOT"/}"
-  "$cfn_lint" --format parseable -- "$template"
+  # Informational findings (I...) count too.
+  if "$cfn_lint" --format parseable --include-checks I -- "$template"; then
+    _venv_tools_say "cfn-lint $VENV_TOOLS_CFN_LINT_VERSION: ${template#"$VENV_TOOLS_ROOT"/} clean"
+  else
+    _venv_tools_say "error: cfn-lint found problems in ${template#"$VENV_TOOLS_ROOT"/} (above)"
+    return 1
+  fi
 }
 
 # cargo-lambda (which brings zig for cross-linking) in .venv-lambda, first on PATH so that
@@ -78,13 +92,13 @@ ensure_cargo_lambda() {
   esac
 }
 
-# `sam validate --lint` with aws-sam-cli in .venv-sam. Slow to install the first time (~150
-# packages) and needs no AWS account for validation; optional, not part of scripts/test.
+# `sam validate --lint` with aws-sam-cli in .venv-sam (SAM's own transform checks, then cfn-lint).
+# Installing it takes a minute the first time (~90 packages); validation needs no AWS account.
+# Optional, not part of scripts/test.
 sam_validate() {
   local template="${1:-$VENV_TOOLS_ROOT/template.yaml}"
   local venv="$VENV_TOOLS_ROOT/.venv-sam"
-  local spec="aws-sam-cli${VENV_TOOLS_SAM_VERSION:+==$VENV_TOOLS_SAM_VERSION}"
-  _venv_tools_install "$venv" "$spec" || return 1
+  _venv_tools_install "$venv" "aws-sam-cli==$VENV_TOOLS_SAM_VERSION" || return 1
   # Validation is offline; a region is still required by the CLI.
   AWS_REGION="${AWS_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$venv/bin/sam" validate --lint --template-file "$template"

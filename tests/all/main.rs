@@ -3,4 +3,6 @@
 mod api;
 mod contract;
 mod dynamodb;
+mod e2e;
 mod lambda_events;
+mod template;

@@ -36,4 +36,5 @@ filters! {
     all_failed => AllSessionsRevocationFailed,
     activity_updated => SessionActivityUpdated,
     provider_access => SessionProviderAccess,
+    suspicious => SuspiciousSessionActivity,
 }

@@ -14,8 +14,8 @@ use session_core::error::SessionError;
 use session_core::events::{DomainEvent, EventPayload, SessionActivityUpdated};
 use session_core::ids::{EventId, SessionId, TierName, UserId};
 use session_core::ports::{
-    ChangeSet, DeviceEnricher, EnrichError, IdGenerator, Location, LocationEnricher, SessionStore,
-    Versioned,
+    ChangeSet, Coordinates, DeviceEnricher, DeviceInfo, EnrichError, IdGenerator, Location,
+    LocationEnricher, SessionStore, Versioned,
 };
 use session_core::testkit::{FakeClock, SequentialIds};
 use session_core::use_cases::{
@@ -32,8 +32,15 @@ pub const USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Ap
      (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 /// What the fixture's device enricher says about every user agent.
 pub const DEVICE: &str = "Chrome on Mac OS X";
+/// The device type the fixture's device enricher gives every user agent.
+pub const DEVICE_TYPE: &str = "desktop";
 /// What the fixture's location enricher says about every address, as stored.
 pub const LOCATION: &str = "Mountain View, US";
+
+/// Where the fixture's location enricher places every address.
+pub fn mountain_view() -> Coordinates {
+    Coordinates::new(37.386, -122.0838).expect("valid coordinates")
+}
 
 /// A user id from a literal; panics on an invalid one (a bug in the case).
 pub fn user(name: &str) -> UserId {
@@ -79,12 +86,15 @@ impl RecordingEnricher {
 }
 
 impl DeviceEnricher for RecordingEnricher {
-    fn describe(&self, user_agent: &str) -> Result<Option<String>, EnrichError> {
+    fn describe(&self, user_agent: &str) -> Result<DeviceInfo, EnrichError> {
         self.user_agents
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(user_agent.to_owned());
-        Ok(Some(DEVICE.to_owned()))
+        Ok(DeviceInfo {
+            description: Some(DEVICE.to_owned()),
+            device_type: Some(DEVICE_TYPE.to_owned()),
+        })
     }
 }
 
@@ -97,6 +107,7 @@ impl LocationEnricher for RecordingEnricher {
         Ok(Some(Location {
             city: Some("Mountain View".to_owned()),
             country_code: "US".to_owned(),
+            coordinates: Some(mountain_view()),
         }))
     }
 }

@@ -76,6 +76,18 @@ macro_rules! store_contract_suite {
             revocation_is_final_even_after_later_writes,
             writes_to_a_missing_session_are_session_not_found,
         ]);
+        $crate::__contract_area!($make, suspicious: [
+            ip_change_is_counted_and_emitted_with_both_addresses,
+            country_change_is_counted_and_emitted_with_both_countries,
+            impossible_travel_is_counted_with_distance_and_speed,
+            user_agent_change_is_counted_and_emitted_by_device,
+            switched_off_signals_are_neither_counted_nor_emitted,
+            reaching_the_threshold_revokes_with_events_in_order,
+            a_failed_revoking_report_changes_nothing,
+            record_only_tier_never_revokes,
+            the_response_is_the_one_copied_at_login,
+            reports_within_the_interval_write_once,
+        ]);
         $crate::__contract_area!($make, queries: [
             get_session_returns_the_owners_session_with_is_current,
             get_session_of_another_user_or_missing_is_refused,

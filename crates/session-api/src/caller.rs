@@ -57,8 +57,12 @@ pub struct RequestContext {
     pub caller: Caller,
     /// Correlates logs and problem documents (`trace_id`); the transport's own request id.
     pub request_id: String,
-    /// The client address as the edge saw it (API Gateway's `sourceIp`), never a header the
-    /// client could forge.
+    /// The address of whoever sent this request, as the edge saw it: API Gateway's `sourceIp`,
+    /// or locally the socket peer (or a header set by a proxy the operator named with
+    /// `--trust-proxy-header`), never a header the client alone could forge.
+    ///
+    /// Not substituted for a missing `ip_address` in internal routes: their caller is a service
+    /// (the auth service), so this would be the service's address, not the user's.
     pub source_ip: Option<IpAddr>,
 }
 

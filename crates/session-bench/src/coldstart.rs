@@ -1,1 +1,381 @@
-//! TODO
+//! Cold start: a minimal local Lambda Runtime API (`/2018-06-01/runtime/invocation/next`,
+//! `/invocation/{id}/response`, `/invocation/{id}/error`, `/init/error`) that starts a function
+//! binary as a fresh process per run, the way a Lambda sandbox does, and measures
+//!
+//! - init: spawn -> the function's first `GET .../invocation/next` (everything `main` does before
+//!   it can take an event, process start included);
+//! - first invocation: event handed out -> response (or error) posted;
+//! - peak RSS: VmHWM of the process once it has answered, read from /proc before it is killed.
+//!
+//! The floor is `hello-lambda` (a `lambda_runtime` echo function) built in the same run; functions
+//! and floor are measured interleaved, run by run, so machine noise hits them alike.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tokio::sync::{Notify, mpsc};
+
+use crate::stats::median;
+use crate::{BoxError, procfs};
+
+/// What the Runtime API saw a function do.
+#[derive(Debug)]
+enum Report {
+    /// The first `next` of the process; the event was handed out at `handed`.
+    Next {
+        at: Instant,
+        handed: Instant,
+    },
+    Response {
+        at: Instant,
+    },
+    Error {
+        at: Instant,
+        body: String,
+    },
+    InitError {
+        body: String,
+    },
+}
+
+/// The event the next `next` call hands out (one per process).
+struct Pending {
+    request_id: String,
+    body: String,
+}
+
+struct Shared {
+    pending: Mutex<Option<Pending>>,
+    reports: mpsc::UnboundedSender<Report>,
+    /// Wakes nothing: a second `next` waits until the process is killed.
+    never: Notify,
+}
+
+impl Shared {
+    fn report(&self, report: Report) {
+        // The receiver lives as long as the benchmark; a send error means it is shutting down.
+        let _ = self.reports.send(report);
+    }
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    let at = Instant::now();
+    let pending = shared
+        .pending
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    let Some(event) = pending else {
+        // The function finished its invocation and asks for more: it stays parked here until
+        // the benchmark kills it, as an idle sandbox would be frozen.
+        shared.never.notified().await;
+        return StatusCode::GONE.into_response();
+    };
+    let mut headers = HeaderMap::new();
+    let deadline = chrono::Utc::now().timestamp_millis() + 30_000;
+    for (name, value) in [
+        ("lambda-runtime-aws-request-id", event.request_id.clone()),
+        ("lambda-runtime-deadline-ms", deadline.to_string()),
+        (
+            "lambda-runtime-invoked-function-arn",
+            "arn:aws:lambda:us-east-1:123456789012:function:bench".to_owned(),
+        ),
+        (
+            "lambda-runtime-trace-id",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0".to_owned(),
+        ),
+        ("content-type", "application/json".to_owned()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    let handed = Instant::now();
+    shared.report(Report::Next { at, handed });
+    (StatusCode::OK, headers, event.body).into_response()
+}
+
+async fn response(State(shared): State<Arc<Shared>>, Path(_id): Path<String>) -> StatusCode {
+    shared.report(Report::Response { at: Instant::now() });
+    StatusCode::ACCEPTED
+}
+
+async fn error(
+    State(shared): State<Arc<Shared>>,
+    Path(_id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    shared.report(Report::Error {
+        at: Instant::now(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    shared.report(Report::InitError {
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    StatusCode::ACCEPTED
+}
+
+/// The local Runtime API, serving one function process at a time.
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    reports: mpsc::UnboundedReceiver<Report>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> Result<Self, BoxError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(None),
+            reports: tx,
+            never: Notify::new(),
+        });
+        let router = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                eprintln!("session-bench: the runtime API stopped: {error}");
+            }
+        });
+        Ok(Self {
+            addr,
+            shared,
+            reports: rx,
+            server,
+        })
+    }
+
+    /// Starts `function` as a fresh process, hands it `event`, and measures it.
+    pub async fn run_once(&mut self, function: &Function, run: usize) -> Result<Sample, BoxError> {
+        while self.reports.try_recv().is_ok() {}
+        *self
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Pending {
+            request_id: format!("bench-{}-{run}", function.name),
+            body: function.event.clone(),
+        });
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&function.log)?;
+        let mut command = tokio::process::Command::new(&function.binary);
+        command
+            .env_clear()
+            .envs(&function.env)
+            .env("AWS_LAMBDA_RUNTIME_API", self.addr.to_string())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(true);
+        let spawned = Instant::now();
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", function.binary.display()))?;
+        let pid = child.id().ok_or("the function exited at once")?;
+        let timeout = Duration::from_secs(30);
+        let mut first_next = None;
+        let outcome = loop {
+            let report = tokio::time::timeout(timeout, self.reports.recv()).await;
+            match report {
+                Ok(Some(Report::Next { at, handed })) => first_next = Some((at, handed)),
+                Ok(Some(Report::Response { at })) => break Ok(at),
+                Ok(Some(Report::Error { at, body })) => {
+                    break Err(format!(
+                        "the invocation failed after {:?}: {body}",
+                        at.duration_since(spawned)
+                    ));
+                }
+                Ok(Some(Report::InitError { body })) => break Err(format!("init failed: {body}")),
+                Ok(None) => break Err("the runtime API stopped".to_owned()),
+                Err(_) => break Err(format!("no response within {timeout:?}")),
+            }
+        };
+        let peak_rss = procfs::peak_rss_kib(pid).ok();
+        // The benchmark's own child, by its handle.
+        let _ = child.kill().await;
+        let done = outcome
+            .map_err(|e| format!("{}: {e} (log: {})", function.name, function.log.display()))?;
+        let (next_at, handed) = first_next.ok_or("a response came before any `next`")?;
+        Ok(Sample {
+            init: next_at.duration_since(spawned),
+            first_invocation: done.duration_since(handed),
+            peak_rss_kib: peak_rss,
+        })
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A function binary, its environment and the event of its first invocation.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub name: String,
+    pub binary: PathBuf,
+    pub env: HashMap<String, String>,
+    pub event: String,
+    pub log: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub init: Duration,
+    pub first_invocation: Duration,
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// All samples of one function.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub samples: Vec<Sample>,
+    pub failures: Vec<String>,
+}
+
+impl Series {
+    fn ms(&self, f: impl Fn(&Sample) -> Duration) -> Vec<f64> {
+        self.samples
+            .iter()
+            .map(|s| f(s).as_secs_f64() * 1e3)
+            .collect()
+    }
+
+    pub fn init_p50(&self) -> f64 {
+        median(&mut self.ms(|s| s.init))
+    }
+
+    pub fn init_p90(&self) -> f64 {
+        p90(self.ms(|s| s.init))
+    }
+
+    pub fn first_p50(&self) -> f64 {
+        median(&mut self.ms(|s| s.first_invocation))
+    }
+
+    pub fn first_p90(&self) -> f64 {
+        p90(self.ms(|s| s.first_invocation))
+    }
+
+    pub fn rss_p50_mib(&self) -> f64 {
+        let mut v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(|s| s.peak_rss_kib)
+            .map(|k| k as f64 / 1024.0)
+            .collect();
+        median(&mut v)
+    }
+
+    pub fn rss_max_mib(&self) -> f64 {
+        self.samples
+            .iter()
+            .filter_map(|s| s.peak_rss_kib)
+            .max()
+            .map_or(0.0, |k| k as f64 / 1024.0)
+    }
+}
+
+fn p90(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = ((0.9 * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
+}
+
+/// Runs every function `runs` times, interleaved (run 1 of each, then run 2 of each, ...), after
+/// one unmeasured run each that warms the page cache.
+pub async fn measure(functions: &[Function], runs: usize) -> Result<Vec<Series>, BoxError> {
+    let mut api = RuntimeApi::start().await?;
+    let mut series: Vec<Series> = functions
+        .iter()
+        .map(|f| Series {
+            name: f.name.clone(),
+            samples: Vec::new(),
+            failures: Vec::new(),
+        })
+        .collect();
+    for f in functions {
+        // A function that cannot even start once is a setup problem: stop and say why.
+        api.run_once(f, 0).await?;
+    }
+    for run in 1..=runs {
+        for (f, s) in functions.iter().zip(series.iter_mut()) {
+            match api.run_once(f, run).await {
+                Ok(sample) => s.samples.push(sample),
+                Err(e) => s.failures.push(e.to_string()),
+            }
+        }
+    }
+    Ok(series)
+}
+
+/// The cold-start table; the first series is the floor.
+pub fn table(series: &[Series]) -> String {
+    let Some(floor) = series.first() else {
+        return String::new();
+    };
+    let floor_init = floor.init_p50();
+    let mut out = String::from(
+        "| function | runs | init p50 | init p90 | init / floor | init - floor | target (<= 2x or <= +10 ms) | first invocation p50 | first invocation p90 | peak RSS p50 (max) |\n\
+         |---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n",
+    );
+    for s in series {
+        let init = s.init_p50();
+        let ratio = init / floor_init;
+        let delta = init - floor_init;
+        let verdict = if s.name == floor.name {
+            "floor".to_owned()
+        } else if ratio <= 2.0 || delta <= 10.0 {
+            "met".to_owned()
+        } else {
+            "MISSED".to_owned()
+        };
+        out.push_str(&format!(
+            "| {}{} | {} | {:.2} ms | {:.2} ms | {:.2}x | {:+.2} ms | {} | {:.2} ms | {:.2} ms | {:.1} MiB ({:.1}) |\n",
+            s.name,
+            if s.failures.is_empty() { String::new() } else { format!(" ({} failed)", s.failures.len()) },
+            s.samples.len(),
+            init,
+            s.init_p90(),
+            ratio,
+            delta,
+            verdict,
+            s.first_p50(),
+            s.first_p90(),
+            s.rss_p50_mib(),
+            s.rss_max_mib(),
+        ));
+    }
+    out
+}

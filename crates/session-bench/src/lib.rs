@@ -8,8 +8,10 @@
 
 pub mod capacity;
 pub mod coldstart;
+pub mod criterion_report;
 pub mod ddb;
 pub mod fixtures;
+pub mod functions;
 pub mod load;
 pub mod machine;
 pub mod procfs;

@@ -1,1 +1,524 @@
-//! TODO
+//! AWS calls on the request path, per command, counted on the wire by the [`Recorder`]
+//! interceptor against DynamoDB Local, with the capacity DynamoDB reports for each, next to the
+//! target and the reference service's count.
+//!
+//! Each command runs `reps` times, each on a user of its own set up beforehand (setup calls are
+//! not counted). Counts are deterministic; times are medians and only describe the stand-in.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_core::Sessions;
+use session_core::domain::{Actor, RevocationReason};
+use session_core::ids::{ProviderName, RefreshTokenId, SessionId, TierName, UserId};
+use session_core::ports::ProcessedMarker;
+use session_core::use_cases::{
+    GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess, RevokeAllScope,
+    RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, UpdateSessionActivity,
+    ValidateSession,
+};
+use session_dynamodb::DynamoStore;
+
+use crate::capacity::{self, PRICES_CURRENT, PRICES_PRE_NOV_2024};
+use crate::ddb::{self, Call, Capacity, Recorder, Totals};
+use crate::stats::median;
+use crate::{BoxError, fixtures};
+
+/// One command's measured calls.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub command: &'static str,
+    pub totals: Totals,
+    /// Whether every repetition made the same calls.
+    pub stable: bool,
+    pub median_ms: f64,
+    pub target: &'static str,
+    pub reference: &'static str,
+    pub events: usize,
+}
+
+/// Runs `action` with the recorder cleared first; returns what it sent and how long it took.
+async fn counted<T, E, F>(
+    recorder: &Recorder,
+    action: F,
+) -> Result<(T, Vec<Call>, Duration), BoxError>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
+{
+    recorder.take();
+    let started = Instant::now();
+    let value = action.await.map_err(Into::into)?;
+    let elapsed = started.elapsed();
+    Ok((value, recorder.take(), elapsed))
+}
+
+struct Runs {
+    calls: Vec<Vec<Call>>,
+    times: Vec<f64>,
+}
+
+impl Runs {
+    fn new() -> Self {
+        Self {
+            calls: Vec::new(),
+            times: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, calls: Vec<Call>, elapsed: Duration) {
+        self.calls.push(calls);
+        self.times.push(elapsed.as_secs_f64() * 1e3);
+    }
+
+    fn row(
+        mut self,
+        command: &'static str,
+        target: &'static str,
+        reference: &'static str,
+        events: usize,
+    ) -> Row {
+        let shape = |calls: &Vec<Call>| {
+            calls
+                .iter()
+                .map(|c| c.operation.clone())
+                .collect::<Vec<_>>()
+        };
+        let stable = self.calls.windows(2).all(|w| shape(&w[0]) == shape(&w[1]));
+        // Capacity: the median repetition's (they agree unless sizes differ).
+        let mut per_run: Vec<Totals> = self.calls.iter().map(|c| ddb::totals(c)).collect();
+        per_run.sort_by(|a, b| {
+            (a.capacity.write + a.capacity.read).total_cmp(&(b.capacity.write + b.capacity.read))
+        });
+        let totals = per_run.get(per_run.len() / 2).cloned().unwrap_or_default();
+        Row {
+            command,
+            totals,
+            stable,
+            median_ms: median(&mut self.times),
+            target,
+            reference,
+            events,
+        }
+    }
+}
+
+fn tier(name: &str) -> Result<TierName, BoxError> {
+    Ok(TierName::try_from(name.to_owned())?)
+}
+
+async fn user_with(
+    sessions: &Sessions<DynamoStore>,
+    name: &str,
+    tier_name: &str,
+    count: usize,
+) -> Result<(UserId, Vec<SessionId>), BoxError> {
+    let user_id = fixtures::user(&format!("{name}-{}", uuid::Uuid::now_v7().simple()))?;
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: user_id.clone(),
+            tier: tier(tier_name)?,
+            max_sessions: None,
+        })
+        .await?;
+    let mut ids = Vec::with_capacity(count);
+    for n in 0..count {
+        ids.push(
+            sessions
+                .create_session(fixtures::login(&user_id, n))
+                .await?
+                .session
+                .id,
+        );
+    }
+    Ok((user_id, ids))
+}
+
+/// Counts the calls of every command, `reps` times each, on a fresh table.
+pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
+    let recorder = Recorder::default();
+    let client = ddb::client(&recorder).await?;
+    let table = ddb::fresh_table("bench-trips");
+    let s = ddb::sessions(&client, &table).await?;
+    let r = &recorder;
+    let mut rows = Vec::new();
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "create", "basic", 1).await?;
+        let (_, calls, t) = counted(r, s.create_session(fixtures::login(&user, 9))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "CreateSession (under the limit)",
+        "2",
+        "5: load user, count active, insert, cache set, user index add",
+        1,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "evict", "basic", 2).await?;
+        let (_, calls, t) = counted(r, s.create_session(fixtures::login(&user, 9))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "CreateSession (at the limit: evicts 1)",
+        "2",
+        "7: + select oldest, update it (evicts one only; races)",
+        3,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps.min(3) {
+        let (user, _) = user_with(&s, "create-pro100", "pro", 100).await?;
+        let (_, calls, t) = counted(r, s.create_session(fixtures::login(&user, 9))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "CreateSession (pro user with 100 active sessions)",
+        "2",
+        "4: load user, insert, cache set, index add (unlimited: no count)",
+        1,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "validate", "basic", 1).await?;
+        let (_, calls, t) = counted(
+            r,
+            s.validate_session(ValidateSession { session_id: ids[0] }),
+        )
+        .await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "ValidateSession (token refresh)",
+        "1",
+        "0: never checked (its bug 1); a session read is 1 (cache hit) to 3 (miss: get, select, set)",
+        0,
+    ));
+
+    let secret = b"bench-secret-that-is-at-least-32-bytes-long";
+    let issuer = TokenIssuer::hs256(secret, "https://auth.example.com", "sessions")?;
+    let verifier = TokenVerifier::new(JwtConfig::new(
+        VerificationKey::Hs256Secret(secret.to_vec()),
+        "https://auth.example.com",
+        "sessions",
+    ))?;
+    let authenticator = Authenticator::new(verifier, s.clone());
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "authorize", "basic", 1).await?;
+        let header = format!(
+            "Bearer {}",
+            issuer.issue(&user, ids[0], Duration::from_secs(600))?
+        );
+        let (_, calls, t) = counted(r, authenticator.authenticate(Some(&header))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "Authorizer (JWT + session active), every user request",
+        "1",
+        "0: JWT only (revocation not enforced, its bug 1)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "get", "basic", 1).await?;
+        let query = GetSession {
+            session_id: ids[0],
+            user_id: user.clone(),
+            current_session_id: Some(ids[0]),
+        };
+        let (_, calls, t) = counted(r, s.get_session(query)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "GetSession",
+        "1",
+        "1 (cache hit) to 3 (miss: get, select, set)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "list", "pro", 10).await?;
+        let query = ListUserSessions {
+            user_id: user.clone(),
+            active_only: true,
+            limit: None,
+            cursor: None,
+            current_session_id: Some(ids[0]),
+        };
+        let (list, calls, t) = counted(r, s.list_user_sessions(query)).await?;
+        if list.sessions.len() != 10 {
+            return Err(format!("list returned {} sessions, not 10", list.sessions.len()).into());
+        }
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "ListUserSessions (one page: 10 sessions)",
+        "1 per page",
+        "1-2: select by user (or index members + multi-get)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "revoke", "basic", 2).await?;
+        let cmd = RevokeSession {
+            session_id: ids[1],
+            user_id: user.clone(),
+            reason: RevocationReason::Manual,
+            by: Actor::User {
+                user_id: user.clone(),
+            },
+        };
+        let (_, calls, t) = counted(r, s.revoke_session(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "RevokeSession",
+        "1",
+        "4-5: get (cache, or cache + select), update, cache invalidate, index remove",
+        2,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "revoke-all", "pro", 6).await?;
+        let cmd = RevokeAllUserSessions {
+            user_id: user.clone(),
+            reason: RevocationReason::LogoutAll,
+            except_session_id: Some(ids[0]),
+            by: Actor::User {
+                user_id: user.clone(),
+            },
+        };
+        let (_, calls, t) = counted(r, s.revoke_all_user_sessions(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "RevokeAll (5 other sessions: DELETE /sessions)",
+        "1 read + 1 per 97 sessions",
+        "1 + 2n = 11: select, then per session update + cache invalidate",
+        2,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "password", "pro", 3).await?;
+        let cmd = RevokeAllUserSessions {
+            user_id: user.clone(),
+            reason: RevocationReason::PasswordChanged,
+            except_session_id: None,
+            by: Actor::System,
+        };
+        let scope = RevokeAllScope {
+            created_before: Some(Utc::now()),
+            once: Some(ProcessedMarker {
+                key: format!("bench:{}", uuid::Uuid::now_v7()),
+                expires_at: Utc::now() + chrono::Duration::days(1),
+            }),
+        };
+        let (_, calls, t) = counted(r, s.revoke_all_user_sessions_in_scope(cmd, scope)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "Password changed (revoke all 3, once per event)",
+        "1 marker read + revoke-all",
+        "0: not done (its bug 2)",
+        2,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "activity-quiet", "basic", 1).await?;
+        let cmd = UpdateSessionActivity {
+            session_id: ids[0],
+            ip_address: Some(fixtures::ip(0)),
+        };
+        let (outcome, calls, t) = counted(r, s.update_session_activity(cmd)).await?;
+        if outcome.recorded {
+            return Err("throttled activity wrote".into());
+        }
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "UpdateSessionActivity (throttled: no write)",
+        "<= 1",
+        "n/a: a type only (its bug 10)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "activity", "basic", 1).await?;
+        let cmd = UpdateSessionActivity {
+            session_id: ids[0],
+            ip_address: Some(fixtures::ip(101)),
+        };
+        let (_, calls, t) = counted(r, s.update_session_activity(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "UpdateSessionActivity (new IP: writes)",
+        "<= 1",
+        "n/a: a type only (its bug 10)",
+        1,
+    ));
+
+    let plaid = ProviderName::try_from("plaid".to_owned())?;
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "provider", "basic", 1).await?;
+        let cmd = RecordProviderAccess {
+            session_id: ids[0],
+            provider_name: plaid.clone(),
+        };
+        let (_, calls, t) = counted(r, s.record_provider_access(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "RecordProviderAccess",
+        "1",
+        "n/a: a type only (its bug 10)",
+        1,
+    ));
+
+    let token = RefreshTokenId::try_from("rt_01JD5X8Y9Z".to_owned())?;
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "link", "basic", 1).await?;
+        let cmd = LinkRefreshTokenToSession {
+            session_id: ids[0],
+            refresh_token_id: token.clone(),
+        };
+        let (_, calls, t) = counted(r, s.link_refresh_token(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "LinkRefreshTokenToSession",
+        "1",
+        "n/a: a type only (its bug 10)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let user_id = fixtures::user(&format!("policy-new-{}", uuid::Uuid::now_v7().simple()))?;
+        let cmd = SetUserSessionPolicy {
+            user_id,
+            tier: tier("premium")?,
+            max_sessions: None,
+        };
+        let (_, calls, t) = counted(r, s.set_user_session_policy(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "SetUserSessionPolicy (register a user)",
+        "2",
+        "n/a: policy never loaded (its bug 4)",
+        0,
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "policy-down", "plus", 3).await?;
+        let cmd = SetUserSessionPolicy {
+            user_id: user,
+            tier: tier("basic")?,
+            max_sessions: None,
+        };
+        let (_, calls, t) = counted(r, s.set_user_session_policy(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "SetUserSessionPolicy (plus -> basic, 3 sessions: evicts 1)",
+        "2",
+        "n/a: policy never loaded (its bug 4)",
+        0,
+    ));
+    Ok(rows)
+}
+
+/// The round-trip table.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| command | AWS calls on the request path (measured) | round trips | target | reference service (derived, see counting rules) | RRU | WRU (of which gsi1) | median on DynamoDB Local |\n\
+         |---|---|---:|---|---|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let c = r.totals.capacity;
+        let unreported = if r.totals.unreported > 0 {
+            format!(" ({} call(s) reported no capacity)", r.totals.unreported)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "| {} | {}{} | {} | {} | {} | {} | {} ({}){} | {:.1} ms |\n",
+            r.command,
+            r.totals.breakdown,
+            if r.stable {
+                ""
+            } else {
+                " (varied between runs)"
+            },
+            r.totals.round_trips,
+            r.target,
+            r.reference,
+            fmt_units(c.read),
+            fmt_units(c.write),
+            fmt_units(c.index_write),
+            unreported,
+            r.median_ms,
+        ));
+    }
+    out
+}
+
+fn fmt_units(units: f64) -> String {
+    if units.fract() == 0.0 {
+        format!("{units:.0}")
+    } else {
+        format!("{units:.1}")
+    }
+}
+
+/// Cost per million of the commands that dominate the bill.
+pub fn cost_table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| per million ... | command (as measured above) | RRU | WRU | DynamoDB at $1.25/$0.25 | DynamoDB at $0.625/$0.125 | + EventBridge events ($1/M) |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
+    );
+    let pick = |name: &str| rows.iter().find(|r| r.command.starts_with(name));
+    let lines: [(&str, &str); 6] = [
+        ("logins (under the limit)", "CreateSession (under"),
+        ("logins (at the limit, 1 eviction)", "CreateSession (at"),
+        ("validations (token refresh)", "ValidateSession"),
+        ("authorized user requests (authorizer)", "Authorizer"),
+        (
+            "activity reports (throttled)",
+            "UpdateSessionActivity (throttled",
+        ),
+        ("activity reports (written)", "UpdateSessionActivity (new"),
+    ];
+    for (label, name) in lines {
+        let Some(r) = pick(name) else { continue };
+        let c: Capacity = r.totals.capacity;
+        out.push_str(&format!(
+            "| {label} | {} | {} | {} | ${:.2} | ${:.2} | ${:.2} |\n",
+            r.command,
+            fmt_units(c.read),
+            fmt_units(c.write),
+            capacity::cost_per_million(c, &PRICES_PRE_NOV_2024),
+            capacity::cost_per_million(c, &PRICES_CURRENT),
+            r.events as f64 * capacity::EVENTBRIDGE_PER_MILLION,
+        ));
+    }
+    out
+}

@@ -1,1 +1,231 @@
-//! TODO
+//! Scaling with the number of sessions a user has (10, 100, 1,000; pro tier, unlimited): listing
+//! every page and revoking all, against DynamoDB Local. Round trips are counted on the wire and
+//! compared with what the code's shape predicts; the user ledger's size is read back, since it
+//! holds the active index and grows with every session.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use session_core::Sessions;
+use session_core::domain::{Actor, RevocationReason};
+use session_core::ids::{SessionId, TierName, UserId};
+use session_core::use_cases::{ListUserSessions, RevokeAllUserSessions, SetUserSessionPolicy};
+use session_dynamodb::DynamoStore;
+
+use crate::capacity;
+use crate::ddb::{self, Recorder, Totals};
+use crate::{BoxError, fixtures};
+
+/// Items one revoke-all transaction revokes: 100 per transaction minus the ledger update and the
+/// two events a chunk may carry (session-core's CHUNK_OVERHEAD).
+pub const REVOKE_CHUNK: usize = 97;
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub sessions: usize,
+    pub create_all: Duration,
+    /// The last login's calls (the ledger is largest then).
+    pub last_create: Totals,
+    pub ledger_bytes: usize,
+    pub list: Vec<ListRun>,
+    pub revoke_all: Totals,
+    pub revoke_all_time: Duration,
+    pub revoked: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListRun {
+    pub page: u32,
+    pub totals: Totals,
+    pub time: Duration,
+    pub items: usize,
+}
+
+/// Queries a full listing needs: one per page, plus a last empty one when `n` is a multiple of
+/// the page size (DynamoDB returns a LastEvaluatedKey whenever the limit was reached).
+pub fn expected_queries(n: usize, page: usize) -> usize {
+    n / page + 1
+}
+
+/// Round trips of revoking `n` sessions as session-core does it: per chunk of 97, one ledger read
+/// and one transaction.
+pub fn expected_revoke_all(n: usize) -> usize {
+    2 * n.div_ceil(REVOKE_CHUNK).max(1)
+}
+
+async fn ledger_bytes(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    user: &UserId,
+) -> Result<usize, BoxError> {
+    let key: HashMap<String, AttributeValue> = HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(format!("USER#{user}"))),
+        ("sk".to_owned(), AttributeValue::S("LEDGER".to_owned())),
+    ]);
+    let item = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await?
+        .item
+        .ok_or("the ledger is missing")?;
+    Ok(capacity::item_size(&item))
+}
+
+pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
+    let recorder = Recorder::default();
+    let client = ddb::client(&recorder).await?;
+    let table = ddb::fresh_table("bench-scaling");
+    let s: Sessions<DynamoStore> = ddb::sessions(&client, &table).await?;
+    let mut rows = Vec::new();
+    for &n in sizes {
+        let user = fixtures::user(&format!("scale-{n}-{}", uuid::Uuid::now_v7().simple()))?;
+        s.set_user_session_policy(SetUserSessionPolicy {
+            user_id: user.clone(),
+            tier: TierName::try_from("pro".to_owned())?,
+            max_sessions: None,
+        })
+        .await?;
+        let started = Instant::now();
+        let mut ids: Vec<SessionId> = Vec::with_capacity(n);
+        let mut last_create = Totals::default();
+        for k in 0..n {
+            recorder.take();
+            ids.push(
+                s.create_session(fixtures::login(&user, k))
+                    .await?
+                    .session
+                    .id,
+            );
+            if k + 1 == n {
+                last_create = ddb::totals(&recorder.take());
+            }
+        }
+        let create_all = started.elapsed();
+        recorder.take();
+        let ledger = ledger_bytes(&client, &table, &user).await?;
+
+        let mut list = Vec::new();
+        for &page in pages {
+            recorder.take();
+            let started = Instant::now();
+            let mut cursor = None;
+            let mut items = 0;
+            loop {
+                let out = s
+                    .list_user_sessions(ListUserSessions {
+                        user_id: user.clone(),
+                        active_only: true,
+                        limit: Some(page),
+                        cursor: cursor.take(),
+                        current_session_id: ids.first().copied(),
+                    })
+                    .await?;
+                items += out.sessions.len();
+                match out.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            list.push(ListRun {
+                page,
+                time: started.elapsed(),
+                totals: ddb::totals(&recorder.take()),
+                items,
+            });
+        }
+
+        recorder.take();
+        let started = Instant::now();
+        let revoked = s
+            .revoke_all_user_sessions(RevokeAllUserSessions {
+                user_id: user.clone(),
+                reason: RevocationReason::LogoutAll,
+                except_session_id: None,
+                by: Actor::User {
+                    user_id: user.clone(),
+                },
+            })
+            .await?;
+        let revoke_all_time = started.elapsed();
+        rows.push(Row {
+            sessions: n,
+            create_all,
+            last_create,
+            ledger_bytes: ledger,
+            list,
+            revoke_all: ddb::totals(&recorder.take()),
+            revoke_all_time,
+            revoked: revoked.session_ids.len(),
+        });
+    }
+    Ok(rows)
+}
+
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "| sessions | list pages of | Query calls (expected n/page+1) | items | time | RRU |\n\
+         |---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        for l in &r.list {
+            let expected = expected_queries(r.sessions, l.page as usize);
+            out.push_str(&format!(
+                "| {} | {} | {} ({}) | {} | {:.1} ms | {:.1} |\n",
+                r.sessions,
+                l.page,
+                l.totals.round_trips,
+                if l.totals.round_trips == expected {
+                    format!("expected {expected}: ok")
+                } else {
+                    format!("expected {expected}: DIFFERS")
+                },
+                l.items,
+                l.time.as_secs_f64() * 1e3,
+                l.totals.capacity.read,
+            ));
+        }
+    }
+    out.push_str(
+        "\n| sessions | revoke-all calls | round trips (expected 2 x ceil(n/97)) | revoked | time | RRU | WRU |\n\
+         |---:|---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let expected = expected_revoke_all(r.sessions);
+        out.push_str(&format!(
+            "| {} | {} | {} ({}) | {} | {:.1} ms | {:.0} | {:.0} |\n",
+            r.sessions,
+            r.revoke_all.breakdown,
+            r.revoke_all.round_trips,
+            if r.revoke_all.round_trips == expected {
+                format!("expected {expected}: ok")
+            } else {
+                format!("expected {expected}: DIFFERS")
+            },
+            r.revoked,
+            r.revoke_all_time.as_secs_f64() * 1e3,
+            r.revoke_all.capacity.read,
+            r.revoke_all.capacity.write,
+        ));
+    }
+    out.push_str(
+        "\n| sessions | user ledger item size | login #n: calls | login #n: RRU | login #n: WRU | all n logins, time on DynamoDB Local |\n\
+         |---:|---:|---|---:|---:|---:|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {:.1} KB | {} | {:.0} | {:.0} | {:.1} s |\n",
+            r.sessions,
+            r.ledger_bytes as f64 / 1024.0,
+            r.last_create.breakdown,
+            r.last_create.capacity.read,
+            r.last_create.capacity.write,
+            r.create_all.as_secs_f64(),
+        ));
+    }
+    out
+}

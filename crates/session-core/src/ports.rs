@@ -15,6 +15,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::cursor::CursorPosition;
+pub use crate::domain::geo::Coordinates;
 use crate::domain::{Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
 use crate::ids::{SessionId, UserId};
@@ -201,9 +202,28 @@ pub trait IdGenerator: Send + Sync {
 #[error("enrichment failed: {0}")]
 pub struct EnrichError(pub String);
 
-/// User agent -> human description of the device ("Chrome on macOS").
+/// What a user agent says about the device; every part may be unknown.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct DeviceInfo {
+    /// Human description ("Chrome on macOS").
+    pub description: Option<String>,
+    /// Kind of device: "desktop", "mobile", "tablet", "bot" or "other".
+    pub device_type: Option<String>,
+}
+
+impl DeviceInfo {
+    /// A description without a device type (test doubles, simple sources).
+    pub fn described(description: impl Into<String>) -> Self {
+        Self {
+            description: Some(description.into()),
+            device_type: None,
+        }
+    }
+}
+
+/// User agent -> what the device is.
 pub trait DeviceEnricher: Send + Sync {
-    fn describe(&self, user_agent: &str) -> Result<Option<String>, EnrichError>;
+    fn describe(&self, user_agent: &str) -> Result<DeviceInfo, EnrichError>;
 }
 
 /// Where an address is, as far as the location source knows.
@@ -211,6 +231,8 @@ pub trait DeviceEnricher: Send + Sync {
 pub struct Location {
     pub city: Option<String>,
     pub country_code: String,
+    /// Where the source places the address, when it says; impossible-travel detection needs it.
+    pub coordinates: Option<Coordinates>,
 }
 
 impl Location {
@@ -233,8 +255,8 @@ pub trait LocationEnricher: Send + Sync {
 pub struct NoEnrichment;
 
 impl DeviceEnricher for NoEnrichment {
-    fn describe(&self, _user_agent: &str) -> Result<Option<String>, EnrichError> {
-        Ok(None)
+    fn describe(&self, _user_agent: &str) -> Result<DeviceInfo, EnrichError> {
+        Ok(DeviceInfo::default())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Deterministic stand-ins for the clock, the id generator and the enrichers, for tests of any
 //! crate (feature `testkit`).
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,7 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::ports::{Clock, DeviceEnricher, EnrichError, IdGenerator, Location, LocationEnricher};
+use crate::ports::{
+    Clock, Coordinates, DeviceEnricher, DeviceInfo, EnrichError, IdGenerator, Location,
+    LocationEnricher,
+};
 
 /// A clock that stands still until told to move.
 #[derive(Debug)]
@@ -77,8 +81,38 @@ impl IdGenerator for SequentialIds {
 pub struct FixedDevice(pub &'static str);
 
 impl DeviceEnricher for FixedDevice {
-    fn describe(&self, _user_agent: &str) -> Result<Option<String>, EnrichError> {
-        Ok(Some(self.0.to_owned()))
+    fn describe(&self, _user_agent: &str) -> Result<DeviceInfo, EnrichError> {
+        Ok(DeviceInfo::described(self.0))
+    }
+}
+
+/// Describes the user agents it was given, with a device type, and no others.
+#[derive(Debug, Clone, Default)]
+pub struct MappedDevices {
+    devices: HashMap<String, DeviceInfo>,
+}
+
+impl MappedDevices {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `user_agent` is described as `description`, of type `device_type`.
+    pub fn with(mut self, user_agent: &str, description: &str, device_type: &str) -> Self {
+        self.devices.insert(
+            user_agent.to_owned(),
+            DeviceInfo {
+                description: Some(description.to_owned()),
+                device_type: Some(device_type.to_owned()),
+            },
+        );
+        self
+    }
+}
+
+impl DeviceEnricher for MappedDevices {
+    fn describe(&self, user_agent: &str) -> Result<DeviceInfo, EnrichError> {
+        Ok(self.devices.get(user_agent).cloned().unwrap_or_default())
     }
 }
 
@@ -94,7 +128,51 @@ impl LocationEnricher for FixedLocation {
         Ok(Some(Location {
             city: self.city.map(str::to_owned),
             country_code: self.country_code.to_owned(),
+            coordinates: None,
         }))
+    }
+}
+
+/// Places the addresses it was given where it was told, and knows nothing of any other: what
+/// country-change and impossible-travel cases need.
+#[derive(Debug, Clone, Default)]
+pub struct MappedLocations {
+    places: HashMap<IpAddr, Location>,
+}
+
+impl MappedLocations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `ip` is in `city`, `country_code`, at `coordinates` (latitude, longitude) when given.
+    /// Out-of-range coordinates are a bug in the test and panic.
+    pub fn with(
+        mut self,
+        ip: IpAddr,
+        city: &str,
+        country_code: &str,
+        coordinates: Option<(f64, f64)>,
+    ) -> Self {
+        let coordinates = coordinates.map(|(lat, lon)| {
+            Coordinates::new(lat, lon)
+                .unwrap_or_else(|| panic!("coordinates in range: {lat}, {lon}"))
+        });
+        self.places.insert(
+            ip,
+            Location {
+                city: Some(city.to_owned()),
+                country_code: country_code.to_owned(),
+                coordinates,
+            },
+        );
+        self
+    }
+}
+
+impl LocationEnricher for MappedLocations {
+    fn locate(&self, ip: IpAddr) -> Result<Option<Location>, EnrichError> {
+        Ok(self.places.get(&ip).cloned())
     }
 }
 
@@ -103,7 +181,7 @@ impl LocationEnricher for FixedLocation {
 pub struct BrokenEnricher;
 
 impl DeviceEnricher for BrokenEnricher {
-    fn describe(&self, _user_agent: &str) -> Result<Option<String>, EnrichError> {
+    fn describe(&self, _user_agent: &str) -> Result<DeviceInfo, EnrichError> {
         Err(EnrichError("parser exploded".into()))
     }
 }

@@ -11,5 +11,5 @@ pub mod schema;
 mod store;
 
 pub use error::{FailureKind, InvalidChangeSet, RequestFailed};
-pub use schema::{EnsureTableError, ensure_table};
+pub use schema::{EnsureTableError, TableOptions, ensure_table, ensure_table_with};
 pub use store::DynamoStore;

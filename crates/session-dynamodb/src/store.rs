@@ -87,11 +87,8 @@ impl SessionStore for DynamoStore {
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
-        let Ok(limit) = i32::try_from(query.limit) else {
-            return Err(StoreError::Unavailable(
-                format!("page limit {} is out of DynamoDB's range", query.limit).into(),
-            ));
-        };
+        // A page of 2^31 items is "everything"; the port's limit is a u32, DynamoDB's an i32.
+        let limit = i32::try_from(query.limit).unwrap_or(i32::MAX);
         if limit == 0 {
             // DynamoDB refuses Limit=0; an empty page with no next one is what it would mean.
             return Ok(SessionPage {

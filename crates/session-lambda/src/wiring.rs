@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use session_enrich::{DeviceParser, GeoIpLocator};
 use session_core::Sessions;
 use session_dynamodb::DynamoStore;
+use session_enrich::{DeviceParser, GeoIpLocator};
 
 use crate::InitError;
 use crate::config::{self, Env};
@@ -24,7 +24,8 @@ pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>
     let table = config::sessions_table(env)?;
     let policy = config::policy(env)?;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
-    let mut sessions = Sessions::new(store, policy).with_device_enricher(Arc::new(DeviceParser::new()));
+    let mut sessions =
+        Sessions::new(store, policy).with_device_enricher(Arc::new(DeviceParser::new()));
     if let Some(path) = config::geoip_db_path(env) {
         sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::lazy(path)));
     }

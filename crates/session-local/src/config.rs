@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use http::HeaderName;
 use session_core::domain::{PolicyConfig, PolicyError};
 use thiserror::Error;
 
@@ -81,6 +82,8 @@ pub struct ServerConfig {
     pub events: EventOutput,
     /// City database for locations; none means sessions carry no location.
     pub geoip_db: Option<PathBuf>,
+    /// Header whose first entry is the client address; none means the socket peer is.
+    pub trust_proxy_header: Option<HeaderName>,
 }
 
 impl ServerConfig {
@@ -92,6 +95,7 @@ impl ServerConfig {
             jwt_secret: JwtSecret::dev_default(),
             events: EventOutput::Stdout,
             geoip_db: None,
+            trust_proxy_header: None,
         }
     }
 
@@ -110,6 +114,7 @@ impl ServerConfig {
                 .clone()
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
+            trust_proxy_header: args.trust_proxy_header.clone(),
         })
     }
 }
@@ -163,7 +168,9 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             policy_file: None,
             policy_json: None,
+            geoip_db: None,
             events_file: None,
+            trust_proxy_header: None,
         }
     }
 
@@ -173,6 +180,7 @@ mod tests {
         assert_eq!(config.policy, PolicyConfig::default());
         assert_eq!(config.jwt_secret.printable(), Some(DEV_JWT_SECRET));
         assert_eq!(config.events, EventOutput::Stdout);
+        assert_eq!(config.trust_proxy_header, None);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
+use crate::client_ip::ClientIp;
 use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig};
 use crate::events::JsonLinesSink;
 
@@ -59,6 +60,7 @@ pub enum ServerError {
 struct AppState {
     api: Api<MemoryStore>,
     authenticator: Authenticator<MemoryStore>,
+    client_ip: ClientIp,
 }
 
 /// A bound, not yet serving, local server. Binding first lets callers learn the port (tests bind
@@ -95,6 +97,7 @@ impl LocalServer {
         let state = Arc::new(AppState {
             api: Api::new(sessions.clone()),
             authenticator: Authenticator::new(verifier, sessions),
+            client_ip: ClientIp::new(config.trust_proxy_header.clone()),
         });
         let router = Router::new().fallback(handle).with_state(state);
         let bind_error = |source| ServerError::Bind {
@@ -174,6 +177,7 @@ async fn respond(
     request_id: &str,
 ) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
+    let source_ip = state.client_ip.of(&parts.headers, peer);
     let prepared = match collect_body(&parts.headers, body).await {
         Ok(body) => caller(state, &parts)
             .instrument(tracing::info_span!("authenticate", request_id))
@@ -183,7 +187,7 @@ async fn respond(
     };
     match prepared {
         Ok((caller, body)) => {
-            let ctx = RequestContext::new(caller, request_id).with_source_ip(peer.ip());
+            let ctx = RequestContext::new(caller, request_id).with_source_ip(source_ip);
             state
                 .api
                 .handle(ctx, http::Request::from_parts(parts, body))

@@ -8,6 +8,5 @@ mod listing;
 mod requests;
 mod round_trip;
 mod sample;
-mod scratch;
 mod support;
 mod table;

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::config::interceptors::{
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use session_dynamodb::{DynamoStore, ensure_table};
+use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
 use uuid::Uuid;
 
 const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
@@ -156,7 +156,9 @@ pub struct TestStore {
 }
 
 impl TestStore {
-    /// Creates the table (uncounted) and returns a store over it.
+    /// Creates the table (uncounted) and returns a store over it. The table has no stream:
+    /// nothing relays from it, and DynamoDB Local serves a table with a stream several times
+    /// slower (the stream itself is covered by the table and end-to-end tests).
     pub async fn new(config: &SdkConfig) -> Self {
         let requests = RequestCounter::default();
         let faults = FaultInjector::default();
@@ -166,7 +168,9 @@ impl TestStore {
             .build();
         let client = Client::from_conf(client_config);
         let table = unique_table();
-        ensure_table(&client, &table).await.unwrap();
+        ensure_table_with(&client, &table, TableOptions { stream: false })
+            .await
+            .unwrap();
         requests.take();
         Self {
             store: DynamoStore::new(client, table),

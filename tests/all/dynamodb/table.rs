@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProjectionType,
     ScalarAttributeType, StreamViewType, TableStatus,
 };
-use session_dynamodb::{EnsureTableError, ensure_table, schema};
+use session_dynamodb::{EnsureTableError, TableOptions, ensure_table, ensure_table_with, schema};
 
 use super::support::{standins, unique_table};
 
@@ -107,6 +107,31 @@ async fn ensure_table_refuses_a_table_with_another_key() {
         matches!(error, EnsureTableError::Mismatch { .. }),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_table_without_a_stream_serves_only_callers_that_need_none() {
+    let Some(config) = standins().await else {
+        return;
+    };
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = unique_table();
+    let no_stream = TableOptions { stream: false };
+    ensure_table_with(&client, &table, no_stream).await.unwrap();
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let enabled = described
+        .table
+        .and_then(|t| t.stream_specification().map(|s| s.stream_enabled()));
+    assert_ne!(enabled, Some(true));
+    ensure_table_with(&client, &table, no_stream).await.unwrap();
+    // The relay's table needs the stream: a table without one is refused, not silently used.
+    let error = ensure_table(&client, &table).await.unwrap_err();
+    assert!(error.to_string().contains("stream"), "{error}");
 }
 
 #[tokio::test]

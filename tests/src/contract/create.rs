@@ -12,7 +12,8 @@ use session_core::use_cases::CreateSession;
 
 use crate::events::{created, detail_types};
 use crate::fixture::{
-    DEVICE, FixtureConfig, LOCATION, LOGIN_IP, RecordingEnricher, USER_AGENT, ip, login_cmd, user,
+    DEVICE, DEVICE_TYPE, FixtureConfig, LOCATION, LOGIN_IP, RecordingEnricher, USER_AGENT, ip,
+    login_cmd, mountain_view, user,
 };
 use crate::{Fixture, StoreHarness};
 
@@ -54,6 +55,21 @@ pub async fn create_enriches_device_and_location_and_stores_them<H: StoreHarness
         Some(LOCATION),
         "location stored"
     );
+    assert_eq!(
+        stored.device_type.as_deref(),
+        Some(DEVICE_TYPE),
+        "device type stored"
+    );
+    assert_eq!(
+        stored.last_country_code.as_deref(),
+        Some("US"),
+        "the login is the first sighting"
+    );
+    assert_eq!(
+        stored.last_fix.map(|f| (f.coordinates, f.at)),
+        Some((mountain_view(), created_session.created_at)),
+        "coordinates and time of the login kept for travel checks"
+    );
 
     let events = fx.take_events().await;
     let created_events = created(&events);
@@ -87,6 +103,8 @@ pub async fn create_is_fail_open_when_enrichment_breaks<H: StoreHarness>(h: H) {
     let stored = fx.stored(session.id).await.value;
     assert_eq!(stored.device_info, None);
     assert_eq!(stored.location, None);
+    assert_eq!(stored.device_type, None);
+    assert_eq!((stored.last_country_code, stored.last_fix), (None, None));
     assert_eq!(
         stored.user_agent.as_deref(),
         Some(USER_AGENT),

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use chrono::Duration;
 use session_core::domain::{
-    ActiveEntry, Actor, Revocation, RevocationReason, SessionStatus, UserLedger, UserPolicy,
+    ActiveEntry, Actor, Coordinates, Fix, Revocation, RevocationReason, SessionStatus, UserLedger,
+    UserPolicy,
 };
 use session_core::error::SessionError;
 use session_core::ids::{ProviderName, RefreshTokenId, TierName};
@@ -57,6 +58,17 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
         .into_iter()
         .map(|p| ProviderName::from_str(p).expect("valid"))
         .collect();
+    full.device_type = Some("mobile".to_owned());
+    full.last_user_agent =
+        Some("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)".to_owned());
+    full.last_country_code = Some("CH".to_owned());
+    full.last_fix = Some(Fix {
+        // Neither value has a short decimal form: the store must keep every bit.
+        coordinates: Coordinates::new(47.376_886_999_999_99, 8.541_694_000_000_01)
+            .expect("valid coordinates"),
+        at: created + Duration::milliseconds(450_001),
+    });
+    full.suspicious_revoke_at_count = Some(3);
 
     let mut empty = fx.unsaved_session(&alice);
     empty.device_info = None;

@@ -14,4 +14,5 @@ pub mod revoke_all;
 pub mod revoke_session;
 pub mod session_updates;
 pub mod store;
+pub mod suspicious;
 pub mod validate;

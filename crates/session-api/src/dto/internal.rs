@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use session_core::domain::LimitBehaviour;
 use session_core::ids::{InvalidValue, ProviderName, RefreshTokenId, SessionId, TierName, UserId};
 use session_core::use_cases::{
-    ActivityOutcome, CreateSession, CreatedSession, LinkRefreshTokenToSession, PolicyView,
-    RecordProviderAccess, SetUserSessionPolicy, UpdateSessionActivity, Validity,
+    ActivityOutcome, ActivityReport, CreateSession, CreatedSession, LinkRefreshTokenToSession,
+    PolicyView, RecordProviderAccess, SetUserSessionPolicy, UpdateSessionActivity, Validity,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -118,24 +118,30 @@ impl From<Validity> for ValidityResponse {
 }
 
 /// A request seen on the session; an empty body is the same as `{}`.
+///
+/// Both fields describe the end user's request as the auth service saw it. Neither is taken from
+/// the transport: the caller of this route is the auth service, so its own address would say
+/// nothing about the user.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityRequest {
+    /// The client's address; checked against the session's last one (and its location).
     #[schema(format = "ip", example = "198.51.100.4")]
     pub ip_address: Option<String>,
+    /// The client's user agent; truncated to 512 bytes like at login, then checked against the
+    /// session's.
+    pub user_agent: Option<String>,
 }
 
 impl ActivityRequest {
-    pub(crate) fn into_command(
-        self,
-        session_id: SessionId,
-    ) -> Result<UpdateSessionActivity, ApiError> {
+    pub(crate) fn into_command(self, session_id: SessionId) -> Result<ActivityReport, ApiError> {
         let ip_address = fields::ip_address("ip_address", self.ip_address)
             .map_err(|e| ApiError::field(e.field, e.problem))?;
         Ok(UpdateSessionActivity {
             session_id,
             ip_address,
-        })
+        }
+        .with_user_agent(self.user_agent))
     }
 }
 
@@ -143,8 +149,10 @@ impl ActivityRequest {
 pub struct ActivityResponse {
     /// The request came from another address than the previous one.
     pub ip_changed: bool,
+    /// Signals counted on the session so far (IP, country, impossible travel, user agent).
     pub suspicious_activity_count: u32,
-    /// Whether the session is active; activity on an inactive session is not recorded.
+    /// Whether the session is active after this report: activity on an inactive session is not
+    /// recorded, and on tiers that revoke, the report that reaches the threshold revokes it.
     pub active: bool,
 }
 
@@ -282,4 +290,33 @@ impl From<PolicyView> for SessionPolicyResponse {
 
 fn uuids(ids: &[SessionId]) -> Vec<Uuid> {
     ids.iter().map(|id| *id.as_uuid()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn parse(json: &str) -> Result<ActivityReport, String> {
+        let request: ActivityRequest = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        request
+            .into_command(SessionId::from_uuid(Uuid::now_v7()))
+            .map_err(|e| e.code().to_owned())
+    }
+
+    #[test]
+    fn activity_takes_an_address_and_a_user_agent_and_nothing_else() {
+        let report = parse(r#"{"ip_address": "198.51.100.4", "user_agent": "Mozilla/5.0"}"#);
+        let report = report.unwrap();
+        assert_eq!(report.ip_address, "198.51.100.4".parse().ok());
+        assert_eq!(report.user_agent.as_deref(), Some("Mozilla/5.0"));
+        let empty = parse("{}").unwrap();
+        assert_eq!((empty.ip_address, empty.user_agent), (None, None));
+        assert!(parse(r#"{"source_ip": "198.51.100.4"}"#).is_err());
+        assert_eq!(
+            parse(r#"{"ip_address": "nope"}"#).err().as_deref(),
+            Some("validation_failed")
+        );
+    }
 }

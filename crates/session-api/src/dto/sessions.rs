@@ -38,6 +38,10 @@ pub struct SessionView {
     /// "Chrome on Mac OS X", when the user agent was recognised.
     #[schema(example = "Chrome on Mac OS X")]
     pub device_info: Option<String>,
+    /// `desktop`, `mobile`, `tablet`, `bot` or `other`; omitted when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "desktop")]
+    pub device_type: Option<String>,
     /// Address the session was created from.
     #[schema(value_type = Option<String>, format = "ip", example = "203.0.113.7")]
     pub ip_address: Option<IpAddr>,
@@ -59,6 +63,7 @@ impl From<ListedSession> for SessionView {
             id: *session.id.as_uuid(),
             is_revoked: session.is_revoked(),
             device_info: session.device_info,
+            device_type: session.device_type,
             ip_address: session.ip_address,
             location: session.location,
             created_at: session.created_at,

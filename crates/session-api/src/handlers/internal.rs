@@ -81,7 +81,12 @@ pub(crate) async fn session_validity<S: SessionStore>(
 
 /// Record a request seen on the session.
 ///
-/// Throttled: nothing is written while the last write is recent and the IP did not change.
+/// Throttled: nothing is written while the last write is recent and neither the IP nor the user
+/// agent changed. A written report is checked for suspicious activity (IP change, country change,
+/// impossible travel, user-agent change); each signal counts and emits
+/// `SuspiciousSessionActivity`, and on tiers configured to revoke, the report that brings the
+/// count to the threshold revokes the session (`active: false`). The client's address and user
+/// agent come from the body only: the caller is the auth service, not the user.
 #[utoipa::path(
     post,
     path = "/internal/sessions/{id}/activity",

@@ -79,6 +79,7 @@ mod tests {
             max_sessions: max,
             on_limit,
             idle_timeout_secs: None,
+            suspicious_revoke_at_count: None,
         }
     }
 

@@ -1,13 +1,17 @@
 //! Entities and pure policy decisions.
 
+pub mod geo;
 pub mod ledger;
 pub mod limit;
 pub mod policy;
 pub mod session;
+pub mod suspicion;
 
+pub use geo::{Coordinates, Fix};
 pub use ledger::{ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
 pub use policy::{
-    EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, TierPolicy, UserPolicy,
+    EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, SuspiciousPolicy,
+    SuspiciousResponse, SuspiciousSignals, TierPolicy, UserPolicy,
 };
 pub use session::{Actor, Revocation, RevocationReason, Session, SessionStatus};

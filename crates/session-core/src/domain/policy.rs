@@ -1,4 +1,5 @@
-//! Session policy: tiers, limits, limit behaviour, lifetimes. Loaded from JSON and validated once.
+//! Session policy: tiers, limits, limit behaviour, lifetimes, suspicious-activity detection and
+//! response. Loaded from JSON and validated once.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,69 @@ pub enum LimitBehaviour {
     Deny,
 }
 
+/// What a tier does about suspicious activity on a session.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspiciousResponse {
+    /// Count it and emit the event; the session stays usable.
+    #[default]
+    Record,
+    /// Also revoke the session once its count reaches `revoke_at_count`.
+    Revoke,
+}
+
+/// Count at which a `revoke` tier revokes when it does not say.
+pub const DEFAULT_REVOKE_AT_COUNT: u32 = 3;
+
+/// A tier's graduated response: `{"response": "record"}` or
+/// `{"response": "revoke", "revoke_at_count": 3}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuspiciousPolicy {
+    #[serde(default)]
+    pub response: SuspiciousResponse,
+    /// Only with `revoke`; [`DEFAULT_REVOKE_AT_COUNT`] when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_at_count: Option<u32>,
+}
+
+impl SuspiciousPolicy {
+    /// The count at which a session is revoked; `None` for record-only tiers.
+    pub fn revoke_threshold(&self) -> Option<u32> {
+        match self.response {
+            SuspiciousResponse::Record => None,
+            SuspiciousResponse::Revoke => {
+                Some(self.revoke_at_count.unwrap_or(DEFAULT_REVOKE_AT_COUNT))
+            }
+        }
+    }
+}
+
+/// Which suspicious-activity signals are checked, service-wide; all on unless switched off.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuspiciousSignals {
+    /// The address differs from the session's last one.
+    pub ip_change: bool,
+    /// The located country differs from the last known one.
+    pub country_change: bool,
+    /// Reaching the new location from the last one needs more than `impossible_travel_kmh`.
+    pub impossible_travel: bool,
+    /// The user agent differs from the session's (last) one.
+    pub user_agent_change: bool,
+}
+
+impl Default for SuspiciousSignals {
+    fn default() -> Self {
+        Self {
+            ip_change: true,
+            country_change: true,
+            impossible_travel: true,
+            user_agent_change: true,
+        }
+    }
+}
+
 /// One tier's rules.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +94,9 @@ pub struct TierPolicy {
     /// A session unused for this long is no longer active; `None` disables idle expiry.
     #[serde(default)]
     pub idle_timeout_secs: Option<u32>,
+    /// What suspicious activity does to a session of this tier (default: record only).
+    #[serde(default)]
+    pub suspicious: SuspiciousPolicy,
 }
 
 impl TierPolicy {
@@ -38,6 +105,10 @@ impl TierPolicy {
             max_sessions,
             on_limit: LimitBehaviour::EvictOldest,
             idle_timeout_secs: None,
+            suspicious: SuspiciousPolicy {
+                response: SuspiciousResponse::Record,
+                revoke_at_count: None,
+            },
         }
     }
 }
@@ -55,6 +126,8 @@ pub struct EffectiveLimit {
     pub max_sessions: Option<u32>,
     pub on_limit: LimitBehaviour,
     pub idle_timeout_secs: Option<u32>,
+    /// Suspicious-activity count at which a session is revoked; `None`: record only.
+    pub suspicious_revoke_at_count: Option<u32>,
 }
 
 /// Service-wide policy configuration.
@@ -65,8 +138,12 @@ pub struct PolicyConfig {
     pub tiers: BTreeMap<TierName, TierPolicy>,
     /// Absolute lifetime of a session (matches the refresh token's).
     pub session_lifetime_secs: u32,
-    /// Activity is written at most this often per session unless the IP changed.
+    /// Activity is written at most this often per session unless the IP or user agent changed.
     pub activity_write_interval_secs: u32,
+    /// The signals activity reports are checked for.
+    pub suspicious_signals: SuspiciousSignals,
+    /// Travel faster than this between two located reports is impossible travel.
+    pub impossible_travel_kmh: u32,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -81,6 +158,15 @@ pub enum PolicyError {
     IdleShorterThanActivityInterval(String),
     #[error("session_lifetime_secs must be between 60 and 34560000 (400 days)")]
     LifetimeOutOfRange,
+    #[error("tier `{0}`: suspicious.revoke_at_count must be at least 1")]
+    ZeroRevokeCount(String),
+    #[error("tier `{0}`: suspicious.revoke_at_count needs suspicious.response `revoke`")]
+    RevokeCountWithoutRevoke(String),
+    #[error(
+        "impossible_travel_kmh must be between {MIN_TRAVEL_KMH} and {MAX_TRAVEL_KMH}; \
+         switch the signal off in suspicious_signals instead"
+    )]
+    TravelSpeedOutOfRange,
 }
 
 /// The JSON shape of the configuration: every field optional, tiers merged over the defaults.
@@ -92,10 +178,18 @@ struct PolicyOverrides {
     tiers: BTreeMap<TierName, TierPolicy>,
     session_lifetime_secs: Option<u32>,
     activity_write_interval_secs: Option<u32>,
+    suspicious_signals: Option<SuspiciousSignals>,
+    impossible_travel_kmh: Option<u32>,
 }
 
 const THIRTY_DAYS_SECS: u32 = 30 * 24 * 3600;
 const MAX_LIFETIME_SECS: u32 = 400 * 24 * 3600;
+/// Faster than a passenger jet (about 900 km/h), so a flight between two logins is not flagged.
+pub const DEFAULT_IMPOSSIBLE_TRAVEL_KMH: u32 = 1000;
+/// Slower and ordinary road travel between cities would count as impossible.
+const MIN_TRAVEL_KMH: u32 = 100;
+/// Faster than anything carrying people (the ISS does 28,000): the signal could never fire.
+const MAX_TRAVEL_KMH: u32 = 40_000;
 
 fn tier(name: &str) -> TierName {
     // The default tier names are valid by construction: lowercase ASCII.
@@ -119,6 +213,8 @@ impl Default for PolicyConfig {
             tiers,
             session_lifetime_secs: THIRTY_DAYS_SECS,
             activity_write_interval_secs: 300,
+            suspicious_signals: SuspiciousSignals::default(),
+            impossible_travel_kmh: DEFAULT_IMPOSSIBLE_TRAVEL_KMH,
         }
     }
 }
@@ -140,6 +236,12 @@ impl PolicyConfig {
         if let Some(secs) = overrides.activity_write_interval_secs {
             config.activity_write_interval_secs = secs;
         }
+        if let Some(signals) = overrides.suspicious_signals {
+            config.suspicious_signals = signals;
+        }
+        if let Some(kmh) = overrides.impossible_travel_kmh {
+            config.impossible_travel_kmh = kmh;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -153,7 +255,17 @@ impl PolicyConfig {
         if !(60..=MAX_LIFETIME_SECS).contains(&self.session_lifetime_secs) {
             return Err(PolicyError::LifetimeOutOfRange);
         }
+        if !(MIN_TRAVEL_KMH..=MAX_TRAVEL_KMH).contains(&self.impossible_travel_kmh) {
+            return Err(PolicyError::TravelSpeedOutOfRange);
+        }
         for (name, tier) in &self.tiers {
+            match (tier.suspicious.response, tier.suspicious.revoke_at_count) {
+                (_, Some(0)) => return Err(PolicyError::ZeroRevokeCount(name.to_string())),
+                (SuspiciousResponse::Record, Some(_)) => {
+                    return Err(PolicyError::RevokeCountWithoutRevoke(name.to_string()));
+                }
+                _ => {}
+            }
             if tier.max_sessions == Some(0) {
                 return Err(PolicyError::ZeroLimit(name.to_string()));
             }
@@ -196,14 +308,20 @@ impl PolicyConfig {
             .tiers
             .get(&user.tier)
             .or_else(|| self.tiers.get(&self.default_tier));
-        let (tier_max, on_limit, idle) = tier
-            .map_or((Some(2), LimitBehaviour::EvictOldest, None), |t| {
-                (t.max_sessions, t.on_limit, t.idle_timeout_secs)
+        let (tier_max, on_limit, idle, revoke_at) =
+            tier.map_or((Some(2), LimitBehaviour::EvictOldest, None, None), |t| {
+                (
+                    t.max_sessions,
+                    t.on_limit,
+                    t.idle_timeout_secs,
+                    t.suspicious.revoke_threshold(),
+                )
             });
         EffectiveLimit {
             max_sessions: user.max_sessions.or(tier_max),
             on_limit,
             idle_timeout_secs: idle,
+            suspicious_revoke_at_count: revoke_at,
         }
     }
 }
@@ -298,5 +416,91 @@ mod tests {
             PolicyConfig::from_json(r#"{"tiers":{"x":{"max_sessions":1,"colour":"red"}}}"#),
             Err(PolicyError::Json(_))
         ));
+    }
+
+    #[test]
+    fn suspicious_activity_defaults_to_every_signal_and_record_only() {
+        let config = PolicyConfig::default();
+        assert_eq!(config.suspicious_signals, SuspiciousSignals::default());
+        let s = config.suspicious_signals;
+        assert!(s.ip_change && s.country_change && s.impossible_travel && s.user_agent_change);
+        assert_eq!(config.impossible_travel_kmh, 1000);
+        for tier in config.tiers.values() {
+            assert_eq!(tier.suspicious.revoke_threshold(), None);
+        }
+        assert_eq!(
+            config
+                .effective(&user("basic", None))
+                .suspicious_revoke_at_count,
+            None
+        );
+    }
+
+    #[test]
+    fn suspicious_response_and_signals_are_read_from_json() {
+        let config = PolicyConfig::from_json(
+            r#"{"tiers":{
+                  "basic":{"max_sessions":2,"suspicious":{"response":"revoke","revoke_at_count":5}},
+                  "plus":{"max_sessions":5,"suspicious":{"response":"revoke"}},
+                  "pro":{"max_sessions":null,"suspicious":{"response":"record"}}},
+                "suspicious_signals":{"ip_change":false},
+                "impossible_travel_kmh":900}"#,
+        )
+        .unwrap();
+        let revoke_at = |tier: &str| {
+            config
+                .effective(&user(tier, None))
+                .suspicious_revoke_at_count
+        };
+        assert_eq!(revoke_at("basic"), Some(5));
+        assert_eq!(revoke_at("plus"), Some(DEFAULT_REVOKE_AT_COUNT));
+        assert_eq!(revoke_at("pro"), None);
+        assert_eq!(revoke_at("premium"), None, "untouched tiers record only");
+        let signals = config.suspicious_signals;
+        assert!(!signals.ip_change, "switched off");
+        assert!(signals.country_change && signals.impossible_travel && signals.user_agent_change);
+        assert_eq!(config.impossible_travel_kmh, 900);
+    }
+
+    #[test]
+    fn invalid_suspicious_configuration_is_rejected() {
+        let cases = [
+            (
+                r#"{"tiers":{"x":{"max_sessions":1,"suspicious":{"response":"revoke","revoke_at_count":0}}}}"#,
+                PolicyError::ZeroRevokeCount("x".into()),
+            ),
+            (
+                r#"{"tiers":{"x":{"max_sessions":1,"suspicious":{"revoke_at_count":2}}}}"#,
+                PolicyError::RevokeCountWithoutRevoke("x".into()),
+            ),
+            (
+                r#"{"impossible_travel_kmh":0}"#,
+                PolicyError::TravelSpeedOutOfRange,
+            ),
+            (
+                r#"{"impossible_travel_kmh":99}"#,
+                PolicyError::TravelSpeedOutOfRange,
+            ),
+            (
+                r#"{"impossible_travel_kmh":40001}"#,
+                PolicyError::TravelSpeedOutOfRange,
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(PolicyConfig::from_json(json), Err(expected), "{json}");
+        }
+        for json in [
+            r#"{"tiers":{"x":{"max_sessions":1,"suspicious":{"response":"block"}}}}"#,
+            r#"{"tiers":{"x":{"max_sessions":1,"suspicious":{"response":"revoke","at":2}}}}"#,
+            r#"{"suspicious_signals":{"ip_changes":false}}"#,
+            r#"{"suspicious_signals":{"ip_change":"no"}}"#,
+        ] {
+            assert!(
+                matches!(PolicyConfig::from_json(json), Err(PolicyError::Json(_))),
+                "{json}"
+            );
+        }
+        assert!(PolicyConfig::from_json(r#"{"impossible_travel_kmh":100}"#).is_ok());
+        assert!(PolicyConfig::from_json(r#"{"impossible_travel_kmh":40000}"#).is_ok());
     }
 }

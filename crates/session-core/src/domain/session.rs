@@ -5,11 +5,20 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::geo::{Coordinates, Fix};
 use crate::error::SessionError;
-use crate::ids::{ProviderName, RefreshTokenId, SessionId, UserId};
+use crate::ids::{ProviderName, RefreshTokenId, SessionId, UserId, truncate_text};
 
 /// Longest user agent kept, in bytes; longer ones are cut before parsing and storage.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
+
+/// A user agent as it is compared and stored: cut to [`MAX_USER_AGENT_BYTES`] (control
+/// characters blanked); `None` when blank, which says nothing about the device.
+pub fn normalise_user_agent(user_agent: Option<&str>) -> Option<String> {
+    user_agent
+        .map(|ua| truncate_text(ua, MAX_USER_AGENT_BYTES))
+        .filter(|ua| !ua.trim().is_empty())
+}
 
 /// Most distinct providers remembered per session; the list is append-only and bounded.
 pub const MAX_PROVIDERS_PER_SESSION: usize = 64;
@@ -131,6 +140,28 @@ pub struct Session {
     pub last_provider_accessed: Option<ProviderName>,
     pub last_provider_sync_at: Option<DateTime<Utc>>,
     pub providers_accessed: Vec<ProviderName>,
+    // The fields below came with suspicious-activity detection; `serde(default)` (and optional
+    // attributes in the DynamoDB codec) keep sessions stored before them readable.
+    /// What the login's user agent runs on ("desktop", "mobile", "tablet", "bot", "other").
+    #[serde(default)]
+    pub device_type: Option<String>,
+    /// The user agent of the latest recorded activity, only while it differs from the login's
+    /// (`user_agent`), so the usual session stores the string once.
+    #[serde(default)]
+    pub last_user_agent: Option<String>,
+    /// Country of the latest located request (login or activity): the baseline of the next
+    /// country check.
+    #[serde(default)]
+    pub last_country_code: Option<String>,
+    /// Coordinates of the latest located request with coordinates, and when it was made: the
+    /// baseline of the next impossible-travel check.
+    #[serde(default)]
+    pub last_fix: Option<Fix>,
+    /// The tier's suspicious-activity revoke threshold when the session was created (`None`:
+    /// record only), kept on the session like `idle_timeout_secs` so that an activity report
+    /// needs the session alone (one read).
+    #[serde(default)]
+    pub suspicious_revoke_at_count: Option<u32>,
 }
 
 /// What recording activity changed.
@@ -175,6 +206,11 @@ impl Session {
             last_provider_accessed: None,
             last_provider_sync_at: None,
             providers_accessed: Vec::new(),
+            device_type: None,
+            last_user_agent: None,
+            last_country_code: None,
+            last_fix: None,
+            suspicious_revoke_at_count: None,
         }
     }
 
@@ -224,6 +260,39 @@ impl Session {
             _ => false,
         };
         ActivityChange { ip_changed }
+    }
+
+    /// The user agent the next report is compared with: the latest recorded one, else the
+    /// login's.
+    pub fn current_user_agent(&self) -> Option<&str> {
+        self.last_user_agent
+            .as_deref()
+            .or(self.user_agent.as_deref())
+    }
+
+    /// Remembers the user agent of a recorded report; returns whether it differs from the
+    /// current one (an unknown current one counts as no change: there is nothing to differ from).
+    pub fn record_user_agent(&mut self, user_agent: &str) -> bool {
+        let changed = self.current_user_agent().is_some_and(|ua| ua != user_agent);
+        self.last_user_agent =
+            (self.user_agent.as_deref() != Some(user_agent)).then(|| user_agent.to_owned());
+        changed
+    }
+
+    /// Remembers where a located request came from: its country, and its coordinates with the
+    /// time when known. Unknown parts keep the previous values, the last known ones.
+    pub fn record_location(
+        &mut self,
+        country_code: Option<&str>,
+        coordinates: Option<Coordinates>,
+        at: DateTime<Utc>,
+    ) {
+        if let Some(cc) = country_code {
+            self.last_country_code = Some(cc.to_owned());
+        }
+        if let Some(coordinates) = coordinates {
+            self.last_fix = Some(Fix { coordinates, at });
+        }
     }
 
     /// Records an access to a data provider: last one and time, plus the ordered set of all.
@@ -384,6 +453,58 @@ mod tests {
         assert_eq!(s.record_suspicious_activity(), 1);
         assert_eq!(s.record_suspicious_activity(), 2);
         assert_eq!(s.suspicious_activity_count, 2);
+    }
+
+    #[test]
+    fn user_agent_changes_are_tracked_against_the_latest_one() {
+        let mut s = session(None);
+        s.user_agent = Some("UA-1".into());
+        assert!(!s.record_user_agent("UA-1"));
+        assert_eq!(
+            s.last_user_agent, None,
+            "same as the login's: not stored twice"
+        );
+        assert!(s.record_user_agent("UA-2"));
+        assert_eq!(s.current_user_agent(), Some("UA-2"));
+        assert!(!s.record_user_agent("UA-2"), "compared with the latest");
+        assert!(s.record_user_agent("UA-1"));
+        assert_eq!(s.last_user_agent, None);
+        assert_eq!(s.user_agent.as_deref(), Some("UA-1"), "the login's is kept");
+
+        let mut unknown = session(None);
+        assert!(!unknown.record_user_agent("UA-9"), "nothing to differ from");
+        assert_eq!(unknown.current_user_agent(), Some("UA-9"));
+    }
+
+    #[test]
+    fn location_keeps_the_last_known_parts() {
+        let mut s = session(None);
+        let paris = Coordinates::new(48.85, 2.35);
+        s.record_location(Some("FR"), paris, t0());
+        s.record_location(None, None, t0() + Duration::hours(1));
+        assert_eq!(s.last_country_code.as_deref(), Some("FR"));
+        assert_eq!(s.last_fix.map(|f| f.at), Some(t0()));
+        s.record_location(Some("DE"), None, t0() + Duration::hours(2));
+        assert_eq!(s.last_country_code.as_deref(), Some("DE"));
+        assert_eq!(s.last_fix.map(|f| f.coordinates), paris);
+    }
+
+    #[test]
+    fn sessions_stored_before_detection_fields_still_decode() {
+        let current = session(Some(60));
+        let mut value = serde_json::to_value(&current).unwrap();
+        let fields = value.as_object_mut().unwrap();
+        for name in [
+            "device_type",
+            "last_user_agent",
+            "last_country_code",
+            "last_fix",
+            "suspicious_revoke_at_count",
+        ] {
+            assert!(fields.remove(name).is_some(), "{name}");
+        }
+        let old: Session = serde_json::from_value(value).unwrap();
+        assert_eq!(old, current, "absent fields decode to their defaults");
     }
 
     #[test]

@@ -8,12 +8,14 @@ use chrono::{DateTime, Utc};
 
 use crate::app::{Retry, Sessions};
 use crate::domain::limit::{self, LimitDecision};
-use crate::domain::session::{MAX_USER_AGENT_BYTES, NewSession};
+use crate::domain::session::{NewSession, normalise_user_agent};
 use crate::domain::{ActiveEntry, Actor, Revocation, RevocationReason, Session, UserLedger};
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
-use crate::ids::{RefreshTokenId, SessionId, UserId, truncate_text};
-use crate::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite, Versioned};
+use crate::ids::{RefreshTokenId, SessionId, UserId};
+use crate::ports::{
+    ChangeSet, DeviceInfo, LedgerWrite, Location, SessionStore, SessionWrite, Versioned,
+};
 
 #[derive(Clone, Debug)]
 pub struct CreateSession {
@@ -36,8 +38,8 @@ struct Prepared {
     id: SessionId,
     cmd: CreateSession,
     user_agent: Option<String>,
-    device_info: Option<String>,
-    location: Option<String>,
+    device: DeviceInfo,
+    location: Option<Location>,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 }
@@ -46,16 +48,13 @@ impl<S: SessionStore> Sessions<S> {
     pub async fn create_session(&self, cmd: CreateSession) -> Result<CreatedSession, SessionError> {
         let now = self.clock.now();
         let expires_at = self.expiry_for(now, cmd.expires_at)?;
-        let user_agent = cmd
-            .user_agent
-            .as_deref()
-            .map(|ua| truncate_text(ua, MAX_USER_AGENT_BYTES))
-            .filter(|ua| !ua.trim().is_empty());
+        let user_agent = normalise_user_agent(cmd.user_agent.as_deref());
         let prepared = Prepared {
             id: self.new_session_id(),
-            device_info: user_agent
+            device: user_agent
                 .as_deref()
-                .and_then(|ua| self.describe_device(ua)),
+                .map(|ua| self.describe_device(ua))
+                .unwrap_or_default(),
             location: cmd.ip_address.and_then(|ip| self.locate(ip)),
             user_agent,
             now,
@@ -83,22 +82,21 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
-    /// Fail-open: a broken enricher costs the description, never the login.
-    fn describe_device(&self, user_agent: &str) -> Option<String> {
+    /// Fail-open: a broken enricher costs the description, never the login (nor an activity
+    /// report).
+    pub(crate) fn describe_device(&self, user_agent: &str) -> DeviceInfo {
         self.device.describe(user_agent).unwrap_or_else(|error| {
             tracing::warn!(%error, "device enrichment failed; continuing without it");
-            None
+            DeviceInfo::default()
         })
     }
 
-    fn locate(&self, ip: IpAddr) -> Option<String> {
-        match self.location.locate(ip) {
-            Ok(found) => found.map(|l| l.display()),
-            Err(error) => {
-                tracing::warn!(%error, "location enrichment failed; continuing without it");
-                None
-            }
-        }
+    /// Fail-open like [`Self::describe_device`].
+    pub(crate) fn locate(&self, ip: IpAddr) -> Option<Location> {
+        self.location.locate(ip).unwrap_or_else(|error| {
+            tracing::warn!(%error, "location enrichment failed; continuing without it");
+            None
+        })
     }
 
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
@@ -139,18 +137,25 @@ impl<S: SessionStore> Sessions<S> {
             }
         };
 
-        let session = Session::new(NewSession {
+        let mut session = Session::new(NewSession {
             id: p.id,
             user_id: p.cmd.user_id.clone(),
-            device_info: p.device_info.clone(),
+            device_info: p.device.description.clone(),
             user_agent: p.user_agent.clone(),
             ip_address: p.cmd.ip_address,
-            location: p.location.clone(),
+            location: p.location.as_ref().map(Location::display),
             now: p.now,
             expires_at: p.expires_at,
             idle_timeout_secs: rules.idle_timeout_secs,
             refresh_token_id: p.cmd.refresh_token_id.clone(),
         });
+        session.device_type = p.device.device_type.clone();
+        // The login is the first sighting: the baseline of country and travel checks.
+        if let Some(location) = &p.location {
+            session.record_location(Some(&location.country_code), location.coordinates, p.now);
+        }
+        // Copied like the idle timeout (docs/0009): an activity report must not read the ledger.
+        session.suspicious_revoke_at_count = rules.suspicious_revoke_at_count;
         let idle_checks = Self::forget_idle(&mut ledger, idle);
         let mut changes = self.login_changes(
             ledger,

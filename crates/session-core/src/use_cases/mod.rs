@@ -20,5 +20,5 @@ pub use record_provider_access::RecordProviderAccess;
 pub use revoke_all_user_sessions::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
 pub use revoke_session::RevokeSession;
 pub use set_user_session_policy::{PolicyView, SetUserSessionPolicy};
-pub use update_session_activity::{ActivityOutcome, UpdateSessionActivity};
+pub use update_session_activity::{ActivityOutcome, ActivityReport, UpdateSessionActivity};
 pub use validate_session::{ValidateSession, Validity};

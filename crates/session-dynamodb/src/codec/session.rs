@@ -2,7 +2,7 @@
 //! user, its TTL and its version.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use session_core::domain::{Actor, Revocation, RevocationReason, Session};
+use session_core::domain::{Actor, Coordinates, Fix, Revocation, RevocationReason, Session};
 use session_core::ids::ProviderName;
 use session_core::ports::{StoreError, Versioned};
 
@@ -27,6 +27,16 @@ const SUSPICIOUS_ACTIVITY_COUNT: &str = "suspicious_activity_count";
 const LAST_PROVIDER_ACCESSED: &str = "last_provider_accessed";
 const LAST_PROVIDER_SYNC_AT: &str = "last_provider_sync_at";
 const PROVIDERS_ACCESSED: &str = "providers_accessed";
+// Added with suspicious-activity detection: all optional, so items written before decode.
+const DEVICE_TYPE: &str = "device_type";
+const LAST_USER_AGENT: &str = "last_user_agent";
+const LAST_COUNTRY_CODE: &str = "last_country_code";
+const LAST_FIX: &str = "last_fix";
+const SUSPICIOUS_REVOKE_AT_COUNT: &str = "suspicious_revoke_at_count";
+
+const FIX_LATITUDE: &str = "lat";
+const FIX_LONGITUDE: &str = "lon";
+const FIX_AT: &str = "at";
 
 const REVOKED_AT: &str = "at";
 const REVOKED_REASON: &str = "reason";
@@ -127,7 +137,51 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
         LAST_PROVIDER_SYNC_AT,
         session.last_provider_sync_at.map(attr::time),
     );
+    attr::put_opt(&mut item, DEVICE_TYPE, text(&session.device_type));
+    attr::put_opt(&mut item, LAST_USER_AGENT, text(&session.last_user_agent));
+    attr::put_opt(
+        &mut item,
+        LAST_COUNTRY_CODE,
+        text(&session.last_country_code),
+    );
+    attr::put_opt(&mut item, LAST_FIX, session.last_fix.map(encode_fix));
+    attr::put_opt(
+        &mut item,
+        SUSPICIOUS_REVOKE_AT_COUNT,
+        session.suspicious_revoke_at_count.map(attr::number),
+    );
     item
+}
+
+/// `{lat, lon, at}`. Numbers are written with Rust's shortest round-trip form, so a decoded
+/// coordinate equals the encoded one exactly.
+fn encode_fix(fix: Fix) -> AttributeValue {
+    AttributeValue::M(Item::from([
+        (
+            FIX_LATITUDE.to_owned(),
+            attr::number(fix.coordinates.latitude()),
+        ),
+        (
+            FIX_LONGITUDE.to_owned(),
+            attr::number(fix.coordinates.longitude()),
+        ),
+        (FIX_AT.to_owned(), attr::time(fix.at)),
+    ]))
+}
+
+fn decode_fix(r: &Reader<'_>) -> Result<Fix, StoreError> {
+    let latitude: f64 = r.number(FIX_LATITUDE)?;
+    let longitude: f64 = r.number(FIX_LONGITUDE)?;
+    let coordinates = Coordinates::new(latitude, longitude).ok_or_else(|| {
+        r.corrupt(
+            FIX_LATITUDE,
+            format_args!("and `{FIX_LONGITUDE}` are out of range: {latitude}, {longitude}"),
+        )
+    })?;
+    Ok(Fix {
+        coordinates,
+        at: r.time(FIX_AT)?,
+    })
 }
 
 /// The `revocation` map; also the value a Revoke update sets without reading the session.
@@ -170,6 +224,10 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         .opt_map(REVOCATION)?
         .map(|map| decode_revocation(&r.nested(REVOCATION, map)))
         .transpose()?;
+    let last_fix = r
+        .opt_map(LAST_FIX)?
+        .map(|map| decode_fix(&r.nested(LAST_FIX, map)))
+        .transpose()?;
     let session = Session {
         id: r.parse(ID)?,
         user_id: r.parse(USER_ID)?,
@@ -189,6 +247,11 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         last_provider_accessed: r.opt_parse(LAST_PROVIDER_ACCESSED)?,
         last_provider_sync_at: r.opt_time(LAST_PROVIDER_SYNC_AT)?,
         providers_accessed,
+        device_type: r.opt_string(DEVICE_TYPE)?,
+        last_user_agent: r.opt_string(LAST_USER_AGENT)?,
+        last_country_code: r.opt_string(LAST_COUNTRY_CODE)?,
+        last_fix,
+        suspicious_revoke_at_count: r.opt_number(SUSPICIOUS_REVOKE_AT_COUNT)?,
     };
     Ok(Versioned {
         value: session,
@@ -272,6 +335,15 @@ mod tests {
                 user_id: s.user_id.clone(),
             },
         });
+        s.device_type = Some("desktop".into());
+        s.last_user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
+        s.last_country_code = Some("US".into());
+        s.last_fix = Some(Fix {
+            // Values without a short decimal form, to prove the round trip is exact.
+            coordinates: Coordinates::new(37.386_000_000_000_01, -122.083_800_000_000_01).unwrap(),
+            at: s.created_at + Duration::nanoseconds(5_000_123_456),
+        });
+        s.suspicious_revoke_at_count = Some(3);
         s
     }
 
@@ -306,6 +378,11 @@ mod tests {
             LOCATION,
             REVOCATION,
             REFRESH_TOKEN_ID,
+            DEVICE_TYPE,
+            LAST_USER_AGENT,
+            LAST_COUNTRY_CODE,
+            LAST_FIX,
+            SUSPICIOUS_REVOKE_AT_COUNT,
         ] {
             assert!(!item.contains_key(absent), "{absent}");
         }
@@ -353,6 +430,51 @@ mod tests {
             assert!(message.contains(&format!("`{name}`")), "{name}: {message}");
             assert!(message.contains("SESSION#"), "names the item: {message}");
         }
+    }
+
+    #[test]
+    fn items_written_before_detection_fields_decode_with_them_empty() {
+        let mut expected = full();
+        let mut item = encode_session(&expected, 1);
+        for added in [
+            DEVICE_TYPE,
+            LAST_USER_AGENT,
+            LAST_COUNTRY_CODE,
+            LAST_FIX,
+            SUSPICIOUS_REVOKE_AT_COUNT,
+        ] {
+            assert!(item.remove(added).is_some(), "{added}");
+        }
+        let old = decode_session(&item).unwrap().value;
+        expected.device_type = None;
+        expected.last_user_agent = None;
+        expected.last_country_code = None;
+        expected.last_fix = None;
+        expected.suspicious_revoke_at_count = None;
+        assert_eq!(old, expected);
+    }
+
+    #[test]
+    fn malformed_fixes_name_the_nested_attribute() {
+        for (name, value) in [
+            (FIX_LATITUDE, attr::number(91)),
+            (FIX_LATITUDE, attr::number("NaN")),
+            (FIX_LONGITUDE, attr::string("east")),
+            (FIX_AT, attr::string("later")),
+        ] {
+            let mut item = encode_session(&full(), 1);
+            if let Some(AttributeValue::M(fix)) = item.get_mut(LAST_FIX) {
+                fix.insert(name.to_owned(), value);
+            }
+            let message = corrupt_message(&item);
+            assert!(
+                message.contains("in `last_fix`") && message.contains(&format!("`{name}`")),
+                "{message}"
+            );
+        }
+        let mut item = encode_session(&full(), 1);
+        item.insert(SUSPICIOUS_REVOKE_AT_COUNT.to_owned(), attr::number(-1));
+        assert!(corrupt_message(&item).contains("`suspicious_revoke_at_count`"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use session_core::cursor::CursorPosition;
 use session_core::ids::{EventId, SessionId, UserId};
 
-pub use table::{EnsureTableError, ensure_table};
+pub use table::{EnsureTableError, TableOptions, ensure_table, ensure_table_with};
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";

@@ -50,12 +50,37 @@ impl EnsureTableError {
     }
 }
 
+/// How [`ensure_table_with`] creates a missing table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableOptions {
+    /// The NEW_IMAGE stream the outbox relay consumes. A table nobody relays from (a local run
+    /// without the relay, the store contract tests) can go without: the store works the same,
+    /// and on DynamoDB Local every write becomes several times cheaper.
+    pub stream: bool,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        Self { stream: true }
+    }
+}
+
 /// Creates the table with its index, stream and TTL unless it exists, and waits until it is
 /// ACTIVE. Idempotent, and safe when several processes race to create the same table.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+    ensure_table_with(client, table, TableOptions::default()).await
+}
+
+/// [`ensure_table`] with a choice of what a new table gets; an existing table must have at least
+/// what `options` ask for.
+pub async fn ensure_table_with(
+    client: &Client,
+    table: &str,
+    options: TableOptions,
+) -> Result<(), EnsureTableError> {
     match describe(client, table).await? {
-        Some(existing) => check_schema(table, &existing)?,
-        None => create(client, table).await?,
+        Some(existing) => check_schema(table, &existing, options)?,
+        None => create(client, table, options).await?,
     }
     wait_until_active(client, table).await?;
     enable_ttl(client, table).await
@@ -78,7 +103,11 @@ async fn describe(
     }
 }
 
-async fn create(client: &Client, table: &str) -> Result<(), EnsureTableError> {
+async fn create(
+    client: &Client,
+    table: &str,
+    options: TableOptions,
+) -> Result<(), EnsureTableError> {
     let build_error = |e: BuildError| EnsureTableError::request("CreateTable", table, e);
     let attributes = [PK, SK, GSI1_PK, GSI1_SK]
         .into_iter()
@@ -101,8 +130,8 @@ async fn create(client: &Client, table: &str) -> Result<(), EnsureTableError> {
         .build()
         .map_err(build_error)?;
     let stream = StreamSpecification::builder()
-        .stream_enabled(true)
-        .stream_view_type(StreamViewType::NewImage)
+        .stream_enabled(options.stream)
+        .set_stream_view_type(options.stream.then_some(StreamViewType::NewImage))
         .build()
         .map_err(build_error)?;
     let created = client
@@ -144,7 +173,11 @@ fn key_schema(hash: &str, range: &str) -> Result<Vec<KeySchemaElement>, BuildErr
 
 /// Refuses a same-named table this service could not work with, instead of failing later on
 /// every request with a less helpful message.
-fn check_schema(table: &str, existing: &TableDescription) -> Result<(), EnsureTableError> {
+fn check_schema(
+    table: &str,
+    existing: &TableDescription,
+    options: TableOptions,
+) -> Result<(), EnsureTableError> {
     let mismatch = |problem: String| EnsureTableError::Mismatch {
         table: table.to_owned(),
         problem,
@@ -182,6 +215,19 @@ fn check_schema(table: &str, existing: &TableDescription) -> Result<(), EnsureTa
         return Err(mismatch(format!(
             "index `{GSI1}` must project ALL attributes"
         )));
+    }
+    // The relay needs each new item's image; NEW_AND_OLD_IMAGES carries it too.
+    let streams_new_images = existing.stream_specification().is_some_and(|s| {
+        s.stream_enabled()
+            && matches!(
+                s.stream_view_type(),
+                Some(StreamViewType::NewImage | StreamViewType::NewAndOldImages)
+            )
+    });
+    if options.stream && !streams_new_images {
+        return Err(mismatch(
+            "the stream must be enabled with NEW_IMAGE (the outbox relay reads it)".to_owned(),
+        ));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ mod rules;
 
 use session_core::domain::session::MAX_USER_AGENT_BYTES;
 use session_core::ids::truncate_text;
-use session_core::ports::{DeviceEnricher, EnrichError};
+use session_core::ports::{DeviceEnricher, DeviceInfo, EnrichError};
 
 pub use kind::DeviceType;
 
@@ -81,7 +81,11 @@ impl DeviceDescription {
 }
 
 impl DeviceEnricher for DeviceParser {
-    fn describe(&self, user_agent: &str) -> Result<Option<String>, EnrichError> {
-        Ok(self.parse(user_agent).description)
+    fn describe(&self, user_agent: &str) -> Result<DeviceInfo, EnrichError> {
+        let parsed = self.parse(user_agent);
+        Ok(DeviceInfo {
+            description: parsed.description,
+            device_type: Some(parsed.device_type.as_str().to_owned()),
+        })
     }
 }

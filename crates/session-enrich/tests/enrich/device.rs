@@ -125,7 +125,9 @@ fn empty_blank_and_garbage_give_no_description_and_never_fail() {
         let parsed = DeviceParser::new().parse(ua);
         assert_eq!(parsed.description, None, "{ua:?}");
         assert_eq!(parsed.device_type, DeviceType::Other, "{ua:?}");
-        assert_eq!(DeviceParser::new().describe(ua).unwrap(), None, "{ua:?}");
+        let info = DeviceParser::new().describe(ua).unwrap();
+        assert_eq!(info.description, None, "{ua:?}");
+        assert_eq!(info.device_type.as_deref(), Some("other"), "{ua:?}");
     }
 }
 
@@ -154,12 +156,11 @@ fn a_100_kb_user_agent_is_cut_to_512_bytes_and_parsed_quickly() {
 }
 
 #[test]
-fn the_core_port_returns_the_description() {
+fn the_core_port_returns_the_description_and_device_type() {
     let parser: &dyn DeviceEnricher = &DeviceParser::new();
-    assert_eq!(
-        parser.describe(EDGE_WINDOWS).unwrap().as_deref(),
-        Some("Edge on Windows")
-    );
+    let info = parser.describe(EDGE_WINDOWS).unwrap();
+    assert_eq!(info.description.as_deref(), Some("Edge on Windows"));
+    assert_eq!(info.device_type.as_deref(), Some("desktop"));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use session_core::ports::{Location, LocationEnricher};
+use session_core::ports::{Coordinates, Location, LocationEnricher};
 use session_enrich::{DatabaseError, GeoIpLocator};
 
 use crate::mmdb::{Value, Writer, map};
@@ -43,14 +43,33 @@ fn geolite2_layout() -> Vec<u8> {
                         ("names", names("United States")),
                     ]),
                 ),
+                (
+                    "location",
+                    map(vec![
+                        ("accuracy_radius", Value::U16(20)),
+                        ("latitude", Value::F64(37.386)),
+                        ("longitude", Value::F64(-122.0838)),
+                        ("time_zone", Value::Str("America/Los_Angeles")),
+                    ]),
+                ),
             ]),
         )
         .insert(
             "1.1.1.0/24",
-            map(vec![(
-                "registered_country",
-                map(vec![("iso_code", Value::Str("AU"))]),
-            )]),
+            map(vec![
+                (
+                    "registered_country",
+                    map(vec![("iso_code", Value::Str("AU"))]),
+                ),
+                // A country's centre: no city, so no coordinates either.
+                (
+                    "location",
+                    map(vec![
+                        ("latitude", Value::F64(-25.0)),
+                        ("longitude", Value::F64(135.0)),
+                    ]),
+                ),
+            ]),
         )
         .insert(
             "5.5.5.0/24",
@@ -61,6 +80,15 @@ fn geolite2_layout() -> Vec<u8> {
             map(vec![
                 ("city", map(vec![("names", names("Mountain View"))])),
                 ("country", map(vec![("iso_code", Value::Str("US"))])),
+                // Too coarse to judge travel by.
+                (
+                    "location",
+                    map(vec![
+                        ("accuracy_radius", Value::U16(1000)),
+                        ("latitude", Value::F64(37.751)),
+                        ("longitude", Value::F64(-97.822)),
+                    ]),
+                ),
             ]),
         )
         .build()
@@ -73,6 +101,8 @@ fn flat_layout_v4_only() -> Vec<u8> {
             map(vec![
                 ("city", Value::Str("London")),
                 ("country_code", Value::Str("GB")),
+                ("latitude", Value::F32(51.5085)),
+                ("longitude", Value::F32(-0.1257)),
                 ("state1", Value::Str("England")),
             ]),
         )
@@ -81,6 +111,8 @@ fn flat_layout_v4_only() -> Vec<u8> {
             map(vec![
                 ("city", Value::Str("")),
                 ("country_code", Value::Str("br")),
+                ("latitude", Value::F32(-14.235)),
+                ("longitude", Value::F32(-51.9253)),
             ]),
         )
         .build()
@@ -102,8 +134,25 @@ fn geolite2_layout_gives_city_and_country_or_country_alone() {
         locator.locate(ip("8.8.8.8")).unwrap(),
         Some(Location {
             city: Some("Mountain View".into()),
-            country_code: "US".into()
+            country_code: "US".into(),
+            coordinates: Coordinates::new(37.386, -122.0838),
         })
+    );
+    let coordinates = |text| {
+        locator
+            .locate(ip(text))
+            .unwrap()
+            .and_then(|l| l.coordinates)
+    };
+    assert_eq!(
+        coordinates("1.1.1.1"),
+        None,
+        "a country's centre is no position"
+    );
+    assert_eq!(
+        coordinates("2001:4860:4860::8888"),
+        None,
+        "accuracy radius too large"
     );
     assert_eq!(
         located(&locator, "1.1.1.1").as_deref(),
@@ -149,6 +198,15 @@ fn flat_layout_and_ipv4_only_database() {
         Some("BR"),
         "empty city, lower-case code"
     );
+    let london = locator.locate(ip("81.2.69.142")).unwrap().unwrap();
+    let at = london.coordinates.unwrap();
+    // Stored as 32-bit floats: equal to those, widened.
+    assert_eq!(
+        (at.latitude(), at.longitude()),
+        (f64::from(51.5085_f32), f64::from(-0.1257_f32))
+    );
+    let brazil = locator.locate(ip("200.160.2.3")).unwrap().unwrap();
+    assert_eq!(brazil.coordinates, None, "no city, no position");
     assert_eq!(
         located(&locator, "::ffff:81.2.69.142").as_deref(),
         Some("London, GB")

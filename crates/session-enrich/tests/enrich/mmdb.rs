@@ -7,6 +7,10 @@ use std::net::IpAddr;
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(&'static str),
+    /// "double" (type 3), as GeoLite2 stores coordinates.
+    F64(f64),
+    /// "float" (type 15), as ip-location-db stores coordinates.
+    F32(f32),
     U16(u16),
     U32(u32),
     U64(u64),
@@ -128,6 +132,14 @@ fn encode(value: &Value, out: &mut Vec<u8>) {
         Value::Str(s) => {
             control(2, s.len(), out);
             out.extend_from_slice(s.as_bytes());
+        }
+        Value::F64(x) => {
+            control(3, 8, out);
+            out.extend_from_slice(&x.to_be_bytes());
+        }
+        Value::F32(x) => {
+            control(15, 4, out);
+            out.extend_from_slice(&x.to_be_bytes());
         }
         Value::U16(n) => uint(5, u64::from(*n), out),
         Value::U32(n) => uint(6, u64::from(*n), out),

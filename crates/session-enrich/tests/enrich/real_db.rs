@@ -78,6 +78,14 @@ fn real_database_locates_one_address_per_continent() {
         stanford.city.is_some(),
         "a city database names a city: {stanford:?}"
     );
+    // Somewhere around the San Francisco Bay Area: the database's coordinates are decoded.
+    let at = stanford
+        .coordinates
+        .unwrap_or_else(|| panic!("a city database has coordinates: {stanford:?}"));
+    assert!(
+        (36.0..39.0).contains(&at.latitude()) && (-123.5..-121.0).contains(&at.longitude()),
+        "{at:?}"
+    );
     assert_eq!(country(&locator, "192.168.1.1"), None);
     assert_eq!(
         country(&locator, "::ffff:171.64.0.1").as_deref(),

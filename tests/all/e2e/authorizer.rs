@@ -1,0 +1,167 @@
+//! Revocation takes effect on the next request: after a revoke of any kind (one, all, eviction,
+//! password change) the very next authorizer call for that session is denied, against
+//! DynamoDB Local.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use http::HeaderValue;
+use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_core::Sessions;
+use session_core::domain::{Actor, RevocationReason};
+use session_core::ids::{SessionId, UserId};
+use session_core::use_cases::{
+    CreateSession, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy,
+};
+use session_dynamodb::DynamoStore;
+use session_lambda::authorizer::Authorizer;
+use session_lambda::config::AuthEventsConfig;
+use session_lambda::password_changed::{Outcome, PasswordChangedConsumer};
+
+use super::support::{sessions_on_fresh_table, standins};
+
+const SECRET: &[u8] = b"e2e-test-secret-of-at-least-32-bytes!!";
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "sessions";
+
+struct Check {
+    authorizer: Authorizer<DynamoStore>,
+    issuer: TokenIssuer,
+    user: UserId,
+}
+
+impl Check {
+    async fn allows(&self, session: SessionId) -> bool {
+        let token = self
+            .issuer
+            .issue(&self.user, session, Duration::from_secs(300))
+            .unwrap();
+        let mut request = ApiGatewayV2CustomAuthorizerV2Request::default();
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        self.authorizer
+            .authorize(&request)
+            .await
+            .unwrap()
+            .is_authorized
+    }
+}
+
+async fn login(sessions: &Sessions<DynamoStore>, user: &UserId) -> SessionId {
+    let cmd = CreateSession {
+        user_id: user.clone(),
+        ip_address: None,
+        user_agent: None,
+        expires_at: None,
+        refresh_token_id: None,
+    };
+    sessions.create_session(cmd).await.unwrap().session.id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_authorizer_call_after_any_revocation_is_denied() {
+    let Some(sdk) = standins().await else { return };
+    let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
+    let alice = UserId::from_str("alice").unwrap();
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: alice.clone(),
+            tier: "basic".parse().unwrap(),
+            max_sessions: None,
+        })
+        .await
+        .unwrap();
+    let verifier = TokenVerifier::new(JwtConfig::new(
+        VerificationKey::Hs256Secret(SECRET.to_vec()),
+        ISSUER,
+        AUDIENCE,
+    ))
+    .unwrap();
+    let check = Check {
+        authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
+        issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
+        user: alice.clone(),
+    };
+    let laptop = login(&sessions, &alice).await;
+    let phone = login(&sessions, &alice).await;
+    assert!(check.allows(laptop).await && check.allows(phone).await);
+
+    // Revoke one.
+    let by = Actor::User {
+        user_id: alice.clone(),
+    };
+    sessions
+        .revoke_session(RevokeSession {
+            session_id: phone,
+            user_id: alice.clone(),
+            reason: RevocationReason::Manual,
+            by: by.clone(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        !check.allows(phone).await,
+        "revoked: denied on the next call"
+    );
+    assert!(check.allows(laptop).await);
+
+    // Eviction: two more logins on a limit of 2 evict the laptop.
+    let tablet = login(&sessions, &alice).await;
+    let desktop = login(&sessions, &alice).await;
+    assert!(
+        !check.allows(laptop).await,
+        "evicted: denied on the next call"
+    );
+    assert!(check.allows(tablet).await && check.allows(desktop).await);
+
+    // Revoke all but the current one.
+    sessions
+        .revoke_all_user_sessions(RevokeAllUserSessions {
+            user_id: alice.clone(),
+            reason: RevocationReason::LogoutAll,
+            except_session_id: Some(desktop),
+            by,
+        })
+        .await
+        .unwrap();
+    assert!(
+        !check.allows(tablet).await,
+        "signed out everywhere else: denied on the next call"
+    );
+    assert!(check.allows(desktop).await);
+
+    // A password reset from the auth service's events.
+    let consumer = PasswordChangedConsumer::new(
+        sessions.clone(),
+        AuthEventsConfig {
+            source: "auth".into(),
+            account: None,
+        },
+    );
+    let event: EventBridgeEvent = serde_json::from_value(serde_json::json!({
+        "version": "0", "id": uuid::Uuid::now_v7().to_string(), "detail-type": "PasswordResetConfirmSucceeded",
+        "source": "auth", "account": "123456789012", "time": chrono::Utc::now().to_rfc3339(),
+        "region": "us-east-1", "resources": [], "detail": {"user_id": "alice"}
+    }))
+    .unwrap();
+    let outcome = consumer.handle(event.clone()).await.unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Revoked {
+            session_ids: vec![desktop]
+        }
+    );
+    assert!(
+        !check.allows(desktop).await,
+        "password reset: denied on the next call"
+    );
+    assert_eq!(
+        consumer.handle(event).await.unwrap(),
+        Outcome::AlreadyHandled,
+        "redelivery is a no-op"
+    );
+}

@@ -1,0 +1,392 @@
+//! Reading `template.yaml` and `functions/*` for the template tests.
+//!
+//! serde_yaml keeps CloudFormation's short-form intrinsics as tagged values (`!Ref X` is
+//! `Tagged("!Ref", "X")`). Its accessors look through tags (`as_str` on `!Ref X` gives `"X"`), so
+//! where a value must be written out literally the helpers here refuse tagged values.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+/// The repository root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// A crate in `functions/`: its binary (named after its folder) and, for an HTTP function, the
+/// API Gateway route key its `main.rs` binds.
+#[derive(Debug)]
+pub struct FunctionCrate {
+    pub name: String,
+    pub route_key: Option<String>,
+}
+
+const HTTP_ENTRY: &str = "http_function::serve(";
+
+pub fn function_crates() -> Vec<FunctionCrate> {
+    let dir = workspace_root().join("functions");
+    let mut crates = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        let manifest = path.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("UTF-8 folder name")
+            .to_owned();
+        let manifest_text = fs::read_to_string(&manifest).expect("Cargo.toml");
+        assert!(
+            manifest_text.contains(&format!("name = \"{name}\"")),
+            "{}: the package and its binary must be named after the folder (`{name}`), which is \
+             the binary the template builds",
+            manifest.display()
+        );
+        let main = path.join("src/main.rs");
+        let source =
+            fs::read_to_string(&main).unwrap_or_else(|e| panic!("{}: {e}", main.display()));
+        crates.push(FunctionCrate {
+            route_key: route_key(&source, &main),
+            name,
+        });
+    }
+    crates.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(
+        !crates.is_empty(),
+        "no function crates in {}",
+        dir.display()
+    );
+    crates
+}
+
+/// `session_lambda::http_function::serve("GET /sessions/{id}")` -> `GET /sessions/{id}`.
+fn route_key(source: &str, main: &Path) -> Option<String> {
+    let start = source.find(HTTP_ENTRY)? + HTTP_ENTRY.len();
+    let rest = source[start..].trim_start();
+    let literal = rest
+        .strip_prefix('"')
+        .and_then(|r| r.split_once('"'))
+        .map(|(key, _)| key.to_owned())
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: http_function::serve must be given the route key as a string literal",
+                main.display()
+            )
+        });
+    let (method, path) = literal.split_once(' ').unwrap_or_else(|| {
+        panic!(
+            "{}: route key `{literal}` is not `METHOD /path`",
+            main.display()
+        )
+    });
+    assert!(
+        !method.is_empty()
+            && method.chars().all(|c| c.is_ascii_uppercase())
+            && path.starts_with('/'),
+        "{}: route key `{literal}` is not `METHOD /path`",
+        main.display()
+    );
+    Some(literal)
+}
+
+/// The environment variable names session-lambda's configuration reads
+/// (`pub const NAME: &str = "NAME";` in config.rs).
+pub fn config_variables() -> BTreeSet<String> {
+    let path = workspace_root().join("crates/session-lambda/src/config.rs");
+    let source = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let names: BTreeSet<String> = source
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub const "))
+        .filter_map(|rest| rest.split_once(": &str = \""))
+        .filter_map(|(_, value)| value.split_once('"'))
+        .map(|(value, _)| value.to_owned())
+        .collect();
+    assert!(
+        names.contains("SESSIONS_TABLE"),
+        "could not read the variable names from {}",
+        path.display()
+    );
+    names
+}
+
+pub struct Template {
+    doc: Value,
+}
+
+impl Template {
+    pub fn load() -> Self {
+        let path = workspace_root().join("template.yaml");
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let doc: Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()));
+        assert_eq!(
+            doc["Transform"].as_str(),
+            Some("AWS::Serverless-2016-10-31"),
+            "template.yaml must be a SAM template"
+        );
+        Self { doc }
+    }
+
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.doc["Resources"]
+            .as_mapping()
+            .expect("Resources")
+            .iter()
+            .map(|(id, resource)| (id.as_str().expect("logical id"), resource))
+    }
+
+    pub fn resources_of_type<'a>(
+        &'a self,
+        type_name: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a Value)> + use<'a> {
+        let type_name = type_name.to_owned();
+        self.resources()
+            .filter(move |(_, r)| r["Type"].as_str() == Some(type_name.as_str()))
+    }
+
+    fn single_of_type(&self, type_name: &str) -> &str {
+        let ids: Vec<&str> = self
+            .resources_of_type(type_name)
+            .map(|(id, _)| id)
+            .collect();
+        let [id] = ids.as_slice() else {
+            panic!("expected exactly one {type_name} in template.yaml, found {ids:?}");
+        };
+        id
+    }
+
+    pub fn functions(&self) -> impl Iterator<Item = (&str, Function<'_>)> {
+        let globals = &self.doc["Globals"]["Function"];
+        self.resources_of_type("AWS::Serverless::Function")
+            .map(move |(id, resource)| {
+                (
+                    id,
+                    Function {
+                        id,
+                        resource,
+                        globals,
+                    },
+                )
+            })
+    }
+
+    /// The one function that builds `binary`.
+    pub fn function_for(&self, binary: &str) -> (&str, Function<'_>) {
+        let mut found: Vec<_> = self
+            .functions()
+            .filter(|(_, f)| f.binary() == binary)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one function building `{binary}` in template.yaml"
+        );
+        found.remove(0)
+    }
+
+    pub fn http_api_id(&self) -> &str {
+        self.single_of_type("AWS::Serverless::HttpApi")
+    }
+
+    pub fn table_id(&self) -> &str {
+        self.single_of_type("AWS::DynamoDB::Table")
+    }
+
+    /// `Auth` of the HTTP API.
+    pub fn api_auth(&self) -> &Value {
+        &self.doc["Resources"][self.http_api_id()]["Properties"]["Auth"]
+    }
+
+    pub fn default_authorizer(&self) -> Option<&str> {
+        literal_str(&self.api_auth()["DefaultAuthorizer"])
+    }
+
+    /// The name of the API's one Lambda authorizer (the one with a `FunctionArn`).
+    pub fn lambda_authorizer(&self) -> &str {
+        let authorizers = self.api_auth()["Authorizers"]
+            .as_mapping()
+            .expect("the HttpApi declares Auth.Authorizers");
+        let names: Vec<&str> = authorizers
+            .iter()
+            .filter(|(_, config)| !config["FunctionArn"].is_null())
+            .map(|(name, _)| name.as_str().expect("authorizer name"))
+            .collect();
+        let [name] = names.as_slice() else {
+            panic!("expected exactly one Lambda authorizer on the HttpApi, found {names:?}");
+        };
+        name
+    }
+
+    pub fn authorizer_config(&self, name: &str) -> &Value {
+        &self.api_auth()["Authorizers"][name]
+    }
+}
+
+/// An `AWS::Serverless::Function`, read with the template's `Globals.Function` beneath it.
+pub struct Function<'a> {
+    id: &'a str,
+    resource: &'a Value,
+    globals: &'a Value,
+}
+
+/// One `HttpApi` event of a function.
+#[derive(Debug)]
+pub struct HttpEvent {
+    pub method: String,
+    pub path: String,
+    pub api_id: Value,
+    /// `Auth.Authorizer`, when the event names one.
+    pub authorizer: Option<String>,
+}
+
+impl HttpEvent {
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method.to_ascii_uppercase(), self.path)
+    }
+
+    pub fn api_id_is(&self, id: &str) -> bool {
+        ref_target(&self.api_id).as_deref() == Some(id)
+    }
+}
+
+impl<'a> Function<'a> {
+    /// `Metadata.BuildProperties.Binary`: the cargo binary cargo-lambda builds.
+    pub fn binary(&self) -> &'a str {
+        literal_str(&self.resource["Metadata"]["BuildProperties"]["Binary"]).unwrap_or_else(|| {
+            panic!(
+                "{}: Metadata.BuildProperties.Binary must name its binary (a literal)",
+                self.id
+            )
+        })
+    }
+
+    pub fn metadata(&self, key: &str) -> &'a str {
+        literal_str(&self.resource["Metadata"][key])
+            .unwrap_or_else(|| panic!("{}: Metadata.{key} is missing", self.id))
+    }
+
+    /// A property, from the function or else from `Globals.Function`.
+    pub fn property(&self, name: &str) -> &'a Value {
+        let own = &self.resource["Properties"][name];
+        if own.is_null() {
+            &self.globals[name]
+        } else {
+            own
+        }
+    }
+
+    fn events(&self) -> impl Iterator<Item = &'a Value> + use<'a> {
+        self.resource["Properties"]["Events"]
+            .as_mapping()
+            .into_iter()
+            .flat_map(|events| events.values())
+    }
+
+    /// The `Properties` of each event of `type_name`.
+    pub fn events_of_type(&self, type_name: &str) -> Vec<&'a Value> {
+        self.events()
+            .filter(|e| e["Type"].as_str() == Some(type_name))
+            .map(|e| &e["Properties"])
+            .collect()
+    }
+
+    pub fn http_api_events(&self) -> Vec<HttpEvent> {
+        self.events_of_type("HttpApi")
+            .into_iter()
+            .map(|p| HttpEvent {
+                method: literal_str(&p["Method"])
+                    .unwrap_or_else(|| {
+                        panic!("{}: HttpApi event without a literal Method", self.id)
+                    })
+                    .to_owned(),
+                path: literal_str(&p["Path"])
+                    .unwrap_or_else(|| panic!("{}: HttpApi event without a literal Path", self.id))
+                    .to_owned(),
+                api_id: p["ApiId"].clone(),
+                authorizer: literal_str(&p["Auth"]["Authorizer"]).map(str::to_owned),
+            })
+            .collect()
+    }
+
+    /// Names of the environment variables set (globals and the function's own).
+    pub fn environment(&self) -> BTreeSet<String> {
+        [self.globals, &self.resource["Properties"]]
+            .into_iter()
+            .filter_map(|p| p["Environment"]["Variables"].as_mapping())
+            .flat_map(|vars| vars.keys())
+            .map(|k| k.as_str().expect("variable name").to_owned())
+            .collect()
+    }
+}
+
+/// A plain string, not an intrinsic function.
+pub fn literal_str(value: &Value) -> Option<&str> {
+    match value {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// A plain string or number, as text (`"2.0"` and `2.0` alike).
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+pub fn strings(values: &[Value]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| {
+            literal_str(v)
+                .unwrap_or("<not a literal string>")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// `!Ref X` or `{Ref: X}` -> `X`.
+pub fn ref_target(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => {
+            literal_str(&tagged.value).map(str::to_owned)
+        }
+        Value::Mapping(m) if m.len() == 1 => literal_str(m.get("Ref")?).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// `!GetAtt X.Attr`, `!GetAtt [X, Attr]` or `{Fn::GetAtt: [X, Attr]}` -> `X`.
+pub fn get_att_resource(value: &Value) -> Option<String> {
+    let target = match value {
+        Value::Tagged(tagged) if tagged.tag == "GetAtt" => &tagged.value,
+        Value::Mapping(m) if m.len() == 1 => m.get("Fn::GetAtt")?,
+        _ => return None,
+    };
+    match target {
+        Value::String(dotted) => dotted.split_once('.').map(|(id, _)| id.to_owned()),
+        Value::Sequence(parts) => parts.first().and_then(literal_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// An intrinsic function (short or long form), i.e. a reference rather than a literal.
+pub fn is_intrinsic(value: &Value) -> bool {
+    match value {
+        Value::Tagged(_) => true,
+        Value::Mapping(m) if m.len() == 1 => m
+            .keys()
+            .filter_map(Value::as_str)
+            .any(|k| k == "Ref" || k.starts_with("Fn::")),
+        _ => false,
+    }
+}
