@@ -135,20 +135,21 @@ _standins_parent_of() {
   local stat
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
   # Fields after the command name, which is parenthesised and may hold spaces: state, ppid.
-  stat="${stat##*) }"
-  set -- $stat
-  printf '%s' "$2"
+  local _state ppid _rest
+  read -r _state ppid _rest <<<"${stat##*) }"
+  printf '%s' "$ppid"
 }
 
 # Runs the EXIT trap that was set before ours, then ours.
 _standins_chain_exit_trap() {
   local previous
   previous="$(trap -p EXIT)"
+  STANDINS_PREVIOUS_EXIT_TRAP=""
   if [[ -n "$previous" ]]; then
-    eval "set -- $previous"
-    STANDINS_PREVIOUS_EXIT_TRAP="$3"
-  else
-    STANDINS_PREVIOUS_EXIT_TRAP=""
+    # `trap -p` prints a re-usable command: trap -- 'the command' EXIT.
+    local -a words
+    eval "words=($previous)"
+    STANDINS_PREVIOUS_EXIT_TRAP="${words[2]}"
   fi
   trap '_standins_on_exit' EXIT
   # Without a handler, SIGTERM/SIGHUP end bash without running the EXIT trap.
@@ -169,8 +170,7 @@ _standins_stop_pid() {
   local pid="$1"
   [[ -n "$pid" ]] || return 0
   kill "$pid" 2>/dev/null || return 0
-  local i
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

@@ -2,6 +2,7 @@
 //! the standard `AWS_ENDPOINT_URL_DYNAMODB`) with an interceptor that records every request on
 //! the wire and asks DynamoDB for the capacity each one consumed.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::{
     TransactWriteItemsInput, TransactWriteItemsOutput,
 };
 use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
-use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
 use aws_smithy_runtime_api::box_error::BoxError as SmithyError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -33,7 +34,7 @@ use session_core::Sessions;
 use session_core::domain::PolicyConfig;
 use session_dynamodb::DynamoStore;
 
-use crate::BoxError;
+use crate::{BoxError, capacity};
 
 /// One request sent to DynamoDB (one attempt: a retry is another round trip).
 #[derive(Clone, Debug)]
@@ -44,6 +45,21 @@ pub struct Call {
     /// Capacity units DynamoDB reported (table + indexes); `None` when it reported none (e.g. a
     /// cancelled transaction).
     pub capacity: Option<Capacity>,
+    /// Items a write transaction puts or updates.
+    pub writes: Vec<Write>,
+    /// Size of every item a read returned, in bytes.
+    pub read_sizes: Vec<usize>,
+}
+
+/// One item written by a transaction.
+#[derive(Clone, Debug)]
+pub struct Write {
+    /// "SESSION", "USER", "EVENT", "MARKER": the key's prefix.
+    pub kind: String,
+    pub update: bool,
+    /// The put item's size; for an update, the size the item had when last seen by this
+    /// recorder (put or read), which DynamoDB bills when it is the larger image.
+    pub bytes: Option<usize>,
 }
 
 /// Capacity units of one request, split by what consumed them.
@@ -66,7 +82,56 @@ impl Capacity {
 #[derive(Default)]
 struct Log {
     calls: Vec<Call>,
-    in_flight: Option<(String, Instant)>,
+    in_flight: Option<(String, Instant, Vec<Write>)>,
+    /// Writes of the request being serialised, seen before it is transmitted.
+    next_writes: Vec<Write>,
+    /// Last known size of every item seen (by `pk`), to size updates.
+    sizes: HashMap<String, usize>,
+}
+
+fn pk(key: Option<&AttributeValue>) -> String {
+    match key {
+        Some(AttributeValue::S(pk)) => pk.clone(),
+        _ => "?".to_owned(),
+    }
+}
+
+/// "SESSION", "USER", "EVENT", "MARKER": the kind of item a key names.
+fn kind(pk: &str) -> String {
+    pk.split('#').next().unwrap_or("?").to_owned()
+}
+
+fn transact_writes(
+    input: &TransactWriteItemsInput,
+    sizes: &mut HashMap<String, usize>,
+) -> Vec<Write> {
+    let mut writes = Vec::new();
+    for item in input.transact_items() {
+        if let Some(put) = item.put() {
+            let key = pk(put.item().get("pk"));
+            let bytes = capacity::item_size(put.item());
+            let before = sizes.insert(key.clone(), bytes).unwrap_or(0);
+            writes.push(Write {
+                kind: kind(&key),
+                update: false,
+                bytes: Some(bytes.max(before)),
+            });
+        } else if let Some(update) = item.update() {
+            let key = pk(update.key().get("pk"));
+            writes.push(Write {
+                kind: kind(&key),
+                update: true,
+                bytes: sizes.get(&key).copied(),
+            });
+        }
+    }
+    writes
+}
+
+fn remember(sizes: &mut HashMap<String, usize>, item: &HashMap<String, AttributeValue>) -> usize {
+    let bytes = capacity::item_size(item);
+    sizes.insert(pk(item.get("pk")), bytes);
+    bytes
 }
 
 /// Records every DynamoDB request of the client it is installed on. Cheap to clone; clones share
@@ -153,6 +218,9 @@ impl Intercept for Recorder {
             i.return_consumed_capacity = want;
         } else if let Some(i) = input.downcast_mut::<TransactWriteItemsInput>() {
             i.return_consumed_capacity = want;
+            let mut log = self.log();
+            let writes = transact_writes(i, &mut log.sizes);
+            log.next_writes = writes;
         } else if let Some(i) = input.downcast_mut::<UpdateItemInput>() {
             i.return_consumed_capacity = want;
         } else if let Some(i) = input.downcast_mut::<PutItemInput>() {
@@ -179,7 +247,9 @@ impl Intercept for Recorder {
         let operation = cfg
             .load::<Metadata>()
             .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
-        self.log().in_flight = Some((operation, Instant::now()));
+        let mut log = self.log();
+        let writes = std::mem::take(&mut log.next_writes);
+        log.in_flight = Some((operation, Instant::now(), writes));
         Ok(())
     }
 
@@ -190,10 +260,23 @@ impl Intercept for Recorder {
         _cfg: &mut ConfigBag,
     ) -> Result<(), SmithyError> {
         let mut log = self.log();
-        let Some((operation, started)) = log.in_flight.take() else {
+        let Some((operation, started, writes)) = log.in_flight.take() else {
             return Ok(());
         };
         let write = is_write(&operation);
+        let mut read_sizes = Vec::new();
+        if let Ok(output) = context.output_or_error() {
+            if let Some(item) = output
+                .downcast_ref::<GetItemOutput>()
+                .and_then(|o| o.item())
+            {
+                read_sizes.push(remember(&mut log.sizes, item));
+            } else if let Some(o) = output.downcast_ref::<QueryOutput>() {
+                for item in o.items() {
+                    read_sizes.push(remember(&mut log.sizes, item));
+                }
+            }
+        }
         let capacity = match context.output_or_error() {
             Ok(output) => {
                 if let Some(o) = output.downcast_ref::<GetItemOutput>() {
@@ -224,6 +307,8 @@ impl Intercept for Recorder {
             operation,
             elapsed: started.elapsed(),
             capacity,
+            writes,
+            read_sizes,
         });
         Ok(())
     }
@@ -271,13 +356,49 @@ pub struct Totals {
     pub capacity: Capacity,
     /// Calls for which DynamoDB reported no capacity.
     pub unreported: usize,
+    /// Capacity by the documented rules, from the sizes of the items read and written.
+    pub derived: Capacity,
+}
+
+/// Capacity of `call` by DynamoDB's documented rules: consistent GetItem 1 RRU per 4 KB; Query
+/// (on gsi1, eventually consistent) 0.5 RRU per 4 KB of all items returned; transactional writes
+/// 2 WRU per KB per item, plus the gsi1 copy of a session item. An update whose item size is
+/// unknown counts as 1 KB.
+pub fn derived(call: &Call) -> Capacity {
+    let mut c = Capacity::default();
+    match call.operation.as_str() {
+        "GetItem" => {
+            c.read = call
+                .read_sizes
+                .first()
+                .map_or(1.0, |b| capacity::consistent_read_units(*b))
+        }
+        "Query" => {
+            let total: usize = call.read_sizes.iter().sum();
+            c.read = 0.5 * total.div_ceil(4096).max(1) as f64;
+        }
+        "TransactWriteItems" => {
+            for w in &call.writes {
+                let units = capacity::transactional_write_units(w.bytes.unwrap_or(1024));
+                c.write += units;
+                if w.kind == "SESSION" {
+                    c.write += units;
+                    c.index_write += units;
+                }
+            }
+        }
+        _ => {}
+    }
+    c
 }
 
 pub fn totals(calls: &[Call]) -> Totals {
     let mut order: Vec<(String, usize)> = Vec::new();
     let mut capacity = Capacity::default();
     let mut unreported = 0;
+    let mut derived_total = Capacity::default();
     for call in calls {
+        derived_total.add(derived(call));
         match order.iter_mut().find(|(op, _)| *op == call.operation) {
             Some((_, n)) => *n += 1,
             None => order.push((call.operation.clone(), 1)),
@@ -296,5 +417,6 @@ pub fn totals(calls: &[Call]) -> Totals {
             .join(", "),
         capacity,
         unreported,
+        derived: derived_total,
     }
 }

@@ -30,7 +30,7 @@ fn tier(name: &str) -> Result<TierName, SessionError> {
 /// The `n`th documentation address (198.51.100.0/24, 203.0.113.0/24): distinct, never looked up.
 pub fn ip(n: usize) -> IpAddr {
     let host = (n % 250) as u8 + 1;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         IpAddr::V4(Ipv4Addr::new(198, 51, 100, host))
     } else {
         IpAddr::V4(Ipv4Addr::new(203, 0, 113, host))

@@ -201,8 +201,9 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
         Cmd::RoundTrips { reps } => {
             let rows = roundtrips::run(reps.max(1)).await?;
             Ok(format!(
-                "{}\nCost per million commands:\n\n{}",
+                "{}\nWhat the write transactions hold:\n\n{}\nCost per million commands:\n\n{}",
                 roundtrips::table(&rows),
+                roundtrips::writes_table(&rows),
                 roundtrips::cost_table(&rows)
             ))
         }

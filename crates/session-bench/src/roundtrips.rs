@@ -37,6 +37,8 @@ pub struct Row {
     pub target: &'static str,
     pub reference: &'static str,
     pub events: usize,
+    /// Items written by the first repetition.
+    pub writes: Vec<ddb::Write>,
 }
 
 /// Runs `action` with the recorder cleared first; returns what it sent and how long it took.
@@ -93,6 +95,11 @@ impl Runs {
             (a.capacity.write + a.capacity.read).total_cmp(&(b.capacity.write + b.capacity.read))
         });
         let totals = per_run.get(per_run.len() / 2).cloned().unwrap_or_default();
+        let writes = self
+            .calls
+            .first()
+            .map(|calls| calls.iter().flat_map(|c| c.writes.clone()).collect())
+            .unwrap_or_default();
         Row {
             command,
             totals,
@@ -101,6 +108,7 @@ impl Runs {
             target,
             reference,
             events,
+            writes,
         }
     }
 }
@@ -449,18 +457,19 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
 /// The round-trip table.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| command | AWS calls on the request path (measured) | round trips | target | reference service (derived, see counting rules) | RRU | WRU (of which gsi1) | median on DynamoDB Local |\n\
+        "| command | AWS calls on the request path (measured) | round trips | target | reference service (derived, see counting rules) | RRU reported / rules | WRU reported / rules | median on DynamoDB Local |\n\
          |---|---|---:|---|---|---:|---:|---:|\n",
     );
     for r in rows {
         let c = r.totals.capacity;
+        let d = r.totals.derived;
         let unreported = if r.totals.unreported > 0 {
             format!(" ({} call(s) reported no capacity)", r.totals.unreported)
         } else {
             String::new()
         };
         out.push_str(&format!(
-            "| {} | {}{} | {} | {} | {} | {} | {} ({}){} | {:.1} ms |\n",
+            "| {} | {}{} | {} | {} | {} | {} / {} | {} / {}{} | {:.1} ms |\n",
             r.command,
             r.totals.breakdown,
             if r.stable {
@@ -472,8 +481,9 @@ pub fn table(rows: &[Row]) -> String {
             r.target,
             r.reference,
             fmt_units(c.read),
+            fmt_units(d.read),
             fmt_units(c.write),
-            fmt_units(c.index_write),
+            fmt_units(d.write),
             unreported,
             r.median_ms,
         ));
@@ -489,18 +499,23 @@ fn fmt_units(units: f64) -> String {
     }
 }
 
-/// Cost per million of the commands that dominate the bill.
+/// Cost per million of the commands that dominate the bill, from the units DynamoDB Local
+/// reported and from the documented rules.
 pub fn cost_table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| per million ... | command (as measured above) | RRU | WRU | DynamoDB at $1.25/$0.25 | DynamoDB at $0.625/$0.125 | + EventBridge events ($1/M) |\n\
-         |---|---|---:|---:|---:|---:|---:|\n",
+        "| per million ... | RRU / WRU reported | RRU / WRU by the rules | $ at $1.25/$0.25, reported | $ at $1.25/$0.25, rules | $ at $0.625/$0.125, rules | + EventBridge ($1/M events) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
     );
     let pick = |name: &str| rows.iter().find(|r| r.command.starts_with(name));
-    let lines: [(&str, &str); 6] = [
+    let lines: [(&str, &str); 7] = [
         ("logins (under the limit)", "CreateSession (under"),
         ("logins (at the limit, 1 eviction)", "CreateSession (at"),
+        (
+            "logins (pro user, 100 active sessions)",
+            "CreateSession (pro",
+        ),
         ("validations (token refresh)", "ValidateSession"),
-        ("authorized user requests (authorizer)", "Authorizer"),
+        ("authorized user requests (authorizer only)", "Authorizer"),
         (
             "activity reports (throttled)",
             "UpdateSessionActivity (throttled",
@@ -510,14 +525,49 @@ pub fn cost_table(rows: &[Row]) -> String {
     for (label, name) in lines {
         let Some(r) = pick(name) else { continue };
         let c: Capacity = r.totals.capacity;
+        let d: Capacity = r.totals.derived;
         out.push_str(&format!(
-            "| {label} | {} | {} | {} | ${:.2} | ${:.2} | ${:.2} |\n",
-            r.command,
+            "| {label} | {} / {} | {} / {} | ${:.2} | ${:.2} | ${:.2} | ${:.2} |\n",
             fmt_units(c.read),
             fmt_units(c.write),
+            fmt_units(d.read),
+            fmt_units(d.write),
             capacity::cost_per_million(c, &PRICES_PRE_NOV_2024),
-            capacity::cost_per_million(c, &PRICES_CURRENT),
+            capacity::cost_per_million(d, &PRICES_PRE_NOV_2024),
+            capacity::cost_per_million(d, &PRICES_CURRENT),
             r.events as f64 * capacity::EVENTBRIDGE_PER_MILLION,
+        ));
+    }
+    out
+}
+
+/// What each write transaction puts and updates, with the capacity the documented rules give
+/// next to what DynamoDB Local reported.
+pub fn writes_table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| command | items in the transaction (size) | WRU by the documented rules (of which gsi1) | WRU DynamoDB Local reported (of which gsi1) |\n\
+         |---|---|---:|---:|\n",
+    );
+    for r in rows.iter().filter(|r| !r.writes.is_empty()) {
+        let items: Vec<String> = r
+            .writes
+            .iter()
+            .map(|w| {
+                let verb = if w.update { "update" } else { "put" };
+                match w.bytes {
+                    Some(bytes) => format!("{verb} {} {bytes} B", w.kind),
+                    None => format!("{verb} {} (size unknown)", w.kind),
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} ({}) | {} ({}) |\n",
+            r.command,
+            items.join(", "),
+            fmt_units(r.totals.derived.write),
+            fmt_units(r.totals.derived.index_write),
+            fmt_units(r.totals.capacity.write),
+            fmt_units(r.totals.capacity.index_write),
         ));
     }
     out

@@ -168,14 +168,14 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(
-        "| sessions | list pages of | Query calls (expected n/page+1) | items | time | RRU |\n\
+        "| sessions | list pages of | Query calls (expected n/page+1) | items | time | RRU reported / rules |\n\
          |---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         for l in &r.list {
             let expected = expected_queries(r.sessions, l.page as usize);
             out.push_str(&format!(
-                "| {} | {} | {} ({}) | {} | {:.1} ms | {:.1} |\n",
+                "| {} | {} | {} ({}) | {} | {:.1} ms | {:.1} / {:.1} |\n",
                 r.sessions,
                 l.page,
                 l.totals.round_trips,
@@ -187,17 +187,18 @@ pub fn table(rows: &[Row]) -> String {
                 l.items,
                 l.time.as_secs_f64() * 1e3,
                 l.totals.capacity.read,
+                l.totals.derived.read,
             ));
         }
     }
     out.push_str(
-        "\n| sessions | revoke-all calls | round trips (expected 2 x ceil(n/97)) | revoked | time | RRU | WRU |\n\
+        "\n| sessions | revoke-all calls | round trips (expected 2 x ceil(n/97)) | revoked | time | RRU reported / rules | WRU reported / rules |\n\
          |---:|---|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let expected = expected_revoke_all(r.sessions);
         out.push_str(&format!(
-            "| {} | {} | {} ({}) | {} | {:.1} ms | {:.0} | {:.0} |\n",
+            "| {} | {} | {} ({}) | {} | {:.1} ms | {:.0} / {:.0} | {:.0} / {:.0} |\n",
             r.sessions,
             r.revoke_all.breakdown,
             r.revoke_all.round_trips,
@@ -209,21 +210,25 @@ pub fn table(rows: &[Row]) -> String {
             r.revoked,
             r.revoke_all_time.as_secs_f64() * 1e3,
             r.revoke_all.capacity.read,
+            r.revoke_all.derived.read,
             r.revoke_all.capacity.write,
+            r.revoke_all.derived.write,
         ));
     }
     out.push_str(
-        "\n| sessions | user ledger item size | login #n: calls | login #n: RRU | login #n: WRU | all n logins, time on DynamoDB Local |\n\
+        "\n| sessions | user ledger item size | login #n: calls | login #n: RRU reported / rules | login #n: WRU reported / rules | all n logins, time on DynamoDB Local |\n\
          |---:|---:|---|---:|---:|---:|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {:.1} KB | {} | {:.0} | {:.0} | {:.1} s |\n",
+            "| {} | {:.1} KB | {} | {:.0} / {:.0} | {:.0} / {:.0} | {:.1} s |\n",
             r.sessions,
             r.ledger_bytes as f64 / 1024.0,
             r.last_create.breakdown,
             r.last_create.capacity.read,
+            r.last_create.derived.read,
             r.last_create.capacity.write,
+            r.last_create.derived.write,
             r.create_all.as_secs_f64(),
         ));
     }

@@ -51,7 +51,7 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
+    if !values.len().is_multiple_of(2) {
         values[mid]
     } else {
         (values[mid - 1] + values[mid]) / 2.0

@@ -99,9 +99,22 @@ pub(crate) fn unavailable<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    let kind = classify(&error);
+    unavailable_as(operation, kind, error)
+}
+
+/// Like [`unavailable`], when the caller knows better what kind of failure it was.
+pub(crate) fn unavailable_as<E>(
+    operation: &'static str,
+    kind: FailureKind,
+    error: SdkError<E, HttpResponse>,
+) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     StoreError::Unavailable(Box::new(RequestFailed {
         operation,
-        kind: classify(&error),
+        kind,
         source: Box::new(error),
     }))
 }

@@ -18,7 +18,7 @@ use session_core::ports::{
 use crate::backoff;
 use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
-use crate::error::unavailable;
+use crate::error::{FailureKind, unavailable, unavailable_as};
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
 use crate::schema::{self, GSI1, GSI1_PK};
 
@@ -177,6 +177,8 @@ impl SessionStore for DynamoStore {
 
 /// Cancellation reasons that mean "a precondition did not hold, re-read and retry".
 const CONFLICT_REASONS: [&str; 2] = ["ConditionalCheckFailed", "TransactionConflict"];
+/// Cancellation reasons that mean "over capacity, back off".
+const THROTTLED_REASONS: [&str; 2] = ["ThrottlingError", "ProvisionedThroughputExceeded"];
 
 /// `has_marker`: the change set's marker is the transaction's first item.
 fn commit_error(
@@ -197,7 +199,19 @@ fn commit_error(
         .filter_map(|reason| reason.code())
         .any(|code| CONFLICT_REASONS.contains(&code));
     if conflict {
-        CommitError::Conflict
+        return CommitError::Conflict;
+    }
+    // A transaction cancelled for capacity says so per item, not in its error code.
+    let throttled = reasons
+        .iter()
+        .filter_map(|reason| reason.code())
+        .any(|code| THROTTLED_REASONS.contains(&code));
+    if throttled {
+        CommitError::Store(unavailable_as(
+            "TransactWriteItems",
+            FailureKind::Throttled,
+            error,
+        ))
     } else {
         CommitError::Store(unavailable("TransactWriteItems", error))
     }

@@ -2,6 +2,9 @@
 //! listing, and requests per command. Each test uses its own table on the shared stand-in and is
 //! skipped, with a message, when the stand-in is not running (see `support::standins`).
 
+// Test code: a failed unwrap is a failed test, which is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod conditions;
 mod contract;
 mod listing;

@@ -116,7 +116,10 @@ async fn a_table_without_a_stream_serves_only_callers_that_need_none() {
     };
     let client = aws_sdk_dynamodb::Client::new(&config);
     let table = unique_table();
-    let no_stream = TableOptions { stream: false };
+    let no_stream = TableOptions {
+        stream: false,
+        ..TableOptions::default()
+    };
     ensure_table_with(&client, &table, no_stream).await.unwrap();
     let described = client
         .describe_table()

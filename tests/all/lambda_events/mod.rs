@@ -2,6 +2,9 @@
 //! under (its folder), over the embedded store, and gets the answer listed here, so the samples
 //! used with `sam local invoke` and `cargo lambda invoke` cannot rot.
 
+// Test code: a failed unwrap is a failed test with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod seed;
 
 use std::collections::BTreeMap;

@@ -57,11 +57,18 @@ pub struct TableOptions {
     /// without the relay, the store contract tests) can go without: the store works the same,
     /// and on DynamoDB Local every write becomes several times cheaper.
     pub stream: bool,
+    /// Time to live on `ttl`, so DynamoDB deletes old items. It deletes by the wall clock, and
+    /// DynamoDB Local does too: a table used with a clock that is not the wall clock (a test's
+    /// fake clock) must go without, or items "expire" while the test still uses them.
+    pub ttl: bool,
 }
 
 impl Default for TableOptions {
     fn default() -> Self {
-        Self { stream: true }
+        Self {
+            stream: true,
+            ttl: true,
+        }
     }
 }
 
@@ -83,7 +90,10 @@ pub async fn ensure_table_with(
         None => create(client, table, options).await?,
     }
     wait_until_active(client, table).await?;
-    enable_ttl(client, table).await
+    if options.ttl {
+        enable_ttl(client, table).await?;
+    }
+    Ok(())
 }
 
 async fn describe(

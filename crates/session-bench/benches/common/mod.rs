@@ -1,5 +1,7 @@
 //! Shared by the criterion benches: the quick configuration and a batched runner for commands
 //! that change the store.
+// A measurement tool: a runtime that cannot start is a reason to stop, loudly.
+#![allow(clippy::expect_used)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
