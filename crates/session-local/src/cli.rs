@@ -65,6 +65,30 @@ pub struct ServeArgs {
     /// the socket peer. Only behind a proxy that sets it: clients can send any value.
     #[arg(long, value_name = "NAME", value_parser = header_name, global = true)]
     pub trust_proxy_header: Option<HeaderName>,
+
+    /// Where sessions live: `memory` (lost on exit) or `dynamodb` (the table `--table` at the
+    /// SDK's endpoint, e.g. DynamoDB Local through AWS_ENDPOINT_URL_DYNAMODB).
+    #[arg(long, env = "SESSION_LOCAL_STORE", value_enum, default_value_t = StoreKind::Memory, global = true)]
+    pub store: StoreKind,
+
+    /// The DynamoDB table (with `--store dynamodb`).
+    #[arg(
+        long,
+        env = "SESSIONS_TABLE",
+        default_value = "sessions-local",
+        global = true
+    )]
+    pub table: String,
+
+    /// Create the table (keys, index, TTL, stream) if it does not exist (with `--store dynamodb`).
+    #[arg(long, global = true)]
+    pub create_table: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreKind {
+    Memory,
+    Dynamodb,
 }
 
 fn header_name(text: &str) -> Result<HeaderName, String> {

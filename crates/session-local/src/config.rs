@@ -8,7 +8,7 @@ use http::HeaderName;
 use session_core::domain::{PolicyConfig, PolicyError};
 use thiserror::Error;
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, StoreKind};
 
 /// Issuer of the tokens the local server accepts and mints.
 pub const ISSUER: &str = "session-local";
@@ -73,10 +73,22 @@ impl std::fmt::Debug for JwtSecret {
     }
 }
 
+/// The store behind the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// In memory; events are printed as they commit.
+    Memory,
+    /// A DynamoDB table at the SDK's configured endpoint (`AWS_ENDPOINT_URL_DYNAMODB` for
+    /// DynamoDB Local); events stay in the table's outbox, for the stream relay.
+    DynamoDb { table: String, create_table: bool },
+}
+
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Where sessions live: the embedded store (default) or a DynamoDB table.
+    pub store: StoreChoice,
     pub policy: PolicyConfig,
     pub jwt_secret: JwtSecret,
     pub events: EventOutput,
@@ -96,6 +108,7 @@ impl ServerConfig {
             events: EventOutput::Stdout,
             geoip_db: None,
             trust_proxy_header: None,
+            store: StoreChoice::Memory,
         }
     }
 
@@ -115,6 +128,13 @@ impl ServerConfig {
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
             trust_proxy_header: args.trust_proxy_header.clone(),
+            store: match args.store {
+                StoreKind::Memory => StoreChoice::Memory,
+                StoreKind::Dynamodb => StoreChoice::DynamoDb {
+                    table: args.table.clone(),
+                    create_table: args.create_table,
+                },
+            },
         })
     }
 }
@@ -171,6 +191,9 @@ mod tests {
             geoip_db: None,
             events_file: None,
             trust_proxy_header: None,
+            store: StoreKind::Memory,
+            table: "sessions-local".into(),
+            create_table: false,
         }
     }
 

@@ -19,7 +19,9 @@ use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 pub use cli::{Cli, Command, ServeArgs};
-pub use config::{AUDIENCE, DEV_JWT_SECRET, EventOutput, ISSUER, JwtSecret, ServerConfig};
+pub use config::{
+    AUDIENCE, DEV_JWT_SECRET, EventOutput, ISSUER, JwtSecret, ServerConfig, StoreChoice,
+};
 pub use events::JsonLinesSink;
 pub use server::{LOCAL_PRINCIPAL, LocalServer, ServerError};
 
@@ -102,9 +104,15 @@ fn banner(addr: SocketAddr, config: &ServerConfig) -> String {
         Some(name) => format!("first entry of the {name} header (trusted proxy), else the peer"),
         None => "the socket peer".to_owned(),
     };
+    let store = match &config.store {
+        StoreChoice::Memory => "in memory (everything is lost on exit)".to_owned(),
+        StoreChoice::DynamoDb { table, .. } => {
+            format!("DynamoDB table {table} (events stay in its outbox for the stream relay)")
+        }
+    };
     format!(
         "session-local listening on http://{addr}\n\
-         \x20 store: in memory (everything is lost on exit)\n\
+         \x20 store: {store}\n\
          \x20 tokens: HS256, iss={ISSUER}, aud={AUDIENCE}\n\
          {secret}\
          \x20 mint a token: cargo run -p session-local -- token --user USER --session SESSION_ID\n\

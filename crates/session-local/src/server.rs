@@ -21,7 +21,9 @@ use session_api::{
     route_access,
 };
 use session_core::Sessions;
+use session_core::ports::SessionStore;
 use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 use session_memory::{MemoryStore, relay_events};
 use thiserror::Error;
@@ -29,7 +31,7 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use crate::client_ip::ClientIp;
-use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig};
+use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig, StoreChoice};
 use crate::events::JsonLinesSink;
 
 /// The principal internal routes run as locally, where they are open (no IAM).
@@ -53,13 +55,15 @@ pub enum ServerError {
         #[source]
         source: io::Error,
     },
+    #[error("cannot prepare the DynamoDB table: {0}")]
+    Table(#[from] session_dynamodb::EnsureTableError),
     #[error("the server stopped with an error: {0}")]
     Serve(#[source] io::Error),
 }
 
-struct AppState {
-    api: Api<MemoryStore>,
-    authenticator: Authenticator<MemoryStore>,
+struct AppState<S> {
+    api: Api<S>,
+    authenticator: Authenticator<S>,
     client_ip: ClientIp,
 }
 
@@ -69,8 +73,32 @@ pub struct LocalServer {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
-    store: MemoryStore,
-    sink: JsonLinesSink,
+    /// The embedded store whose events are printed; none with DynamoDB, whose events stay in
+    /// the table's outbox for the stream relay.
+    relay: Option<(MemoryStore, JsonLinesSink)>,
+}
+
+/// The use cases over `store` with the configured policy and enrichment.
+fn sessions_over<S: SessionStore>(store: S, config: &ServerConfig) -> Sessions<S> {
+    let mut sessions = Sessions::new(store, config.policy.clone())
+        .with_device_enricher(Arc::new(DeviceParser::new()));
+    if let Some(path) = &config.geoip_db {
+        sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::open(path)));
+    }
+    sessions
+}
+
+fn router_over<S: SessionStore + Clone + 'static>(
+    sessions: Sessions<S>,
+    verifier: TokenVerifier,
+    config: &ServerConfig,
+) -> Router {
+    let state = Arc::new(AppState {
+        api: Api::new(sessions.clone()),
+        authenticator: Authenticator::new(verifier, sessions),
+        client_ip: ClientIp::new(config.trust_proxy_header.clone()),
+    });
+    Router::new().fallback(handle::<S>).with_state(state)
 }
 
 impl LocalServer {
@@ -88,18 +116,30 @@ impl LocalServer {
                 },
                 source,
             })?;
-        let store = MemoryStore::new();
-        let mut sessions = Sessions::new(store.clone(), config.policy)
-            .with_device_enricher(Arc::new(DeviceParser::new()));
-        if let Some(path) = &config.geoip_db {
-            sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::open(path)));
-        }
-        let state = Arc::new(AppState {
-            api: Api::new(sessions.clone()),
-            authenticator: Authenticator::new(verifier, sessions),
-            client_ip: ClientIp::new(config.trust_proxy_header.clone()),
-        });
-        let router = Router::new().fallback(handle).with_state(state);
+        let (router, relay) = match &config.store {
+            StoreChoice::Memory => {
+                let store = MemoryStore::new();
+                let router = router_over(sessions_over(store.clone(), &config), verifier, &config);
+                (router, Some((store, sink)))
+            }
+            StoreChoice::DynamoDb {
+                table,
+                create_table,
+            } => {
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .load()
+                    .await;
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
+                if *create_table {
+                    session_dynamodb::ensure_table(&client, table).await?;
+                }
+                let store = DynamoStore::new(client, table.clone());
+                (
+                    router_over(sessions_over(store, &config), verifier, &config),
+                    None,
+                )
+            }
+        };
         let bind_error = |source| ServerError::Bind {
             addr: config.listen,
             source,
@@ -110,8 +150,7 @@ impl LocalServer {
             listener,
             local_addr,
             router,
-            store,
-            sink,
+            relay,
         })
     }
 
@@ -128,11 +167,13 @@ impl LocalServer {
         tracing::info!(addr = %self.local_addr, "serving the session API");
         let (stop_relay, relay_stopped) = tokio::sync::oneshot::channel::<()>();
         let relay = tokio::spawn({
-            let (store, sink) = (self.store.clone(), self.sink.clone());
+            let relay = self.relay.clone();
             async move {
-                tokio::select! {
-                    () = relay_events(store, sink) => {}
-                    _ = relay_stopped => {}
+                if let Some((store, sink)) = relay {
+                    tokio::select! {
+                        () = relay_events(store, sink) => {}
+                        _ = relay_stopped => {}
+                    }
                 }
             }
         });
@@ -147,16 +188,18 @@ impl LocalServer {
         if let Err(error) = relay.await {
             tracing::warn!(%error, "the event relay stopped abnormally");
         }
-        let pending = self.store.take_events();
-        if let Err(error) = self.sink.write(&pending) {
-            tracing::warn!(%error, count = pending.len(), "could not write the last events");
+        if let Some((store, sink)) = &self.relay {
+            let pending = store.take_events();
+            if let Err(error) = sink.write(&pending) {
+                tracing::warn!(%error, count = pending.len(), "could not write the last events");
+            }
         }
         served.map_err(ServerError::Serve)
     }
 }
 
-async fn handle(
-    State(state): State<Arc<AppState>>,
+async fn handle<S: SessionStore>(
+    State(state): State<Arc<AppState<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
@@ -170,8 +213,8 @@ async fn handle(
     response
 }
 
-async fn respond(
-    state: &AppState,
+async fn respond<S: SessionStore>(
+    state: &AppState<S>,
     request: Request,
     peer: SocketAddr,
     request_id: &str,
@@ -199,7 +242,7 @@ async fn respond(
 
 /// What API Gateway establishes before the function runs: service routes are IAM-authorised
 /// (open locally), user routes go through the bearer authorizer.
-async fn caller(state: &AppState, parts: &Parts) -> Result<Caller, ApiError> {
+async fn caller<S: SessionStore>(state: &AppState<S>, parts: &Parts) -> Result<Caller, ApiError> {
     match route_access(parts.uri.path()) {
         Some(Access::Service) => Ok(Caller::Service {
             principal: LOCAL_PRINCIPAL.to_owned(),
