@@ -39,10 +39,14 @@ impl SessionId {
 impl FromStr for SessionId {
     type Err = InvalidValue;
 
+    /// Only the canonical hyphenated form (36 characters): braced, URN and simple forms would let
+    /// one session be named by several strings in paths, logs and keys.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::try_parse(s)
-            .map(Self)
-            .map_err(|_| InvalidValue::new("session_id", "must be a UUID"))
+        let invalid = || InvalidValue::new("session_id", "must be a UUID (8-4-4-4-12 hex digits)");
+        if s.len() != 36 {
+            return Err(invalid());
+        }
+        Uuid::try_parse(s).map(Self).map_err(|_| invalid())
     }
 }
 
@@ -109,6 +113,10 @@ macro_rules! bounded_text {
                 let allowed: fn(char) -> bool = $allowed;
                 if !value.chars().all(allowed) {
                     return Err(InvalidValue::new($field, "contains characters that are not allowed"));
+                }
+                // Punctuation alone (`.`, `..`) would read as a path segment to any proxy.
+                if !value.chars().any(|c| c.is_ascii_alphanumeric()) {
+                    return Err(InvalidValue::new($field, "must contain a letter or digit"));
                 }
                 Ok(Self(value))
             }
@@ -192,9 +200,24 @@ mod tests {
     }
 
     #[test]
-    fn session_id_parses_only_uuids() {
+    fn session_id_parses_only_canonical_uuids() {
         assert!(SessionId::from_str("not-a-uuid").is_err());
         assert!(SessionId::from_str("01932c07-2d3e-7b4c-8d5e-6f7a8b9c0d1e").is_ok());
+        for other_form in [
+            "{01932c07-2d3e-7b4c-8d5e-6f7a8b9c0d1e}",
+            "urn:uuid:01932c07-2d3e-7b4c-8d5e-6f7a8b9c0d1e",
+            "01932c072d3e7b4c8d5e6f7a8b9c0d1e",
+        ] {
+            assert!(SessionId::from_str(other_form).is_err(), "{other_form}");
+        }
+    }
+
+    #[test]
+    fn identifiers_need_a_letter_or_digit() {
+        for dots in [".", "..", "-", "@|"] {
+            assert!(UserId::from_str(dots).is_err(), "{dots}");
+        }
+        assert!(UserId::from_str("a.b").is_ok());
     }
 
     #[test]

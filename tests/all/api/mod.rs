@@ -5,7 +5,9 @@
 
 mod auth;
 mod bad_input;
+mod hostile;
 mod local_server;
+mod matrix;
 mod openapi;
 mod ownership;
 mod routes;
