@@ -5,12 +5,14 @@
 //! - init: spawn -> the function's first `GET .../invocation/next` (everything `main` does before
 //!   it can take an event, process start included);
 //! - first invocation: event handed out -> response (or error) posted;
-//! - peak RSS: VmHWM of the process once it has answered, read from /proc before it is killed.
+//! - peak RSS: VmHWM of the process once it has answered, read from /proc before it is killed;
+//! - a second, warm invocation of the same event in the same process: the first invocation minus
+//!   this one is what the cold path itself costs (connections, lazy initialisation).
 //!
 //! The floor is `hello-lambda` (a `lambda_runtime` echo function) built in the same run; functions
 //! and floor are measured interleaved, run by run, so machine noise hits them alike.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -48,14 +50,14 @@ enum Report {
     },
 }
 
-/// The event the next `next` call hands out (one per process).
+/// An event a `next` call hands out (two per process: cold, then warm).
 struct Pending {
     request_id: String,
     body: String,
 }
 
 struct Shared {
-    pending: Mutex<Option<Pending>>,
+    pending: Mutex<VecDeque<Pending>>,
     reports: mpsc::UnboundedSender<Report>,
     /// Wakes nothing: a second `next` waits until the process is killed.
     never: Notify,
@@ -74,9 +76,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         .pending
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .take();
+        .pop_front();
     let Some(event) = pending else {
-        // The function finished its invocation and asks for more: it stays parked here until
+        // The function finished its invocations and asks for more: it stays parked here until
         // the benchmark kills it, as an idle sandbox would be frozen.
         shared.never.notified().await;
         return StatusCode::GONE.into_response();
@@ -141,7 +143,7 @@ impl RuntimeApi {
     pub async fn start() -> Result<Self, BoxError> {
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            pending: Mutex::new(None),
+            pending: Mutex::new(VecDeque::new()),
             reports: tx,
             never: Notify::new(),
         });
@@ -169,17 +171,24 @@ impl RuntimeApi {
         })
     }
 
-    /// Starts `function` as a fresh process, hands it `event`, and measures it.
+    /// Starts `function` as a fresh process, hands it `event` twice (cold, then warm), and
+    /// measures it.
     pub async fn run_once(&mut self, function: &Function, run: usize) -> Result<Sample, BoxError> {
         while self.reports.try_recv().is_ok() {}
-        *self
-            .shared
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Pending {
-            request_id: format!("bench-{}-{run}", function.name),
-            body: function.event.clone(),
-        });
+        {
+            let mut pending = self
+                .shared
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            pending.clear();
+            for n in 0..2 {
+                pending.push_back(Pending {
+                    request_id: format!("bench-{}-{run}-{n}", function.name),
+                    body: function.event.clone(),
+                });
+            }
+        }
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -199,12 +208,23 @@ impl RuntimeApi {
             .map_err(|e| format!("cannot start {}: {e}", function.binary.display()))?;
         let pid = child.id().ok_or("the function exited at once")?;
         let timeout = Duration::from_secs(30);
-        let mut first_next = None;
+        let mut nexts: Vec<(Instant, Instant)> = Vec::new();
+        let mut responses: Vec<Instant> = Vec::new();
+        let mut peak_rss = None;
         let outcome = loop {
             let report = tokio::time::timeout(timeout, self.reports.recv()).await;
             match report {
-                Ok(Some(Report::Next { at, handed })) => first_next = Some((at, handed)),
-                Ok(Some(Report::Response { at })) => break Ok(at),
+                Ok(Some(Report::Next { at, handed })) => nexts.push((at, handed)),
+                Ok(Some(Report::Response { at })) => {
+                    responses.push(at);
+                    if responses.len() == 1 {
+                        // Peak memory through init and the first invocation.
+                        peak_rss = procfs::peak_rss_kib(pid).ok();
+                    }
+                    if responses.len() == 2 {
+                        break Ok(());
+                    }
+                }
                 Ok(Some(Report::Error { at, body })) => {
                     break Err(format!(
                         "the invocation failed after {:?}: {body}",
@@ -216,15 +236,18 @@ impl RuntimeApi {
                 Err(_) => break Err(format!("no response within {timeout:?}")),
             }
         };
-        let peak_rss = procfs::peak_rss_kib(pid).ok();
         // The benchmark's own child, by its handle.
         let _ = child.kill().await;
-        let done = outcome
-            .map_err(|e| format!("{}: {e} (log: {})", function.name, function.log.display()))?;
-        let (next_at, handed) = first_next.ok_or("a response came before any `next`")?;
+        outcome.map_err(|e| format!("{}: {e} (log: {})", function.name, function.log.display()))?;
+        let (Some(&(first_next, first_handed)), Some(&(_, warm_handed))) =
+            (nexts.first(), nexts.get(1))
+        else {
+            return Err("a response came before its `next`".into());
+        };
         Ok(Sample {
-            init: next_at.duration_since(spawned),
-            first_invocation: done.duration_since(handed),
+            init: first_next.duration_since(spawned),
+            first_invocation: responses[0].duration_since(first_handed),
+            warm_invocation: responses[1].duration_since(warm_handed),
             peak_rss_kib: peak_rss,
         })
     }
@@ -250,6 +273,7 @@ pub struct Function {
 pub struct Sample {
     pub init: Duration,
     pub first_invocation: Duration,
+    pub warm_invocation: Duration,
     pub peak_rss_kib: Option<u64>,
 }
 
@@ -283,6 +307,10 @@ impl Series {
 
     pub fn first_p90(&self) -> f64 {
         p90(self.ms(|s| s.first_invocation))
+    }
+
+    pub fn warm_p50(&self) -> f64 {
+        median(&mut self.ms(|s| s.warm_invocation))
     }
 
     pub fn rss_p50_mib(&self) -> f64 {
@@ -347,8 +375,8 @@ pub fn table(series: &[Series]) -> String {
     };
     let floor_init = floor.init_p50();
     let mut out = String::from(
-        "| function | runs | init p50 | init p90 | init / floor | init - floor | target (<= 2x or <= +10 ms) | first invocation p50 | first invocation p90 | peak RSS p50 (max) |\n\
-         |---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n",
+        "| function | runs | init p50 | init p90 | init / floor | init - floor | target (<= 2x or <= +10 ms) | first invocation p50 | first invocation p90 | warm invocation p50 | peak RSS p50 (max) |\n\
+         |---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|\n",
     );
     for s in series {
         let init = s.init_p50();
@@ -356,13 +384,15 @@ pub fn table(series: &[Series]) -> String {
         let delta = init - floor_init;
         let verdict = if s.name == floor.name {
             "floor".to_owned()
+        } else if s.samples.is_empty() {
+            "FAILED".to_owned()
         } else if ratio <= 2.0 || delta <= 10.0 {
             "met".to_owned()
         } else {
             "MISSED".to_owned()
         };
         out.push_str(&format!(
-            "| {}{} | {} | {:.2} ms | {:.2} ms | {:.2}x | {:+.2} ms | {} | {:.2} ms | {:.2} ms | {:.1} MiB ({:.1}) |\n",
+            "| {}{} | {} | {:.2} ms | {:.2} ms | {:.2}x | {:+.2} ms | {} | {:.2} ms | {:.2} ms | {:.2} ms | {:.1} MiB ({:.1}) |\n",
             s.name,
             if s.failures.is_empty() { String::new() } else { format!(" ({} failed)", s.failures.len()) },
             s.samples.len(),
@@ -373,6 +403,7 @@ pub fn table(series: &[Series]) -> String {
             verdict,
             s.first_p50(),
             s.first_p90(),
+            s.warm_p50(),
             s.rss_p50_mib(),
             s.rss_max_mib(),
         ));

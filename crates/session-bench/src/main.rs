@@ -87,6 +87,9 @@ enum Cmd {
         runs: usize,
         #[arg(long, default_value = "target/bench/cold-start")]
         log_dir: PathBuf,
+        /// Extra KEY=VALUE environment for every function and the floor (experiments).
+        #[arg(long = "env", value_name = "KEY=VALUE")]
+        extra_env: Vec<String>,
     },
     /// Binary and zip size per function.
     Size {
@@ -216,13 +219,22 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             functions: names,
             runs,
             log_dir,
+            extra_env,
         } => {
             std::fs::create_dir_all(&log_dir)?;
             let seed = functions::seed().await?;
-            let list = names
+            let mut list = names
                 .iter()
                 .map(|name| functions::function(name, &bin_dir, &log_dir, &seed))
                 .collect::<Result<Vec<_>, _>>()?;
+            for pair in &extra_env {
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("--env {pair}: expected KEY=VALUE"))?;
+                for f in &mut list {
+                    f.env.insert(key.to_owned(), value.to_owned());
+                }
+            }
             for f in &list {
                 if !f.binary.is_file() {
                     return Err(format!(
