@@ -10,6 +10,7 @@ pub mod capacity;
 pub mod coldstart;
 pub mod criterion_report;
 pub mod ddb;
+pub mod enrich_init;
 pub mod fixtures;
 pub mod functions;
 pub mod load;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use session_bench::{
-    BoxError, coldstart, criterion_report, functions, load, machine, roundtrips, scaling, size,
+    BoxError, coldstart, criterion_report, enrich_init, functions, load, machine, roundtrips,
+    scaling, size,
 };
 
 #[derive(Parser, Debug)]
@@ -99,6 +100,14 @@ enum Cmd {
         names: Vec<String>,
         #[arg(long, default_value = "target/bench/zips")]
         scratch: PathBuf,
+    },
+    /// What the first login's lazy device-rule compilation costs, in fresh processes.
+    EnrichInit {
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Measure this process and print JSON (used by the parent run).
+        #[arg(long, hide = true)]
+        child: bool,
     },
     /// Tables from the criterion benches' saved estimates.
     CriterionReport {
@@ -262,6 +271,13 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
         } => {
             let rows = size::measure(&target_dir, &names, &scratch)?;
             Ok(size::table(&rows))
+        }
+        Cmd::EnrichInit { runs, child } => {
+            if child {
+                Ok(serde_json::to_string(&enrich_init::child()?)?)
+            } else {
+                enrich_init::measure(runs.max(1))
+            }
         }
         Cmd::CriterionReport { dir } => criterion_report::tables(&dir),
     }
