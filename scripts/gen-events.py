@@ -31,7 +31,7 @@ def token(sub: str, sid: str) -> str:
     return f"{header}.{payload}.{signature}"
 
 
-def http_event(method, path, query="", body=None, user=None, iam=False):
+def http_event(method, path, query="", body=None, user=None, iam=False, extra_headers=None):
     route_path = path
     for sid in (S_LAPTOP, S_PHONE, S_BOB):
         route_path = route_path.replace(sid, "{id}")
@@ -50,6 +50,7 @@ def http_event(method, path, query="", body=None, user=None, iam=False):
                "user-agent": "auth-service/1.0" if iam else "Mozilla/5.0", "x-forwarded-for": "203.0.113.7"}
     if body is not None:
         headers["content-type"] = "application/json"
+    headers.update(extra_headers or {})
     event = {
         "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": query,
         "headers": headers,
@@ -120,6 +121,9 @@ FILES = {
     "create-session/login.json": http_event("POST", "/internal/sessions", body={
         "user_id": ALICE, "ip_address": "198.51.100.23", "refresh_token_id": "rt_01JD5",
         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Version/18.1 Mobile/15E148 Safari/604.1"}, iam=True),
+    "create-session/login-with-idempotency-key.json": http_event("POST", "/internal/sessions", body={
+        "user_id": ALICE, "ip_address": "198.51.100.23", "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"},
+        iam=True, extra_headers={"idempotency-key": "0193a5b0-login-retry-safe"}),
     "create-session/unknown-user.json": http_event("POST", "/internal/sessions", body={"user_id": "mallory"}, iam=True),
     "validate-session/validity.json": http_event("GET", f"/internal/sessions/{S_LAPTOP}/validity", iam=True),
     "update-session-activity/new-ip.json": http_event("POST", f"/internal/sessions/{S_LAPTOP}/activity", body={"ip_address": "198.51.100.99"}, iam=True),

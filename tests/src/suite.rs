@@ -31,6 +31,14 @@ macro_rules! store_contract_suite {
             create_stores_requested_expiry_refresh_token_and_truncated_user_agent,
             create_with_an_invalid_expiry_is_refused_and_writes_nothing,
         ]);
+        $crate::__contract_area!($make, idempotency: [
+            a_retried_keyed_login_returns_the_first_answer_and_changes_nothing,
+            a_key_reused_with_another_request_is_refused_and_changes_nothing,
+            a_key_answers_for_its_window_then_starts_afresh,
+            a_retry_after_the_requested_expiry_still_replays,
+            a_failed_keyed_login_leaves_no_record,
+            racing_copies_of_a_keyed_login_create_one_session,
+        ]);
         $crate::__contract_area!($make, limits: [
             create_under_the_limit_evicts_nothing,
             create_at_the_limit_evicts_the_oldest_created_with_events_in_order,

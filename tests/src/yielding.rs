@@ -5,9 +5,10 @@
 //! tasks between every two store calls, which is where the races of a remote store happen.
 
 use session_core::domain::{Session, UserLedger};
-use session_core::ids::{SessionId, UserId};
+use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, SessionPage, SessionQuery, SessionStore, StoreError, Versioned,
+    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
+    Versioned,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -47,6 +48,14 @@ impl<S: SessionStore> SessionStore for YieldingStore<S> {
     async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
         tokio::task::yield_now().await;
         self.inner.has_marker(key).await
+    }
+
+    async fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_idempotency(key).await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

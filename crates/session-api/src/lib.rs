@@ -12,6 +12,7 @@ mod body;
 mod caller;
 pub mod dto;
 mod handlers;
+pub mod idempotency;
 pub mod openapi;
 mod percent;
 mod problem;

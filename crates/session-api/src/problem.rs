@@ -60,6 +60,8 @@ pub enum ApiError {
     SessionLimitExceeded { max_sessions: u32 },
     #[error("the session is {}", status.as_str())]
     SessionInactive { status: SessionStatus },
+    #[error("the Idempotency-Key was already used with a different request")]
+    IdempotencyKeyReused,
     #[error("too many concurrent changes to the same data; retry shortly")]
     Contention,
     #[error("the session store is temporarily unavailable; retry shortly")]
@@ -95,6 +97,7 @@ impl ApiError {
             Self::SessionAlreadyRevoked
             | Self::SessionLimitExceeded { .. }
             | Self::SessionInactive { .. } => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Contention | Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,6 +125,7 @@ impl ApiError {
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
             Self::SessionInactive { .. } => "session_inactive",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
             Self::StoreUnavailable { .. } => "store_unavailable",
             Self::Internal { .. } => "internal_error",
@@ -150,6 +154,7 @@ impl ApiError {
             Self::SessionAlreadyRevoked => "Session already revoked",
             Self::SessionLimitExceeded { .. } => "Session limit exceeded",
             Self::SessionInactive { .. } => "Session inactive",
+            Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::Contention => "Too many concurrent changes",
             Self::StoreUnavailable { .. } => "Service unavailable",
             Self::Internal { .. } => "Internal error",
@@ -242,6 +247,7 @@ impl From<SessionError> for ApiError {
             }
             SessionError::SessionInactive { status } => Self::SessionInactive { status },
             SessionError::Invalid(invalid) => invalid.into(),
+            SessionError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             SessionError::Contention => Self::Contention,
             SessionError::Store(StoreError::Unavailable(source)) => Self::StoreUnavailable {
                 cause: source.to_string(),

@@ -41,6 +41,9 @@ pub enum SessionError {
     SessionInactive { status: SessionStatus },
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// The idempotency key was first used with a different request.
+    #[error("the idempotency key was already used with a different request")]
+    IdempotencyKeyReused,
     /// Concurrent changes kept winning until the retry budget ran out.
     #[error("too many concurrent changes; try again")]
     Contention,
@@ -59,6 +62,7 @@ impl SessionError {
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
             Self::SessionInactive { .. } => "session_inactive",
             Self::Invalid(_) => "validation_failed",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
             Self::Store(StoreError::Unavailable(_)) => "store_unavailable",
             Self::Store(StoreError::Corrupt(_)) => "store_corrupt",

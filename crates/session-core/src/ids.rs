@@ -173,6 +173,16 @@ bounded_text!(
     TierName, field = "tier", max = 32, allowed = is_provider_char
 );
 
+bounded_text!(
+    /// A client's name for one logical login, so a retried request is answered once
+    /// (`Idempotency-Key`). Visible ASCII: UUIDs, ULIDs and hex or base64 tokens all fit.
+    IdempotencyKey, field = "idempotency_key", max = 255, allowed = is_idempotency_key_char
+);
+
+fn is_idempotency_key_char(c: char) -> bool {
+    c.is_ascii_graphic()
+}
+
 /// Keeps at most `max` bytes of `text`, cut at a character boundary, without control characters.
 /// User agents are attacker-controlled and only ever stored truncated.
 pub fn truncate_text(text: &str, max: usize) -> String {

@@ -18,7 +18,7 @@ use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
 use crate::domain::{Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
-use crate::ids::{SessionId, UserId};
+use crate::ids::{IdempotencyKey, SessionId, UserId};
 
 /// A stored value with the version the store will check a conditional write against.
 #[derive(Clone, PartialEq, Debug)]
@@ -84,6 +84,31 @@ pub struct ProcessedMarker {
 /// Longest marker key accepted; keys are built by the service from bounded ids.
 pub const MAX_MARKER_KEY_LEN: usize = 256;
 
+/// The first successful answer to a login made with an idempotency key, written in the same
+/// commit as the session it created so a retry finds either both or neither. The commit carrying
+/// it fails with [`CommitError::AlreadyProcessed`] while a record with the same key is live
+/// (`expires_at` after the new record's `created_at`).
+#[derive(Clone, PartialEq, Debug)]
+pub struct IdempotencyRecord {
+    pub key: IdempotencyKey,
+    /// Digest of the request the key was first used with; another request with the key is
+    /// refused rather than answered with this record.
+    pub request_digest: String,
+    /// The session as the first answer showed it.
+    pub session: Session,
+    pub evicted_session_ids: Vec<SessionId>,
+    pub created_at: DateTime<Utc>,
+    /// After this the key may be used afresh; stores may delete the record (late).
+    pub expires_at: DateTime<Utc>,
+}
+
+impl IdempotencyRecord {
+    /// Whether the record still answers for its key at `now`.
+    pub fn is_live_at(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at > now
+    }
+}
+
 /// Everything one command changes, committed all or nothing.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct ChangeSet {
@@ -91,6 +116,7 @@ pub struct ChangeSet {
     pub sessions: Vec<SessionWrite>,
     pub events: Vec<DomainEvent>,
     pub marker: Option<ProcessedMarker>,
+    pub idempotency: Option<IdempotencyRecord>,
 }
 
 impl ChangeSet {
@@ -108,6 +134,7 @@ impl ChangeSet {
             + self.sessions.len()
             + self.events.len()
             + usize::from(self.marker.is_some())
+            + usize::from(self.idempotency.is_some())
     }
 }
 
@@ -127,7 +154,8 @@ pub enum CommitError {
     /// A precondition did not hold: something changed since it was read. Re-read and retry.
     #[error("a concurrent change won; re-read and retry")]
     Conflict,
-    /// The change set's [`ProcessedMarker`] exists: this work was already done.
+    /// The change set's [`ProcessedMarker`] exists, or a live [`IdempotencyRecord`] with its
+    /// key: this work was already done.
     #[error("already processed")]
     AlreadyProcessed,
     #[error(transparent)]
@@ -175,6 +203,13 @@ pub trait SessionStore: Send + Sync {
 
     /// Whether a marker with this key exists (strongly consistent).
     fn has_marker(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The record stored under `key`, live or not yet deleted after its expiry (strongly
+    /// consistent).
+    fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

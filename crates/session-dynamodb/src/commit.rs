@@ -18,6 +18,12 @@ use crate::schema::{self, PK, VERSION};
 /// Most items in one TransactWriteItems request.
 pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
 
+/// How many items at the head of the transaction say "this work was done already" when their
+/// condition fails: the processed marker and the idempotency record.
+pub(crate) fn once_items(changes: &ChangeSet) -> usize {
+    usize::from(changes.marker.is_some()) + usize::from(changes.idempotency.is_some())
+}
+
 /// Builds the request items for `changes`. `written_at` dates the outbox items' retention.
 pub(crate) fn transaction_items(
     table: &str,
@@ -44,7 +50,8 @@ pub(crate) fn transaction_items(
     }
     let b = Builder { table };
     let mut items = Vec::with_capacity(writes);
-    // First, so a cancellation reason at index 0 tells "already processed" from a conflict.
+    // First (see `once_items`), so the cancellation reasons at their indexes tell "already
+    // processed" from a conflict.
     if let Some(marker) = &changes.marker {
         let item = codec::encode_marker(marker);
         items.push(b.put(
@@ -52,6 +59,19 @@ pub(crate) fn transaction_items(
             "attribute_not_exists(#pk)",
             names(&[("#pk", PK)]),
             None,
+        )?);
+    }
+    if let Some(record) = &changes.idempotency {
+        let item = codec::encode_idempotency(record);
+        // An expired record TTL has not deleted yet no longer holds the key.
+        items.push(b.put(
+            item,
+            "attribute_not_exists(#pk) OR #exp <= :now",
+            names(&[("#pk", PK), ("#exp", codec::EXPIRES_AT_MICROS)]),
+            Some(values(vec![(
+                ":now",
+                attr::number(record.created_at.timestamp_micros()),
+            )])),
         )?);
     }
     if let Some(ledger) = changes.ledger {

@@ -10,9 +10,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{EventId, SessionId, UserId};
+use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, SessionPage, SessionQuery, SessionStore, StoreError, Versioned,
+    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
+    Versioned,
 };
 
 use crate::backoff;
@@ -149,11 +150,21 @@ impl SessionStore for DynamoStore {
         Ok(self.get(schema::marker_key(key)).await?.is_some())
     }
 
+    async fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.get(schema::idempotency_item_key(key))
+            .await?
+            .map(|item| codec::decode_idempotency(&item))
+            .transpose()
+    }
+
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
         if changes.write_count() == 0 {
             return Ok(());
         }
-        let has_marker = changes.marker.is_some();
+        let once_items = commit::once_items(&changes);
         let items = commit::transaction_items(&self.table, changes, Utc::now())?;
         // The SDK fills in a ClientRequestToken, so its own retries of this request (after a
         // timeout, say) are idempotent instead of failing their own conditions.
@@ -163,7 +174,7 @@ impl SessionStore for DynamoStore {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| commit_error(e, has_marker))
+            .map_err(|e| commit_error(e, once_items))
     }
 
     fn max_writes_per_commit(&self) -> usize {
@@ -180,10 +191,10 @@ const CONFLICT_REASONS: [&str; 2] = ["ConditionalCheckFailed", "TransactionConfl
 /// Cancellation reasons that mean "over capacity, back off".
 const THROTTLED_REASONS: [&str; 2] = ["ThrottlingError", "ProvisionedThroughputExceeded"];
 
-/// `has_marker`: the change set's marker is the transaction's first item.
+/// `once_items`: how many items at the transaction's head are its marker and idempotency record.
 fn commit_error(
     error: SdkError<TransactWriteItemsError, HttpResponse>,
-    has_marker: bool,
+    once_items: usize,
 ) -> CommitError {
     let reasons = match error.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
@@ -191,7 +202,11 @@ fn commit_error(
         }
         _ => &[],
     };
-    if has_marker && reasons.first().and_then(|r| r.code()) == Some("ConditionalCheckFailed") {
+    if reasons
+        .iter()
+        .take(once_items)
+        .any(|r| r.code() == Some("ConditionalCheckFailed"))
+    {
         return CommitError::AlreadyProcessed;
     }
     let conflict = reasons

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use chrono::{DateTime, Utc};
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{SessionId, UserId};
-use session_core::ports::{ChangeSet, LedgerWrite, SessionWrite, Versioned};
+use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ports::{ChangeSet, IdempotencyRecord, LedgerWrite, SessionWrite, Versioned};
 
 /// A write's condition did not hold (internal to `check`).
 struct ConditionFailed;
@@ -21,6 +21,8 @@ pub(crate) struct State {
     /// Processed markers. Kept forever: a store may forget them after their expiry, and this
     /// one never needs to.
     pub markers: BTreeSet<String>,
+    /// Idempotency records, kept past their expiry like DynamoDB's late TTL.
+    pub idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
 }
 
 /// Why a change set was refused.
@@ -39,10 +41,21 @@ impl State {
         {
             return Err(Refused::AlreadyProcessed);
         }
+        if let Some(record) = &changes.idempotency
+            && self
+                .idempotency
+                .get(&record.key)
+                .is_some_and(|stored| stored.is_live_at(record.created_at))
+        {
+            return Err(Refused::AlreadyProcessed);
+        }
         self.check(&changes)
             .map_err(|ConditionFailed| Refused::ConditionFailed)?;
         if let Some(marker) = changes.marker {
             self.markers.insert(marker.key);
+        }
+        if let Some(record) = changes.idempotency {
+            self.idempotency.insert(record.key.clone(), record);
         }
         if let Some(ledger) = changes.ledger {
             self.write_ledger(ledger);

@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use session_core::cursor::CursorPosition;
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{SessionId, UserId};
+use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, SessionPage, SessionQuery, SessionStore, StoreError, Versioned,
+    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
+    Versioned,
 };
 use tokio::sync::Notify;
 
@@ -136,6 +137,14 @@ impl SessionStore for MemoryStore {
     async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
         self.read_fault()?;
         Ok(self.state().markers.contains(key))
+    }
+
+    async fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().idempotency.get(key).cloned())
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

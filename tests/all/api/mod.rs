@@ -6,6 +6,7 @@
 mod auth;
 mod bad_input;
 mod hostile;
+mod idempotency;
 mod local_server;
 mod matrix;
 mod openapi;

@@ -283,6 +283,7 @@ async fn a_processed_marker_refuses_the_same_work_twice_and_is_written_only_with
     let first = session(&gina, t0());
     let work = ChangeSet {
         marker: Some(marker("evt-1")),
+        idempotency: None,
         ..sessions(vec![SessionWrite::Insert(first.clone())])
     };
     t.store.commit(work).await.unwrap();
@@ -291,6 +292,7 @@ async fn a_processed_marker_refuses_the_same_work_twice_and_is_written_only_with
     let second = session(&gina, t0());
     let redelivered = ChangeSet {
         marker: Some(marker("evt-1")),
+        idempotency: None,
         ..sessions(vec![SessionWrite::Insert(second.clone())])
     };
     match t.store.commit(redelivered).await {
@@ -302,6 +304,7 @@ async fn a_processed_marker_refuses_the_same_work_twice_and_is_written_only_with
     // A marker whose work fails a condition is not written either: the work can be redone.
     let stale = ChangeSet {
         marker: Some(marker("evt-2")),
+        idempotency: None,
         ..sessions(vec![SessionWrite::Insert(first)])
     };
     assert_conflict(&t, stale, "marker with a failing write").await;

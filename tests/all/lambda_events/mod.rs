@@ -29,6 +29,8 @@ use seed::{ALICE_LAPTOP, ALICE_PHONE, Seeded};
 #[derive(Debug, Clone, Copy)]
 enum Expect {
     Status(u16),
+    /// 201, and the same payload sent again gets the same body marked `Idempotent-Replayed`.
+    Replayed,
     Authorized(bool),
     /// Revoked these many sessions and left the caller's laptop session as given.
     Revoked {
@@ -46,6 +48,7 @@ fn expectations() -> BTreeMap<&'static str, Expect> {
         ("authorizer/bad-signature.json", Authorized(false)),
         ("authorizer/no-token.json", Authorized(false)),
         ("create-session/login.json", Status(201)),
+        ("create-session/login-with-idempotency-key.json", Replayed),
         ("create-session/unknown-user.json", Status(404)),
         ("event-relay/outbox-insert.json", OutboxEvents(1)),
         ("get-session/other-users-session.json", Status(404)),
@@ -123,6 +126,26 @@ fn bound_route(function: &str) -> Option<String> {
     Some(main[start..end].to_owned())
 }
 
+/// Runs an HTTP payload through the handler of `function`: status, headers, body.
+async fn invoke_http(
+    function: &str,
+    payload: &str,
+    seeded: &Seeded,
+) -> (u16, http::HeaderMap, String) {
+    let route =
+        bound_route(function).unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+    let route: &'static str = Box::leak(route.into_boxed_str());
+    let handler = HttpFunction::new(route, Api::new(seeded.sessions.clone()));
+    let request: LambdaRequest = serde_json::from_str(payload).unwrap();
+    let response = handler
+        .handle(lambda_http::Request::from(request))
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    let body = String::from_utf8_lossy(body.as_ref()).into_owned();
+    (parts.status.as_u16(), parts.headers, body)
+}
+
 #[test]
 fn every_payload_has_an_expectation_and_a_function() {
     let files = payload_files();
@@ -152,21 +175,22 @@ async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
         let seeded = Seeded::new().await;
         match expect {
             Expect::Status(status) => {
-                let route = bound_route(function)
-                    .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
-                let route: &'static str = Box::leak(route.into_boxed_str());
-                let handler = HttpFunction::new(route, Api::new(seeded.sessions.clone()));
-                let request: LambdaRequest = serde_json::from_str(&text).unwrap();
-                let response = handler
-                    .handle(lambda_http::Request::from(request))
-                    .await
-                    .unwrap();
-                let body = String::from_utf8_lossy(response.body().as_ref()).into_owned();
-                assert_eq!(response.status().as_u16(), status, "{file}: {body}");
+                let (actual, _, body) = invoke_http(function, &text, &seeded).await;
+                assert_eq!(actual, status, "{file}: {body}");
                 if status >= 400 {
                     let problem: Value = serde_json::from_str(&body).unwrap();
                     assert!(problem["code"].is_string(), "{file}: a problem with a code");
                 }
+            }
+            Expect::Replayed => {
+                let (first, first_headers, first_body) =
+                    invoke_http(function, &text, &seeded).await;
+                assert_eq!(first, 201, "{file}: {first_body}");
+                assert!(first_headers.get("idempotent-replayed").is_none(), "{file}");
+                let (again, headers, body) = invoke_http(function, &text, &seeded).await;
+                assert_eq!(again, 201, "{file}: {body}");
+                assert_eq!(headers["idempotent-replayed"], "true", "{file}");
+                assert_eq!(body, first_body, "{file}: the first answer, again");
             }
             Expect::Authorized(allowed) => {
                 let verifier = TokenVerifier::new(JwtConfig::new(

@@ -33,7 +33,7 @@ const LIMIT: usize = 3;
 const RACE_LOGINS: usize = 16;
 
 /// Runs `tasks` at once (each starts when all are spawned) and returns their outputs in order.
-async fn race<T, F>(tasks: Vec<F>) -> Vec<T>
+pub(crate) async fn race<T, F>(tasks: Vec<F>) -> Vec<T>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,

@@ -8,6 +8,7 @@
 pub mod concurrency;
 pub mod create;
 pub mod entity;
+pub mod idempotency;
 pub mod limits;
 pub mod queries;
 pub mod revoke_all;

@@ -103,6 +103,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         ],
         events: vec![fx.marker_event(&alice), fx.marker_event(&alice)],
         marker: None,
+        idempotency: None,
     };
     let stale_ledger = ChangeSet {
         ledger: Some(LedgerWrite::Put {
@@ -118,6 +119,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         ],
         events: vec![fx.marker_event(&alice)],
         marker: None,
+        idempotency: None,
     };
 
     for (changes, what) in [
@@ -568,6 +570,7 @@ pub async fn a_commit_as_large_as_the_store_allows_succeeds<H: StoreHarness>(h: 
             .collect(),
         events: events.clone(),
         marker: None,
+        idempotency: None,
     };
     assert_eq!(changes.write_count(), items);
 

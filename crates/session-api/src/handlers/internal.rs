@@ -14,6 +14,7 @@ use crate::dto::{
     ValidityResponse,
 };
 use crate::handlers::{Input, session_id, user_id};
+use crate::idempotency;
 use crate::problem::ApiError;
 use crate::query::QueryParams;
 use crate::response;
@@ -27,14 +28,19 @@ use crate::response;
     path = "/internal/sessions",
     tag = "internal",
     operation_id = "create_session",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes a retried login safe: every request with the same key within 24 hours gets the first successful answer back, and nothing is created or evicted again. Visible ASCII, 1-255 characters (a UUID is a good key). The same key with a different body is a 422."),
+    ),
     request_body(content = CreateSessionRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "Session created", body = CreatedSessionResponse),
-        (status = 400, description = "`validation_failed`, `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Session created (or, with `Idempotent-Replayed: true`, the stored answer to the first request with this Idempotency-Key)", body = CreatedSessionResponse,
+            headers(("Idempotent-Replayed" = bool, description = "Present and `true` when this is the stored answer of an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "`validation_failed` (body fields or the Idempotency-Key header), `malformed_json`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`: no policy registered for the user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`session_limit_exceeded` (deny tiers)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`idempotency_key_reused`: the Idempotency-Key was first used with a different request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Store unavailable or contention; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("sigv4" = []))
@@ -44,10 +50,23 @@ pub(crate) async fn create_session<S: SessionStore>(
     input: &Input<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     QueryParams::parse(input.query)?.finish()?;
+    let key = idempotency::idempotency_key(input.headers)?;
     let request: CreateSessionRequest =
         decode_json(input.headers, input.body, EmptyBody::Rejected)?;
-    let created = sessions.create_session(request.into_command()?).await?;
-    response::json(StatusCode::CREATED, &CreatedSessionResponse::from(created))
+    let command = request.into_command()?;
+    let created = match key {
+        Some(key) => sessions.create_session_idempotently(command, key).await?,
+        None => sessions.create_session(command).await?,
+    };
+    let replayed = created.replayed;
+    let mut response = response::json(StatusCode::CREATED, &CreatedSessionResponse::from(created))?;
+    if replayed {
+        response.headers_mut().insert(
+            idempotency::IDEMPOTENT_REPLAYED,
+            idempotency::replayed_value(),
+        );
+    }
+    Ok(response)
 }
 
 /// Is the session still valid?

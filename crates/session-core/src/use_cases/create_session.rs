@@ -1,10 +1,15 @@
 //! CreateSession: a login creates a session, evicting the oldest ones when the user is at the
 //! limit (or refusing, for a `deny` tier). The limit holds under any concurrency because the
 //! ledger write is conditioned on the version read.
+//!
+//! A login made with an idempotency key is answered once: the key's record is committed with the
+//! session, and a retry within [`IDEMPOTENCY_WINDOW_SECS`] gets the first answer back without
+//! creating or evicting anything (docs/0011).
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::app::{Retry, Sessions};
 use crate::domain::limit::{self, LimitDecision};
@@ -12,10 +17,14 @@ use crate::domain::session::{NewSession, normalise_user_agent};
 use crate::domain::{ActiveEntry, Actor, Revocation, RevocationReason, Session, UserLedger};
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
-use crate::ids::{RefreshTokenId, SessionId, UserId};
+use crate::ids::{IdempotencyKey, RefreshTokenId, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, DeviceInfo, LedgerWrite, Location, SessionStore, SessionWrite, Versioned,
+    ChangeSet, DeviceInfo, IdempotencyRecord, LedgerWrite, Location, SessionStore, SessionWrite,
+    Versioned,
 };
+
+/// How long a login's idempotency key answers with its first result.
+pub const IDEMPOTENCY_WINDOW_SECS: i64 = 24 * 60 * 60;
 
 #[derive(Clone, Debug)]
 pub struct CreateSession {
@@ -27,15 +36,63 @@ pub struct CreateSession {
     pub refresh_token_id: Option<RefreshTokenId>,
 }
 
+impl CreateSession {
+    /// What identifies this request among others sent with the same idempotency key: every
+    /// field as sent, hashed so the record holds no copy of the user agent or address.
+    fn digest(&self) -> String {
+        let canonical = serde_json::json!([
+            self.user_id.as_str(),
+            self.ip_address.map(|ip| ip.to_string()),
+            self.user_agent,
+            self.expires_at.map(|at| at.timestamp_micros()),
+            self.refresh_token_id.as_ref().map(RefreshTokenId::as_str),
+        ]);
+        format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct CreatedSession {
     pub session: Session,
     pub evicted_session_ids: Vec<SessionId>,
+    /// This is the stored answer to an earlier request with the same idempotency key; nothing
+    /// was created or evicted this time.
+    pub replayed: bool,
+}
+
+/// The idempotency key of a login and the digest of the request it came with.
+struct Once {
+    key: IdempotencyKey,
+    digest: String,
+}
+
+impl Once {
+    /// The first answer, if `record` is still live and was made for this same request.
+    fn answer(
+        &self,
+        record: Option<IdempotencyRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CreatedSession>, SessionError> {
+        match record {
+            Some(record) if record.is_live_at(now) => {
+                if record.request_digest != self.digest {
+                    return Err(SessionError::IdempotencyKeyReused);
+                }
+                Ok(Some(CreatedSession {
+                    session: record.session,
+                    evicted_session_ids: record.evicted_session_ids,
+                    replayed: true,
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 /// The parts of a login that do not change between retries.
 struct Prepared {
     id: SessionId,
+    once: Option<Once>,
     cmd: CreateSession,
     user_agent: Option<String>,
     device: DeviceInfo,
@@ -46,11 +103,45 @@ struct Prepared {
 
 impl<S: SessionStore> Sessions<S> {
     pub async fn create_session(&self, cmd: CreateSession) -> Result<CreatedSession, SessionError> {
+        self.create(cmd, None).await
+    }
+
+    /// Like [`Self::create_session`], answering every retry with the same `key` within
+    /// [`IDEMPOTENCY_WINDOW_SECS`] with the first result. The key used with another request is
+    /// [`SessionError::IdempotencyKeyReused`].
+    pub async fn create_session_idempotently(
+        &self,
+        cmd: CreateSession,
+        key: IdempotencyKey,
+    ) -> Result<CreatedSession, SessionError> {
+        self.create(cmd, Some(key)).await
+    }
+
+    async fn create(
+        &self,
+        cmd: CreateSession,
+        key: Option<IdempotencyKey>,
+    ) -> Result<CreatedSession, SessionError> {
         let now = self.clock.now();
-        let expires_at = self.expiry_for(now, cmd.expires_at)?;
+        let once = key.map(|key| Once {
+            digest: cmd.digest(),
+            key,
+        });
+        let expires_at = match self.expiry_for(now, cmd.expires_at) {
+            Ok(at) => at,
+            // A retry may arrive after the expiry it asks for has passed; the first answer stands.
+            Err(invalid) => match &once {
+                Some(once) => {
+                    let record = self.store.load_idempotency(&once.key).await?;
+                    return once.answer(record, now)?.ok_or(invalid.into());
+                }
+                None => return Err(invalid.into()),
+            },
+        };
         let user_agent = normalise_user_agent(cmd.user_agent.as_deref());
         let prepared = Prepared {
             id: self.new_session_id(),
+            once,
             device: user_agent
                 .as_deref()
                 .map(|ua| self.describe_device(ua))
@@ -99,11 +190,35 @@ impl<S: SessionStore> Sessions<S> {
         })
     }
 
+    /// The user's ledger and, for a keyed login, the key's record, read together.
+    async fn load_for_login(
+        &self,
+        p: &Prepared,
+    ) -> Result<(Option<Versioned<UserLedger>>, Option<IdempotencyRecord>), Retry> {
+        let Some(once) = &p.once else {
+            return Ok((self.store.load_user(&p.cmd.user_id).await?, None));
+        };
+        let (ledger, record) = futures_util::future::join(
+            self.store.load_user(&p.cmd.user_id),
+            self.store.load_idempotency(&once.key),
+        )
+        .await;
+        Ok((ledger?, record?))
+    }
+
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
+        let (ledger, record) = self.load_for_login(p).await?;
+        // A commit with a key that another request committed first ends in a conflict, and the
+        // retry lands here with the winner's record.
+        if let Some(once) = &p.once
+            && let Some(first) = once.answer(record, p.now)?
+        {
+            return Ok(first);
+        }
         let Some(Versioned {
             value: mut ledger,
             version,
-        }) = self.store.load_user(&p.cmd.user_id).await?
+        }) = ledger
         else {
             return Err(SessionError::UserNotFound.into());
         };
@@ -166,10 +281,19 @@ impl<S: SessionStore> Sessions<S> {
             rules.max_sessions,
         );
         changes.sessions.extend(idle_checks);
+        changes.idempotency = p.once.as_ref().map(|once| IdempotencyRecord {
+            key: once.key.clone(),
+            request_digest: once.digest.clone(),
+            session: session.clone(),
+            evicted_session_ids: evicted.clone(),
+            created_at: p.now,
+            expires_at: p.now + Duration::seconds(IDEMPOTENCY_WINDOW_SECS),
+        });
         self.store.commit(changes).await?;
         Ok(CreatedSession {
             session,
             evicted_session_ids: evicted,
+            replayed: false,
         })
     }
 

@@ -78,7 +78,7 @@ impl<S: SessionStore> Sessions<S> {
                 expected_version: stored.version,
             }],
             events: vec![attempted.clone(), revoked],
-            marker: None,
+            ..ChangeSet::default()
         };
         self.store.commit(changes).await?;
         Ok(session)

@@ -169,7 +169,7 @@ impl<S: SessionStore> Sessions<S> {
                 expected_version: stored.version,
             }],
             events,
-            marker: None,
+            ..ChangeSet::default()
         };
         self.store.commit(changes).await?;
         Ok(outcome)

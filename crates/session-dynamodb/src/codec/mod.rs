@@ -3,12 +3,14 @@
 
 pub(crate) mod attr;
 mod event;
+mod idempotency;
 mod ledger;
 mod marker;
 mod session;
 
 pub(crate) use attr::Item;
 pub(crate) use event::{decode_event, encode_event};
+pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};
 pub(crate) use ledger::{decode_ledger, encode_ledger};
 pub(crate) use marker::encode_marker;
 pub(crate) use session::{decode_session, encode_revocation, encode_session};

@@ -8,6 +8,7 @@
 //! | user ledger  | `USER#<user_id>`    | `LEDGER`  |                                              |
 //! | outbox event | `EVENT#<event_id>`  | `EVENT`   |                                              |
 //! | processed marker | `MARKER#<key>`  | `MARKER`  | `ttl` = the marker's expiry                  |
+//! | idempotency record | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | `ttl` = the record's expiry      |
 //!
 //! `gsi1` is sparse (only sessions carry its keys) and projects everything, so listing a user's
 //! sessions is one Query. `ttl` lets DynamoDB delete old items; it deletes late, so reads never
@@ -20,7 +21,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use session_core::cursor::CursorPosition;
-use session_core::ids::{EventId, SessionId, UserId};
+use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 
 pub use table::{EnsureTableError, TableOptions, ensure_table, ensure_table_with};
 
@@ -44,6 +45,9 @@ pub const EVENT_SK: &str = "EVENT";
 /// Processed markers: "this incoming event / request was handled", written with the work.
 pub const MARKER_PREFIX: &str = "MARKER#";
 pub const MARKER_SK: &str = "MARKER";
+/// Idempotency records: the first answer to a keyed login, written with the session.
+pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 
 /// How long a session item outlives its expiry, so that revoked and expired sessions stay
 /// listable (and auditable) for a while before TTL removes them.
@@ -89,6 +93,10 @@ pub fn marker_pk(key: &str) -> String {
     format!("{MARKER_PREFIX}{key}")
 }
 
+pub fn idempotency_pk(key: &IdempotencyKey) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{key}")
+}
+
 /// The partition of a user's sessions in `gsi1` (same text as the ledger's `pk`, another index).
 pub fn gsi1_pk(user_id: &UserId) -> String {
     format!("{USER_PREFIX}{user_id}")
@@ -129,6 +137,13 @@ pub fn event_key(id: EventId) -> Key {
 
 pub fn marker_key(marker: &str) -> Key {
     key([(PK, marker_pk(marker)), (SK, MARKER_SK.to_owned())])
+}
+
+pub fn idempotency_item_key(idempotency_key: &IdempotencyKey) -> Key {
+    key([
+        (PK, idempotency_pk(idempotency_key)),
+        (SK, IDEMPOTENCY_SK.to_owned()),
+    ])
 }
 
 /// The full `gsi1` position of a session (index keys plus table keys, as DynamoDB wants an
