@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
-use session_core::ids::{ProviderName, RefreshTokenId, TierName};
+use session_core::ids::{IdempotencyKey, ProviderName, RefreshTokenId, TierName};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
     CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess,
@@ -173,4 +173,46 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     let trips = t.requests.take();
     eprintln!("revoke all (1 session): {trips:?}");
     assert!(total(&trips) <= 2, "revoke all: {trips:?}");
+}
+
+/// A keyed login reads the ledger and the key's record (together) and commits once; its replay
+/// only reads.
+#[tokio::test]
+async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
+    let Some(t) = test_store().await else { return };
+    let sessions = Sessions::new(t.store.clone(), PolicyConfig::default());
+    let alice = user("alice");
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: alice.clone(),
+            tier: TierName::from_str("basic").unwrap(),
+            max_sessions: None,
+        })
+        .await
+        .unwrap();
+    t.requests.take();
+    let login = CreateSession {
+        user_id: alice.clone(),
+        ip_address: "203.0.113.7".parse().ok(),
+        user_agent: Some("Mozilla/5.0".into()),
+        expires_at: None,
+        refresh_token_id: None,
+    };
+    let key = IdempotencyKey::from_str("login-7f3a").unwrap();
+
+    let first = sessions
+        .create_session_idempotently(login.clone(), key.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        t.requests.take(),
+        counts(&[("GetItem", 2), ("TransactWriteItems", 1)]),
+        "keyed login"
+    );
+    let replay = sessions
+        .create_session_idempotently(login, key)
+        .await
+        .unwrap();
+    assert!(replay.replayed && replay.session.id == first.session.id);
+    assert_eq!(t.requests.take(), counts(&[("GetItem", 2)]), "replay");
 }
