@@ -42,6 +42,14 @@ pub struct RevokedAll {
 /// Items a chunk needs besides its session writes: the ledger update and up to two events.
 const CHUNK_OVERHEAD: usize = 3;
 
+/// What is left to revoke, as of the last read of the ledger.
+struct Plan {
+    /// Live sessions in scope, oldest first.
+    remaining: Vec<SessionId>,
+    /// Index entries of expired sessions, dropped with the next chunk.
+    expired: Vec<SessionId>,
+}
+
 /// Progress of one revoke-all, carried across chunks and retries.
 struct Progress {
     attempted: Option<DomainEvent>,
@@ -106,6 +114,34 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
+    /// Reads the user's ledger and lists what the revoke-all has to do.
+    async fn plan_revoke_all(
+        &self,
+        cmd: &RevokeAllUserSessions,
+        scope: &RevokeAllScope,
+        now: DateTime<Utc>,
+    ) -> Result<Plan, SessionError> {
+        let Some(ledger) = self.store.load_user(&cmd.user_id).await? else {
+            return Err(SessionError::UserNotFound);
+        };
+        let remaining = ledger
+            .value
+            .live_oldest_first(now)
+            .into_iter()
+            .filter(|(_, entry)| scope.created_before.is_none_or(|t| entry.created_at <= t))
+            .map(|(id, _)| id)
+            .filter(|id| Some(*id) != cmd.except_session_id)
+            .collect();
+        let expired = ledger
+            .value
+            .active
+            .iter()
+            .filter(|(_, entry)| entry.expires_at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        Ok(Plan { remaining, expired })
+    }
+
     /// Returns whether a concurrent run with the same marker finished first.
     async fn revoke_all_chunks(
         &self,
@@ -119,26 +155,16 @@ impl<S: SessionStore> Sessions<S> {
             .saturating_sub(CHUNK_OVERHEAD)
             .max(1);
         let mut conflicts = 0;
+        // The ledger is read once and its sessions revoked chunk after chunk; only a conflict
+        // (something changed under a chunk) makes it read again. Logins after the read are not
+        // part of this sign-out.
+        let mut plan: Option<Plan> = None;
         loop {
             let now = self.clock.now();
-            let Some(ledger) = self.store.load_user(&cmd.user_id).await? else {
-                return Err(SessionError::UserNotFound);
+            let Plan { remaining, expired } = match plan.take() {
+                Some(plan) => plan,
+                None => self.plan_revoke_all(cmd, scope, now).await?,
             };
-            let remaining: Vec<SessionId> = ledger
-                .value
-                .live_oldest_first(now)
-                .into_iter()
-                .filter(|(_, entry)| scope.created_before.is_none_or(|t| entry.created_at <= t))
-                .map(|(id, _)| id)
-                .filter(|id| Some(*id) != cmd.except_session_id)
-                .collect();
-            let expired: Vec<SessionId> = ledger
-                .value
-                .active
-                .iter()
-                .filter(|(_, entry)| entry.expires_at <= now)
-                .map(|(id, _)| *id)
-                .collect();
             let chunk: Vec<SessionId> = remaining.iter().take(chunk_size).copied().collect();
             let last = chunk.len() == remaining.len();
 
@@ -180,10 +206,15 @@ impl<S: SessionStore> Sessions<S> {
             match self.store.commit(changes).await {
                 Ok(()) => {
                     progress.attempted = None;
-                    progress.revoked.extend(chunk);
                     if last {
+                        progress.revoked.extend(chunk);
                         return Ok(false);
                     }
+                    plan = Some(Plan {
+                        remaining: remaining[chunk.len()..].to_vec(),
+                        expired: Vec::new(),
+                    });
+                    progress.revoked.extend(chunk);
                 }
                 Err(CommitError::AlreadyProcessed) => {
                     if progress.attempted.is_none() {
