@@ -96,6 +96,12 @@ macro_rules! store_contract_suite {
             the_response_is_the_one_copied_at_login,
             reports_within_the_interval_write_once,
         ]);
+        $crate::__contract_area!($make, authorize: [
+            an_allowed_request_is_recorded_as_throttled_activity,
+            denied_requests_are_not_recorded,
+            the_request_that_reaches_the_threshold_is_denied,
+            a_failed_activity_write_still_allows_the_request,
+        ]);
         $crate::__contract_area!($make, queries: [
             get_session_returns_the_owners_session_with_is_current,
             get_session_of_another_user_or_missing_is_refused,

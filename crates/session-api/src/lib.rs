@@ -22,8 +22,9 @@ mod routes;
 
 pub use api::Api;
 pub use auth::{
-    AuthConfigError, AuthError, Authenticator, IssueError, JwtConfig, TokenClaims, TokenIssuer,
-    TokenRejection, TokenVerifier, VerificationKey, authorization_header, bearer_token,
+    AuthConfigError, AuthError, Authenticator, ClientSighting, IssueError, JwtConfig, TokenClaims,
+    TokenIssuer, TokenRejection, TokenVerifier, VerificationKey, authorization_header,
+    bearer_token,
 };
 pub use body::MAX_BODY_BYTES;
 pub use caller::{Caller, RequestContext};

@@ -1,13 +1,17 @@
 //! The HTTP API Lambda authorizer (payload 2.0, simple responses): the bearer token must verify
 //! and its session must be active right now (one consistent read), so a revoked session is
 //! refused on the very next request. Results must not be cached by API Gateway (TTL 0).
+//! With `AUTHORIZER_RECORDS_ACTIVITY=true` the request is also recorded as activity on the
+//! session from that read (a write only when not throttled; docs/0012).
+
+use std::net::IpAddr;
 
 use aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Map, Value};
-use session_api::{AuthError, Authenticator, Caller, TokenVerifier};
+use session_api::{AuthError, Authenticator, Caller, ClientSighting, TokenVerifier};
 use session_core::ports::SessionStore;
 
 use crate::config::{self, ProcessEnv};
@@ -32,11 +36,23 @@ impl From<AuthorizerFailure> for lambda_runtime::Diagnostic {
 
 pub struct Authorizer<S> {
     authenticator: Authenticator<S>,
+    records_activity: bool,
 }
 
 impl<S: SessionStore> Authorizer<S> {
     pub fn new(authenticator: Authenticator<S>) -> Self {
-        Self { authenticator }
+        Self {
+            authenticator,
+            records_activity: false,
+        }
+    }
+
+    /// Records every allowed request as activity on its session, from the same read: address
+    /// and user agent as API Gateway saw them, throttled, checked for suspicious signals; a
+    /// request that brings the session to its revocation threshold is denied (docs/0012).
+    pub fn recording_activity(mut self, records: bool) -> Self {
+        self.records_activity = records;
+        self
     }
 
     /// Allows only an active session of the token's subject; any client-side problem is a deny.
@@ -49,7 +65,27 @@ impl<S: SessionStore> Authorizer<S> {
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        match self.authenticator.authenticate(header).await {
+        let outcome = if self.records_activity {
+            let client = ClientSighting {
+                ip_address: request
+                    .request_context
+                    .http
+                    .source_ip
+                    .as_deref()
+                    .and_then(|ip| ip.parse::<IpAddr>().ok()),
+                user_agent: request
+                    .headers
+                    .get(http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            };
+            self.authenticator
+                .authenticate_and_record(header, client)
+                .await
+        } else {
+            self.authenticator.authenticate(header).await
+        };
+        match outcome {
             Ok(Caller::User {
                 user_id,
                 session_id,
@@ -92,7 +128,10 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let sdk = wiring::sdk_config().await;
     let sessions =
         wiring::sessions(&sdk, &ProcessEnv).map_err(crate::http_function::init_failed)?;
-    let authorizer = Authorizer::new(Authenticator::new(verifier, sessions));
+    let records_activity = config::authorizer_records_activity(&ProcessEnv)
+        .map_err(|e| crate::http_function::init_failed(e.into()))?;
+    let authorizer = Authorizer::new(Authenticator::new(verifier, sessions))
+        .recording_activity(records_activity);
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
             let authorizer = &authorizer;

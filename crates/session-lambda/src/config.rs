@@ -20,6 +20,7 @@ pub const JWT_ISSUER: &str = "JWT_ISSUER";
 pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 pub const JWT_LEEWAY_SECS: &str = "JWT_LEEWAY_SECS";
 pub const GEOIP_DB_PATH: &str = "GEOIP_DB_PATH";
+pub const AUTHORIZER_RECORDS_ACTIVITY: &str = "AUTHORIZER_RECORDS_ACTIVITY";
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -147,6 +148,19 @@ pub fn jwt(env: &impl Env) -> Result<JwtConfig, ConfigError> {
     Ok(config)
 }
 
+/// Whether the authorizer records every allowed request as activity on its session (docs/0012):
+/// `true` or `false`, default `false`.
+pub fn authorizer_records_activity(env: &impl Env) -> Result<bool, ConfigError> {
+    match optional(env, AUTHORIZER_RECORDS_ACTIVITY).as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(invalid(
+            AUTHORIZER_RECORDS_ACTIVITY,
+            "must be `true` or `false`",
+        )),
+    }
+}
+
 /// The location database, when one is deployed (e.g. from a Lambda layer under /opt).
 pub fn geoip_db_path(env: &impl Env) -> Option<PathBuf> {
     optional(env, GEOIP_DB_PATH).map(PathBuf::from)
@@ -247,6 +261,21 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn authorizer_activity_recording_is_off_unless_switched_on() {
+        assert_eq!(authorizer_records_activity(&env(&[])).ok(), Some(false));
+        let on = env(&[(AUTHORIZER_RECORDS_ACTIVITY, "true")]);
+        assert_eq!(authorizer_records_activity(&on).ok(), Some(true));
+        let bad = env(&[(AUTHORIZER_RECORDS_ACTIVITY, "yes")]);
+        let error = authorizer_records_activity(&bad)
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error.is_some_and(|e| e.contains(AUTHORIZER_RECORDS_ACTIVITY)),
+            "the variable is named"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, Verifica
 use session_core::Sessions;
 use session_core::domain::{Actor, RevocationReason};
 use session_core::ids::{SessionId, UserId};
+use session_core::ports::SessionStore;
 use session_core::use_cases::{
     CreateSession, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy,
 };
@@ -163,5 +164,87 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
         consumer.handle(event).await.unwrap(),
         Outcome::AlreadyHandled,
         "redelivery is a no-op"
+    );
+}
+
+/// With activity recording on, an allowed call from a new address is written to its session
+/// (address, idle timer, SessionActivityUpdated in the outbox); with it off, the authorizer
+/// only reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
+    let Some(sdk) = standins().await else { return };
+    let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
+    let alice = UserId::from_str("alice").unwrap();
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: alice.clone(),
+            tier: "basic".parse().unwrap(),
+            max_sessions: None,
+        })
+        .await
+        .unwrap();
+    let session = login(&sessions, &alice).await;
+    let issuer = TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap();
+    let token = issuer
+        .issue(&alice, session, Duration::from_secs(300))
+        .unwrap();
+    let request = |from: &str| {
+        let mut request: ApiGatewayV2CustomAuthorizerV2Request =
+            serde_json::from_value(serde_json::json!({
+                "type": "REQUEST", "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abc/$default/GET/sessions",
+                "routeKey": "GET /sessions", "rawPath": "/sessions", "rawQueryString": "",
+                "headers": {"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"},
+                "requestContext": {"http": {"method": "GET", "path": "/sessions", "protocol": "HTTP/1.1",
+                    "sourceIp": from, "userAgent": "Mozilla/5.0"}, "timeEpoch": 0}
+            }))
+            .unwrap();
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        request
+    };
+    let authorizer = |records: bool| {
+        let verifier = TokenVerifier::new(JwtConfig::new(
+            VerificationKey::Hs256Secret(SECRET.to_vec()),
+            ISSUER,
+            AUDIENCE,
+        ))
+        .unwrap();
+        Authorizer::new(Authenticator::new(verifier, sessions.clone())).recording_activity(records)
+    };
+    let stored_ip = || async {
+        sessions
+            .store()
+            .load_session(session)
+            .await
+            .unwrap()
+            .unwrap()
+            .value
+            .last_ip_address
+    };
+
+    let read_only = authorizer(false);
+    assert!(
+        read_only
+            .authorize(&request("198.51.100.7"))
+            .await
+            .unwrap()
+            .is_authorized
+    );
+    assert_eq!(stored_ip().await, None, "recording off: nothing written");
+
+    let recording = authorizer(true);
+    assert!(
+        recording
+            .authorize(&request("198.51.100.7"))
+            .await
+            .unwrap()
+            .is_authorized
+    );
+    assert_eq!(
+        stored_ip().await,
+        Some("198.51.100.7".parse().unwrap()),
+        "recording on: the request's address is the session's last"
     );
 }

@@ -5,6 +5,7 @@
 //! when the store under test breaks the contract. [`crate::store_contract_suite!`] turns every
 //! case into a test.
 
+pub mod authorize;
 pub mod concurrency;
 pub mod create;
 pub mod entity;

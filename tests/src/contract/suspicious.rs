@@ -17,9 +17,9 @@ use crate::fixture::{DEVICE, LOGIN_IP, USER_AGENT, ip, user};
 use crate::{Fixture, FixtureConfig, StoreHarness};
 
 /// Another address in the login's city (Mountain View, US).
-const NEIGHBOUR_IP: &str = "203.0.113.11";
+pub(crate) const NEIGHBOUR_IP: &str = "203.0.113.11";
 /// An address in London, GB.
-const LONDON_IP: &str = "198.51.100.44";
+pub(crate) const LONDON_IP: &str = "198.51.100.44";
 /// An address in New York, US: ~4,100 km from the login's city.
 const NEW_YORK_IP: &str = "198.51.100.55";
 /// A user agent the device enricher describes differently from the login's.
@@ -54,7 +54,7 @@ fn config(json: &str) -> FixtureConfig {
 }
 
 /// `basic` revokes at the third signal; every other tier records only.
-const REVOKING_BASIC: &str = r#"{"tiers": {"basic": {"max_sessions": 2, "suspicious": {"response": "revoke", "revoke_at_count": 3}}}}"#;
+pub(crate) const REVOKING_BASIC: &str = r#"{"tiers": {"basic": {"max_sessions": 2, "suspicious": {"response": "revoke", "revoke_at_count": 3}}}}"#;
 
 async fn report<H: StoreHarness>(
     fx: &Fixture<'_, H>,
@@ -76,7 +76,10 @@ async fn report<H: StoreHarness>(
 
 /// A fixture with `alice` registered on `basic` and logged in; returns the session id, with the
 /// login's events taken.
-async fn logged_in<'h, H: StoreHarness>(h: &'h H, json: &str) -> (Fixture<'h, H>, SessionId) {
+pub(crate) async fn logged_in<'h, H: StoreHarness>(
+    h: &'h H,
+    json: &str,
+) -> (Fixture<'h, H>, SessionId) {
     let fx = Fixture::with_config(h, config(json)).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;

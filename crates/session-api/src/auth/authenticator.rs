@@ -2,11 +2,14 @@
 //! session it names must be active and belong to the token's subject. This is the check that
 //! makes revocation immediate (the reference service only checked the JWT).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use http::{HeaderMap, header};
 use session_core::ports::SessionStore;
-use session_core::use_cases::{ValidateSession, Validity};
+use session_core::use_cases::{
+    ActivityReport, Authorization, AuthorizeRequest, DenialReason, ValidateSession, Validity,
+};
 use session_core::{SessionError, Sessions};
 use thiserror::Error;
 
@@ -83,6 +86,22 @@ pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthError> {
     Ok(token)
 }
 
+/// Logs a failed authentication: the reason only, as a token is a credential and never logged.
+fn logged(outcome: Result<Caller, AuthError>) -> Result<Caller, AuthError> {
+    if let Err(error) = &outcome {
+        tracing::info!(kind = error.kind(), reason = %error, "bearer authentication failed");
+    }
+    outcome
+}
+
+/// What a request showed of its client: recorded as activity by
+/// [`Authenticator::authenticate_and_record`].
+#[derive(Clone, Debug, Default)]
+pub struct ClientSighting {
+    pub ip_address: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
 /// Verifies bearer tokens and the sessions they name. Built once; cheap to clone.
 pub struct Authenticator<S> {
     verifier: Arc<TokenVerifier>,
@@ -108,19 +127,52 @@ impl<S: SessionStore> Authenticator<S> {
 
     /// Authenticates an `Authorization` header value (`None` when the header is absent).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, AuthError> {
-        let outcome = match bearer_token(authorization) {
-            Ok(token) => self.authenticate_token(token).await,
-            Err(error) => Err(error),
-        };
-        if let Err(error) = &outcome {
-            // The reason only: a token is a credential and never logged.
-            tracing::info!(kind = error.kind(), reason = %error, "bearer authentication failed");
-        }
-        outcome
+        logged(self.authenticate_token(authorization).await)
     }
 
-    async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthError> {
-        let claims = self.verifier.verify(token)?;
+    /// Like [`Self::authenticate`], and records the request as activity on the session it
+    /// names, from the same read (the authorizer's activity tracking, docs/0012).
+    pub async fn authenticate_and_record(
+        &self,
+        authorization: Option<&str>,
+        client: ClientSighting,
+    ) -> Result<Caller, AuthError> {
+        logged(self.authenticate_recording(authorization, client).await)
+    }
+
+    async fn authenticate_recording(
+        &self,
+        authorization: Option<&str>,
+        client: ClientSighting,
+    ) -> Result<Caller, AuthError> {
+        let claims = self.verifier.verify(bearer_token(authorization)?)?;
+        let request = AuthorizeRequest {
+            user_id: claims.user_id.clone(),
+            report: ActivityReport {
+                session_id: claims.session_id,
+                ip_address: client.ip_address,
+                user_agent: client.user_agent,
+            },
+        };
+        match self
+            .sessions
+            .authorize_request(request)
+            .await
+            .map_err(AuthError::SessionCheck)?
+        {
+            Authorization::Allowed(_) => Ok(Caller::User {
+                user_id: claims.user_id,
+                session_id: claims.session_id,
+            }),
+            Authorization::Denied(DenialReason::NotOwner) => Err(AuthError::SessionOwnerMismatch),
+            Authorization::Denied(reason) => Err(AuthError::SessionInactive {
+                reason: reason.as_str(),
+            }),
+        }
+    }
+
+    async fn authenticate_token(&self, authorization: Option<&str>) -> Result<Caller, AuthError> {
+        let claims = self.verifier.verify(bearer_token(authorization)?)?;
         let validity = self
             .sessions
             .validate_session(ValidateSession {

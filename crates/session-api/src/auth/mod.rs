@@ -7,7 +7,9 @@ mod config;
 mod issuer;
 mod verifier;
 
-pub use authenticator::{AuthError, Authenticator, authorization_header, bearer_token};
+pub use authenticator::{
+    AuthError, Authenticator, ClientSighting, authorization_header, bearer_token,
+};
 pub use config::{
     AuthConfigError, DEFAULT_LEEWAY_SECS, JwtConfig, MAX_LEEWAY_SECS, MIN_SECRET_BYTES,
     VerificationKey,

@@ -1,6 +1,7 @@
 //! One file per command or query: its input type, its outcome and its handler (a method on
 //! [`crate::Sessions`]).
 
+pub mod authorize_request;
 pub mod create_session;
 pub mod get_session;
 pub mod link_refresh_token;
@@ -12,6 +13,7 @@ pub mod set_user_session_policy;
 pub mod update_session_activity;
 pub mod validate_session;
 
+pub use authorize_request::{Authorization, AuthorizeRequest, DenialReason};
 pub use create_session::{CreateSession, CreatedSession};
 pub use get_session::GetSession;
 pub use link_refresh_token::LinkRefreshTokenToSession;

@@ -17,7 +17,7 @@ use crate::domain::{Actor, Revocation, RevocationReason, Session};
 use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload};
 use crate::ids::SessionId;
-use crate::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite};
+use crate::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite, Versioned};
 
 /// A request seen on a session, by address. Callers that also know the user agent add it with
 /// [`UpdateSessionActivity::with_user_agent`]; this shape stays for those that do not.
@@ -80,6 +80,17 @@ impl<S: SessionStore> Sessions<S> {
         let Some(stored) = self.store.load_session(report.session_id).await? else {
             return Err(SessionError::SessionNotFound.into());
         };
+        self.record_activity_on(stored, report).await
+    }
+
+    /// Records `report` on `stored` (the session as just read), throttled and checked for
+    /// suspicious activity; a conflict means the session changed since the read. `report`'s user
+    /// agent must already be normalised.
+    pub(crate) async fn record_activity_on(
+        &self,
+        stored: Versioned<Session>,
+        report: &ActivityReport,
+    ) -> Result<ActivityOutcome, Retry> {
         let now = self.clock.now();
         let mut session = stored.value;
         let unchanged = ActivityOutcome {
