@@ -62,6 +62,24 @@ pub fn login_cmd(user: &UserId) -> CreateSession {
     }
 }
 
+/// Registers `user` on `tier` (or changes their policy) through the admin use case; panics if
+/// the store refuses.
+pub async fn register<S: SessionStore>(
+    sessions: &Sessions<S>,
+    user: &UserId,
+    tier: &str,
+    max_sessions: Option<u32>,
+) -> PolicyView {
+    sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: user.clone(),
+            tier: TierName::from_str(tier).expect("valid tier name"),
+            max_sessions,
+        })
+        .await
+        .expect("policy stored")
+}
+
 /// Enrichers that answer like the fixed test doubles and remember what they were asked.
 #[derive(Debug, Default)]
 pub struct RecordingEnricher {
@@ -226,14 +244,7 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
         tier: &str,
         max_sessions: Option<u32>,
     ) -> PolicyView {
-        self.sessions
-            .set_user_session_policy(SetUserSessionPolicy {
-                user_id: user.clone(),
-                tier: TierName::from_str(tier).expect("valid tier name"),
-                max_sessions,
-            })
-            .await
-            .expect("policy stored")
+        register(&self.sessions, user, tier, max_sessions).await
     }
 
     /// Logs `user` in now; panics if the login fails.

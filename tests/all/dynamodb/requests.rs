@@ -1,6 +1,7 @@
 //! Round trips per command through `Sessions` over the DynamoDB store, counted on the wire by
 //! an SDK interceptor (DESIGN section 5's targets).
 
+use session_tests::fixture::register;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -8,12 +9,11 @@ use std::sync::Arc;
 use chrono::Duration;
 use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
-use session_core::ids::{IdempotencyKey, ProviderName, RefreshTokenId, TierName};
+use session_core::ids::{IdempotencyKey, ProviderName, RefreshTokenId};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
     CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess,
-    RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, UpdateSessionActivity,
-    ValidateSession,
+    RevokeAllUserSessions, RevokeSession, UpdateSessionActivity, ValidateSession,
 };
 
 use super::sample::user;
@@ -34,14 +34,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     let sessions =
         Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
     let alice = user("alice");
-    sessions
-        .set_user_session_policy(SetUserSessionPolicy {
-            user_id: alice.clone(),
-            tier: TierName::from_str("basic").unwrap(),
-            max_sessions: None,
-        })
-        .await
-        .unwrap();
+    register(&sessions, &alice, "basic", None).await;
     t.requests.take();
 
     let login = || CreateSession {
@@ -182,14 +175,7 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
     let Some(t) = test_store().await else { return };
     let sessions = Sessions::new(t.store.clone(), PolicyConfig::default());
     let alice = user("alice");
-    sessions
-        .set_user_session_policy(SetUserSessionPolicy {
-            user_id: alice.clone(),
-            tier: TierName::from_str("basic").unwrap(),
-            max_sessions: None,
-        })
-        .await
-        .unwrap();
+    register(&sessions, &alice, "basic", None).await;
     t.requests.take();
     let login = CreateSession {
         user_id: alice.clone(),

@@ -2,6 +2,7 @@
 //! password change) the very next authorizer call for that session is denied, against
 //! DynamoDB Local.
 
+use session_tests::fixture::register;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -13,9 +14,7 @@ use session_core::Sessions;
 use session_core::domain::{Actor, RevocationReason};
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::SessionStore;
-use session_core::use_cases::{
-    CreateSession, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy,
-};
+use session_core::use_cases::{CreateSession, RevokeAllUserSessions, RevokeSession};
 use session_dynamodb::DynamoStore;
 use session_lambda::authorizer::Authorizer;
 use session_lambda::config::AuthEventsConfig;
@@ -68,14 +67,7 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
     let Some(sdk) = standins().await else { return };
     let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
     let alice = UserId::from_str("alice").unwrap();
-    sessions
-        .set_user_session_policy(SetUserSessionPolicy {
-            user_id: alice.clone(),
-            tier: "basic".parse().unwrap(),
-            max_sessions: None,
-        })
-        .await
-        .unwrap();
+    register(&sessions, &alice, "basic", None).await;
     let verifier = TokenVerifier::new(JwtConfig::new(
         VerificationKey::Hs256Secret(SECRET.to_vec()),
         ISSUER,
@@ -175,14 +167,7 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
     let Some(sdk) = standins().await else { return };
     let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
     let alice = UserId::from_str("alice").unwrap();
-    sessions
-        .set_user_session_policy(SetUserSessionPolicy {
-            user_id: alice.clone(),
-            tier: "basic".parse().unwrap(),
-            max_sessions: None,
-        })
-        .await
-        .unwrap();
+    register(&sessions, &alice, "basic", None).await;
     let session = login(&sessions, &alice).await;
     let issuer = TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap();
     let token = issuer

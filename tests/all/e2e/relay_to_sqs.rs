@@ -2,6 +2,7 @@
 //! an EventBridge bus -> a rule on source -> an SQS queue: every committed event arrives once,
 //! with its detail type and fields.
 
+use session_tests::fixture::register;
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -14,9 +15,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 use session_core::domain::{Actor, RevocationReason};
 use session_core::ids::UserId;
-use session_core::use_cases::{
-    CreateSession, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy,
-};
+use session_core::use_cases::{CreateSession, RevokeAllUserSessions, RevokeSession};
 use session_eventbridge::{EventBridgePublisher, PublisherConfig};
 use session_lambda::event_relay::{handle, outbox_records};
 
@@ -32,14 +31,7 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
 
     // A basic-tier user (limit 2) logs in three times (one eviction), revokes a session, tries to
     // revoke the evicted one (refused), then signs out everywhere.
-    sessions
-        .set_user_session_policy(SetUserSessionPolicy {
-            user_id: alice.clone(),
-            tier: "basic".parse().unwrap(),
-            max_sessions: None,
-        })
-        .await
-        .unwrap();
+    register(&sessions, &alice, "basic", None).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         let login = CreateSession {
