@@ -3,6 +3,7 @@
 //! is bound to the route key its `main.rs` serves, with IAM on internal routes and the Lambda
 //! authorizer (never cached) on user routes; the stream and password-change wiring match what the
 //! handlers expect; and every environment variable the template sets is one the code reads.
+//! `security.rs`: least-privilege roles, encrypted topics and the auth bus policy.
 //!
 //! No network and no AWS: the template is parsed as YAML, with CloudFormation's short-form tags
 //! (`!Ref`, `!GetAtt`, `!Sub`, `!If`, ...) kept as tagged values.
@@ -11,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod model;
+mod security;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -162,6 +162,34 @@ impl Template {
         id
     }
 
+    /// The resource `id`, if the template declares it.
+    pub fn resource(&self, id: &str) -> Option<&Value> {
+        self.doc["Resources"].as_mapping()?.get(id)
+    }
+
+    /// The resource `id`, which must exist and be of `type_name`.
+    pub fn resource_of_type(&self, id: &str, type_name: &str) -> &Value {
+        let resource = self
+            .resource(id)
+            .unwrap_or_else(|| panic!("template.yaml has no resource `{id}`"));
+        assert_eq!(
+            resource["Type"].as_str(),
+            Some(type_name),
+            "`{id}` must be an {type_name}"
+        );
+        resource
+    }
+
+    /// The template's `Conditions` section.
+    pub fn conditions(&self) -> &Value {
+        &self.doc["Conditions"]
+    }
+
+    /// `Globals.Function`.
+    pub fn function_globals(&self) -> &Value {
+        &self.doc["Globals"]["Function"]
+    }
+
     pub fn functions(&self) -> impl Iterator<Item = (&str, Function<'_>)> {
         let globals = &self.doc["Globals"]["Function"];
         self.resources_of_type("AWS::Serverless::Function")
@@ -282,6 +310,21 @@ impl<'a> Function<'a> {
         }
     }
 
+    /// A property set on the function itself (not inherited from `Globals.Function`).
+    pub fn own_property(&self, name: &str) -> &'a Value {
+        &self.resource["Properties"][name]
+    }
+
+    /// The logical id of the `AWS::IAM::Role` in `Role: !GetAtt <Role>.Arn`, if it is one.
+    pub fn role_id(&self) -> Option<String> {
+        get_att_resource(self.own_property("Role"))
+    }
+
+    /// The logical id in `LoggingConfig.LogGroup: !Ref <LogGroup>`, if set so.
+    pub fn log_group_id(&self) -> Option<String> {
+        ref_target(&self.own_property("LoggingConfig")["LogGroup"])
+    }
+
     fn events(&self) -> impl Iterator<Item = &'a Value> + use<'a> {
         self.resource["Properties"]["Events"]
             .as_mapping()
@@ -388,5 +431,100 @@ pub fn is_intrinsic(value: &Value) -> bool {
             .filter_map(Value::as_str)
             .any(|k| k == "Ref" || k.starts_with("Fn::")),
         _ => false,
+    }
+}
+
+/// An IAM policy element that may be one value or a list (`Action`, `Resource`): its values.
+pub fn one_or_many(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Sequence(values) => values.iter().collect(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Every statement of the inline policies of an `AWS::IAM::Role` resource.
+pub fn role_statements(role: &Value) -> Vec<&Value> {
+    role["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| one_or_many(&policy["PolicyDocument"]["Statement"]))
+        .flat_map(conditional_branches)
+        .collect()
+}
+
+/// A statement, or both statement branches of `!If [condition, statement, statement]` (an
+/// `AWS::NoValue` branch is no statement): a conditional statement is checked as if its
+/// condition held.
+fn conditional_branches(statement: &Value) -> Vec<&Value> {
+    match statement {
+        Value::Tagged(tagged) if tagged.tag == "If" => tagged
+            .value
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .skip(1)
+            .filter(|branch| branch.is_mapping())
+            .collect(),
+        other => vec![other],
+    }
+}
+
+/// The statements of a key policy (`AWS::KMS::Key`).
+pub fn key_policy_statements(key: &Value) -> Vec<&Value> {
+    one_or_many(&key["Properties"]["KeyPolicy"]["Statement"])
+}
+
+/// The literal actions of a statement (an intrinsic counts as `<intrinsic>`).
+pub fn actions(statement: &Value) -> Vec<String> {
+    one_or_many(&statement["Action"])
+        .into_iter()
+        .map(|a| literal_str(a).unwrap_or("<intrinsic>").to_owned())
+        .collect()
+}
+
+/// The service principals of a statement (`Principal.Service`).
+pub fn service_principals(statement: &Value) -> Vec<String> {
+    strings(
+        &one_or_many(&statement["Principal"]["Service"])
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The text of `!Sub "text"` or `{Fn::Sub: "text"}` (not the list form).
+pub fn sub_text(value: &Value) -> Option<&str> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Sub" => literal_str(&tagged.value),
+        Value::Mapping(m) if m.len() == 1 => literal_str(m.get("Fn::Sub")?),
+        _ => None,
+    }
+}
+
+/// Whether `value` refers to the resource (or parameter) `id`: `!Ref id`, `!GetAtt id.Attr`, or a
+/// `!Sub` naming `${id}` or `${id.Attr}`.
+pub fn refers_to(value: &Value, id: &str) -> bool {
+    ref_target(value).as_deref() == Some(id)
+        || get_att_resource(value).as_deref() == Some(id)
+        || sub_text(value).is_some_and(|text| {
+            text.contains(&format!("${{{id}}}")) || text.contains(&format!("${{{id}."))
+        })
+}
+
+/// `!Name value` or `{Fn::Name: value}` (`{Condition: value}` for `Condition`) -> `value`.
+pub fn intrinsic<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == name => Some(&tagged.value),
+        Value::Mapping(m) if m.len() == 1 => {
+            let long = if name == "Condition" {
+                name.to_owned()
+            } else {
+                format!("Fn::{name}")
+            };
+            m.get(long.as_str())
+        }
+        _ => None,
     }
 }
