@@ -305,3 +305,87 @@ async fn a_store_failure_while_checking_the_session_is_503_not_401() {
         }
     );
 }
+
+/// The JSON log lines written while it is the thread's default subscriber.
+#[derive(Clone, Default)]
+struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Every way a bearer token can fail is logged with its reason, and no part of the token that
+/// carries claims or signature ever reaches the log (threat 7 in docs/security.md).
+#[tokio::test]
+async fn failed_authentications_log_the_reason_but_never_the_token() {
+    let logs = LogCapture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(logs.clone())
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let h = Harness::new();
+    let login = h.login("alice").await;
+    let revoked = h.token(&login);
+    h.user(&login, "DELETE", "/sessions/current")
+        .await
+        .no_content();
+    let tokens = [
+        revoked,
+        sign(&claims(&login), b"some-other-secret-that-is-32-bytes-long"),
+        sign(
+            &edit(claims(&login), "iss", Some(json!("https://evil.test"))),
+            SECRET,
+        ),
+        sign(&edit(claims(&login), "exp", Some(json!(1))), SECRET),
+        sign(&edit(claims(&login), "session_id", None), SECRET),
+    ];
+    for token in &tokens {
+        for header in [
+            format!("Bearer {token}"),
+            format!("Bearer {token} trailing"),
+        ] {
+            assert!(h.authenticator.authenticate(Some(&header)).await.is_err());
+        }
+        let request = http::Request::builder()
+            .uri("/sessions")
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(bytes::Bytes::new())
+            .unwrap();
+        h.send(session_api::Caller::Anonymous, request).await;
+    }
+
+    let text = logs.text();
+    let failures = text.matches("bearer authentication failed").count();
+    assert_eq!(failures, 2 * tokens.len(), "each failure is logged: {text}");
+    for token in &tokens {
+        for part in token.split('.').skip(1) {
+            assert!(
+                !text.contains(part),
+                "a token part reached the logs: {part}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 // Test code: a failed unwrap is a failed test with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod event_trust;
 mod seed;
 
 use std::collections::BTreeMap;
