@@ -4,5 +4,6 @@ mod api;
 mod contract;
 mod dynamodb;
 mod e2e;
+mod faults;
 mod lambda_events;
 mod template;

@@ -1,6 +1,8 @@
 //! The table-stream consumer: outbox inserts -> EventBridge. Records it could not deliver are
 //! reported as batch item failures, so Lambda retries them (and, after the mapping's retries,
-//! sends them to the dead-letter queue) instead of dropping them.
+//! sends them to the dead-letter queue) instead of dropping them. Lambda retries such a batch
+//! from its first failed record, later records included; the process remembers what it
+//! delivered lately ([`Remembering`]), so those are not published again.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::{LambdaEvent, service_fn};
 use session_core::ports::StoreError;
 use session_eventbridge::{
-    EventBridgePublisher, EventPublisher, OutboxRecord, PublisherConfig, relay,
+    EventBridgePublisher, EventPublisher, OutboxRecord, PublisherConfig, REMEMBERED_EVENTS,
+    Remembering, relay,
 };
 
 use crate::config::{self, ProcessEnv};
@@ -71,9 +74,12 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let bus = config::bus(&ProcessEnv).map_err(|e| crate::http_function::init_failed(e.into()))?;
     let sdk = wiring::sdk_config().await;
-    let publisher = EventBridgePublisher::new(
-        aws_sdk_eventbridge::Client::new(&sdk),
-        PublisherConfig::new(bus.bus_name, bus.source),
+    let publisher = Remembering::new(
+        EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&sdk),
+            PublisherConfig::new(bus.bus_name, bus.source),
+        ),
+        REMEMBERED_EVENTS,
     );
     lambda_runtime::run(service_fn(|event: LambdaEvent<Event>| {
         let publisher = &publisher;

@@ -11,5 +11,5 @@ mod listing;
 mod requests;
 mod round_trip;
 mod sample;
-mod support;
+pub(crate) mod support;
 mod table;

@@ -7,4 +7,4 @@
 
 mod authorizer;
 mod relay_to_sqs;
-mod support;
+pub(crate) mod support;

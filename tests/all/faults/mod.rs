@@ -1,0 +1,15 @@
+//! Fault injection (issue 7): DynamoDB throttling, 5xx, timeouts, connection errors and lost
+//! answers under every command of the HTTP API; commands cut off mid-way; EventBridge failing
+//! whole calls or single entries under the outbox relay. Faults come from a small HTTP proxy in
+//! front of the stand-ins (`proxy`), so the SDK meets them on the wire. Each test prints a
+//! one-line summary of its figures to stderr (`-- --nocapture`, or nextest's `--no-capture`).
+
+// Test code: a failed unwrap is a failed test with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cancellation;
+mod commands;
+mod dynamodb;
+mod eventbridge;
+mod proxy;
+mod state;
