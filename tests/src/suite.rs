@@ -129,6 +129,7 @@ macro_rules! store_contract_suite {
             revoke_write_requires_owner_and_unrevoked,
             remove_active_requires_the_ledger_and_moves_its_version,
             outbox_holds_events_iff_their_commit_succeeded,
+            an_event_id_is_committed_once,
             injected_failures_fail_exactly_the_next_calls_and_write_nothing,
             change_set_touching_a_session_twice_is_rejected,
             a_commit_as_large_as_the_store_allows_succeeds,

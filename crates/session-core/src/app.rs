@@ -91,11 +91,21 @@ impl<S: SessionStore> Sessions<S> {
     }
 
     pub(crate) fn event(&self, payload: EventPayload) -> DomainEvent {
+        self.event_with_id(self.new_event_id(), payload)
+    }
+
+    /// An event with an id chosen beforehand: two alternative outcomes of one command share
+    /// it, so the outbox (which writes an id once) can only ever hold one of them.
+    pub(crate) fn event_with_id(&self, event_id: EventId, payload: EventPayload) -> DomainEvent {
         DomainEvent {
-            event_id: EventId::from_uuid(self.ids.next_id()),
+            event_id,
             occurred_at: self.clock.now(),
             payload,
         }
+    }
+
+    pub(crate) fn new_event_id(&self) -> EventId {
+        EventId::from_uuid(self.ids.next_id())
     }
 
     pub(crate) fn new_session_id(&self) -> SessionId {

@@ -1,11 +1,11 @@
 //! The tables and the all-or-nothing application of a change set.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{ChangeSet, IdempotencyRecord, LedgerWrite, SessionWrite, Versioned};
 
 /// A write's condition did not hold (internal to `check`).
@@ -23,6 +23,9 @@ pub(crate) struct State {
     pub markers: BTreeSet<String>,
     /// Idempotency records, kept past their expiry like DynamoDB's late TTL.
     pub idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
+    /// Every event id ever committed: like DynamoDB's outbox items, an id is written once,
+    /// also after the relay took the event.
+    pub event_ids: HashSet<EventId>,
 }
 
 /// Why a change set was refused.
@@ -51,6 +54,8 @@ impl State {
         }
         self.check(&changes)
             .map_err(|ConditionFailed| Refused::ConditionFailed)?;
+        self.event_ids
+            .extend(changes.events.iter().map(|event| event.event_id));
         if let Some(marker) = changes.marker {
             self.markers.insert(marker.key);
         }
@@ -68,6 +73,12 @@ impl State {
     }
 
     fn check(&self, changes: &ChangeSet) -> Result<(), ConditionFailed> {
+        let mut new_events = HashSet::new();
+        for event in &changes.events {
+            if self.event_ids.contains(&event.event_id) || !new_events.insert(event.event_id) {
+                return Err(ConditionFailed);
+            }
+        }
         let mut touched = BTreeSet::new();
         for write in &changes.sessions {
             // One transaction may touch an item once, as in DynamoDB.

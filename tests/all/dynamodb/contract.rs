@@ -67,8 +67,9 @@ impl StoreHarness for DynamoHarness {
                 .scan()
                 .table_name(store.table())
                 .consistent_read(true)
-                .filter_expression("begins_with(#pk, :events)")
+                .filter_expression("begins_with(#pk, :events) AND attribute_not_exists(#taken)")
                 .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#taken", TAKEN)
                 .expression_attribute_values(":events", AttributeValue::S(EVENT_PREFIX.to_owned()))
                 .set_exclusive_start_key(start)
                 .send()
@@ -89,10 +90,15 @@ impl StoreHarness for DynamoHarness {
         let mut events = Vec::with_capacity(ids.len());
         for id in ids {
             events.push(store.load_event(id).await.unwrap().unwrap());
+            // Marked, not deleted: like the relay, taking an event leaves its outbox item in
+            // place (until TTL), so a later commit reusing its id still meets it.
             client
-                .delete_item()
+                .update_item()
                 .table_name(store.table())
                 .set_key(Some(schema::event_key(id)))
+                .update_expression("SET #taken = :yes")
+                .expression_attribute_names("#taken", TAKEN)
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .send()
                 .await
                 .unwrap();
@@ -100,5 +106,8 @@ impl StoreHarness for DynamoHarness {
         events
     }
 }
+
+/// Attribute the harness sets on the outbox items it has taken.
+const TAKEN: &str = "taken_by_test";
 
 session_tests::store_contract_suite!(DynamoHarness::connect, concurrent_logins = 32, rounds = 3);

@@ -660,3 +660,32 @@ pub async fn store_lists_a_users_sessions_newest_first_in_pages<H: StoreHarness>
     assert_eq!(live, expected);
     assert_eq!(live.len(), 5);
 }
+
+/// An event id is written once: a commit carrying an id already in the outbox (even one the
+/// relay has taken since) is a conflict and writes nothing. Two alternative outcomes of one
+/// command share an id so that only one of them can ever stand.
+pub async fn an_event_id_is_committed_once<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    let first = fx.marker_event(&alice);
+    fx.commit_ok(ChangeSet::events(vec![first.clone()])).await;
+    assert_eq!(fx.take_events().await, std::slice::from_ref(&first));
+
+    let mut rival = fx.marker_event(&alice);
+    rival.event_id = first.event_id;
+    let session = fx.unsaved_session(&alice);
+    let changes = ChangeSet {
+        sessions: vec![SessionWrite::Insert(session.clone())],
+        events: vec![rival],
+        ..ChangeSet::default()
+    };
+    assert_conflict(fx.store.commit(changes).await, "an event id taken before");
+    assert!(
+        fx.take_events().await.is_empty(),
+        "the rival is not written"
+    );
+    assert!(
+        fx.store.load_session(session.id).await.unwrap().is_none(),
+        "nor anything committed with it"
+    );
+}

@@ -8,7 +8,7 @@ use crate::app::Sessions;
 use crate::domain::{Actor, Revocation, RevocationReason};
 use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload};
-use crate::ids::{SessionId, UserId};
+use crate::ids::{EventId, SessionId, UserId};
 use crate::ports::{
     ChangeSet, CommitError, LedgerWrite, ProcessedMarker, SessionStore, SessionWrite,
 };
@@ -54,6 +54,9 @@ struct Plan {
 struct Progress {
     attempted: Option<DomainEvent>,
     revoked: Vec<SessionId>,
+    /// The id of the command's one outcome event, AllSessionsRevoked or
+    /// AllSessionsRevocationFailed: sharing it, the outbox takes only the first of the two.
+    outcome_id: EventId,
 }
 
 impl<S: SessionStore> Sessions<S> {
@@ -87,6 +90,7 @@ impl<S: SessionStore> Sessions<S> {
                 },
             ))),
             revoked: Vec::new(),
+            outcome_id: self.new_event_id(),
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
             Ok(already_processed) => Ok(RevokedAll {
@@ -94,14 +98,17 @@ impl<S: SessionStore> Sessions<S> {
                 already_processed,
             }),
             Err(error) => {
-                let failed = self.event(EventPayload::AllSessionsRevocationFailed(
-                    events::AllSessionsRevocationFailed {
-                        user_id: cmd.user_id.clone(),
-                        reason: cmd.reason,
-                        failure_reason: error.code().to_owned(),
-                        revoked_so_far: progress.revoked.clone(),
-                    },
-                ));
+                let failed = self.event_with_id(
+                    progress.outcome_id,
+                    EventPayload::AllSessionsRevocationFailed(
+                        events::AllSessionsRevocationFailed {
+                            user_id: cmd.user_id.clone(),
+                            reason: cmd.reason,
+                            failure_reason: error.code().to_owned(),
+                            revoked_so_far: progress.revoked.clone(),
+                        },
+                    ),
+                );
                 let events = progress
                     .attempted
                     .take()
@@ -111,6 +118,19 @@ impl<S: SessionStore> Sessions<S> {
                 self.record_failure(events).await;
                 Err(error)
             }
+        }
+    }
+
+    /// Whether a chunk whose commit answered with a store failure was applied all the same: its
+    /// first session carries this very revocation (the chunk is one transaction). `false` when
+    /// that cannot be told (an empty chunk, or the store still failing).
+    async fn chunk_landed(&self, chunk: &[SessionId], revocation: &Revocation) -> bool {
+        let Some(first) = chunk.first() else {
+            return false;
+        };
+        match self.store.load_session(*first).await {
+            Ok(Some(stored)) => stored.value.revocation.as_ref() == Some(revocation),
+            Ok(None) | Err(_) => false,
         }
     }
 
@@ -176,34 +196,47 @@ impl<S: SessionStore> Sessions<S> {
                 user_id: cmd.user_id.clone(),
                 session_ids: removed,
             });
+            let revocation = Revocation {
+                at: now,
+                reason: cmd.reason,
+                by: cmd.by.clone(),
+            };
             for id in &chunk {
                 changes.sessions.push(SessionWrite::Revoke {
                     session_id: *id,
                     user_id: cmd.user_id.clone(),
-                    revocation: Revocation {
-                        at: now,
-                        reason: cmd.reason,
-                        by: cmd.by.clone(),
-                    },
+                    revocation: revocation.clone(),
                 });
             }
             if last {
                 changes.marker = scope.once.clone();
                 let mut all = progress.revoked.clone();
                 all.extend(&chunk);
-                changes
-                    .events
-                    .push(self.event(EventPayload::AllSessionsRevoked(
-                        events::AllSessionsRevoked {
-                            user_id: cmd.user_id.clone(),
-                            reason: cmd.reason,
-                            session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
-                            session_ids: all,
-                            except_session_id: cmd.except_session_id,
-                        },
-                    )));
+                changes.events.push(self.event_with_id(
+                    progress.outcome_id,
+                    EventPayload::AllSessionsRevoked(events::AllSessionsRevoked {
+                        user_id: cmd.user_id.clone(),
+                        reason: cmd.reason,
+                        session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
+                        session_ids: all,
+                        except_session_id: cmd.except_session_id,
+                    }),
+                ));
             }
-            match self.store.commit(changes).await {
+            let committed = match self.store.commit(changes).await {
+                // The answer may have been lost after the write: a chunk whose outcome is
+                // unknown is read back, so a landed chunk is not reported as a failure (the
+                // command would get two outcomes, or a failure under-counting what it revoked).
+                Err(CommitError::Store(error)) => {
+                    if self.chunk_landed(&chunk, &revocation).await {
+                        Ok(())
+                    } else {
+                        return Err(error.into());
+                    }
+                }
+                other => other,
+            };
+            match committed {
                 Ok(()) => {
                     progress.attempted = None;
                     if last {
@@ -219,16 +252,17 @@ impl<S: SessionStore> Sessions<S> {
                 Err(CommitError::AlreadyProcessed) => {
                     if progress.attempted.is_none() {
                         // Earlier chunks of this run committed with its Attempted event; close it.
-                        let done = self.event(EventPayload::AllSessionsRevoked(
-                            events::AllSessionsRevoked {
+                        let done = self.event_with_id(
+                            progress.outcome_id,
+                            EventPayload::AllSessionsRevoked(events::AllSessionsRevoked {
                                 user_id: cmd.user_id.clone(),
                                 reason: cmd.reason,
                                 session_count: u32::try_from(progress.revoked.len())
                                     .unwrap_or(u32::MAX),
                                 session_ids: progress.revoked.clone(),
                                 except_session_id: cmd.except_session_id,
-                            },
-                        ));
+                            }),
+                        );
                         self.store
                             .commit(ChangeSet::events(vec![done]))
                             .await
