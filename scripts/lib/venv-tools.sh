@@ -5,12 +5,15 @@
 #   lint_template [template]   cfn-lint on template.yaml (default); fails on any finding
 #   ensure_cargo_lambda        cargo-lambda (+ zig) in .venv-lambda, put first on PATH
 #   sam_validate [template]    `sam validate --lint` with aws-sam-cli from .venv-sam (optional)
+#   ensure_schemathesis        schemathesis in .venv-schemathesis; prints the path of `st`
+#                              (scripts/lib/schemathesis.sh runs it against session-local)
 #
 # cfn-lint lives in the AWS stand-ins' virtualenv (.venv, created by scripts/lib/standins.sh):
 # moto[server] already depends on it, so this only makes sure the pinned version is the one
-# installed there. cargo-lambda and aws-sam-cli get virtualenvs of their own (.venv-lambda,
-# .venv-sam): their dependency pins must not move moto's. Each of those holds a `.gitignore` of `*`, so git
-# ignores it without an entry in the repository's .gitignore. Needs only python3 and PyPI.
+# installed there. cargo-lambda, aws-sam-cli and schemathesis get virtualenvs of their own
+# (.venv-lambda, .venv-sam, .venv-schemathesis): their dependency pins must not move moto's. Each
+# of those holds a `.gitignore` of `*`, so git ignores it without an entry in the repository's
+# .gitignore. Needs only python3 and PyPI.
 
 VENV_TOOLS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV_TOOLS_CARGO_LAMBDA_VERSION="${VENV_TOOLS_CARGO_LAMBDA_VERSION:-1.9.2}"
@@ -18,6 +21,9 @@ VENV_TOOLS_CARGO_LAMBDA_VERSION="${VENV_TOOLS_CARGO_LAMBDA_VERSION:-1.9.2}"
 # release's new rules cannot fail an unchanged template. Bump deliberately.
 VENV_TOOLS_CFN_LINT_VERSION="${VENV_TOOLS_CFN_LINT_VERSION:-1.58.0}"
 VENV_TOOLS_SAM_VERSION="${VENV_TOOLS_SAM_VERSION:-1.170.0}"
+# New schemathesis releases add checks and generation strategies; pinned so an unchanged API
+# cannot start failing. Bump deliberately (and run scripts/lib/schemathesis.sh).
+VENV_TOOLS_SCHEMATHESIS_VERSION="${VENV_TOOLS_SCHEMATHESIS_VERSION:-4.32.5}"
 
 _venv_tools_say() { printf 'venv-tools: %s\n' "$*" >&2; }
 
@@ -102,4 +108,12 @@ sam_validate() {
   # Validation is offline; a region is still required by the CLI.
   AWS_REGION="${AWS_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$venv/bin/sam" validate --lint --template-file "$template"
+}
+
+# schemathesis (property-based testing of the API against its OpenAPI document) in
+# .venv-schemathesis. Prints the path of its `st` executable.
+ensure_schemathesis() {
+  local venv="$VENV_TOOLS_ROOT/.venv-schemathesis"
+  _venv_tools_install "$venv" "schemathesis==$VENV_TOOLS_SCHEMATHESIS_VERSION" >&2 || return 1
+  printf '%s\n' "$venv/bin/st"
 }

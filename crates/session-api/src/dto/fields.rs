@@ -4,6 +4,9 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
+use serde::de::{Error as _, Unexpected};
+use serde::{Deserialize, Deserializer};
+use serde_json::Number;
 use session_core::ids::InvalidValue;
 
 use crate::dto::FieldError;
@@ -68,6 +71,37 @@ pub(crate) fn timestamp(
         .transpose()
 }
 
+/// An optional count: a JSON number without a fractional part in the range of `u32`. JSON does not
+/// tell `3` from `3.0`, and JSON Schema's `integer` accepts both, so neither does this (serde's
+/// `u32` alone refuses `3.0`). For `#[serde(default, deserialize_with = "...")]`.
+pub(crate) fn optional_whole_u32<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    let Some(number) = Option::<Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    whole_u32(&number).map(Some).ok_or_else(|| {
+        D::Error::invalid_value(
+            Unexpected::Other(&number.to_string()),
+            &"an integer between 0 and 4294967295",
+        )
+    })
+}
+
+fn whole_u32(number: &Number) -> Option<u32> {
+    if let Some(whole) = number.as_u64() {
+        return u32::try_from(whole).ok();
+    }
+    if number.is_i64() {
+        return None;
+    }
+    let float = number.as_f64()?;
+    let in_range = float.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&float);
+    // Exact: a whole number within the range of u32.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    in_range.then_some(float as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use session_core::ids::UserId;
@@ -87,6 +121,34 @@ mod tests {
         };
         let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["user_id", "ip_address"]);
+    }
+
+    #[test]
+    fn whole_numbers_are_counts_whatever_their_notation() {
+        #[derive(Debug, Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "optional_whole_u32")]
+            count: Option<u32>,
+        }
+        let count = |json: &str| serde_json::from_str::<Body>(json).map(|body| body.count);
+        assert_eq!(count("{}").unwrap(), None);
+        assert_eq!(count(r#"{"count": null}"#).unwrap(), None);
+        assert_eq!(count(r#"{"count": 3}"#).unwrap(), Some(3));
+        assert_eq!(count(r#"{"count": 3.0}"#).unwrap(), Some(3));
+        assert_eq!(count(r#"{"count": 3e2}"#).unwrap(), Some(300));
+        assert_eq!(count(r#"{"count": 4294967295}"#).unwrap(), Some(u32::MAX));
+        for bad in [
+            "-1",
+            "3.5",
+            "4294967296",
+            "4294967296.0",
+            "1e300",
+            r#""3""#,
+            "-0.5",
+        ] {
+            let error = count(&format!(r#"{{"count": {bad}}}"#)).unwrap_err();
+            assert!(error.is_data(), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -12,25 +12,27 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::dto::fields::{self, FieldErrors};
+use crate::dto::json_object::object_body;
 use crate::problem::ApiError;
 
 /// A login: create a session for the user.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct CreateSessionRequest {
-    /// The platform's user id (the JWT `sub`).
-    #[schema(example = "auth0|5f7c8ec7c33c6c004bbafe82")]
+    #[schema(schema_with = crate::dto::schema::user_id)]
     pub user_id: String,
-    /// The client's address as the auth service saw it.
-    #[schema(format = "ip", example = "203.0.113.7")]
+    #[schema(schema_with = crate::dto::schema::login_ip_address)]
     pub ip_address: Option<String>,
     /// The client's user agent; stored truncated to 512 bytes.
     pub user_agent: Option<String>,
     /// RFC 3339; defaults to now + the session lifetime and may not exceed it.
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    #[schema(schema_with = crate::dto::schema::nullable_refresh_token_id)]
     pub refresh_token_id: Option<String>,
 }
+
+object_body!(CreateSessionRequest);
 
 impl CreateSessionRequest {
     pub(crate) fn into_command(self) -> Result<CreateSession, ApiError> {
@@ -123,15 +125,16 @@ impl From<Validity> for ValidityResponse {
 /// the transport: the caller of this route is the auth service, so its own address would say
 /// nothing about the user.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct ActivityRequest {
-    /// The client's address; checked against the session's last one (and its location).
-    #[schema(format = "ip", example = "198.51.100.4")]
+    #[schema(schema_with = crate::dto::schema::reported_ip_address)]
     pub ip_address: Option<String>,
     /// The client's user agent; truncated to 512 bytes like at login, then checked against the
     /// session's.
     pub user_agent: Option<String>,
 }
+
+object_body!(ActivityRequest);
 
 impl ActivityRequest {
     pub(crate) fn into_command(self, session_id: SessionId) -> Result<ActivityReport, ApiError> {
@@ -167,12 +170,13 @@ impl From<ActivityOutcome> for ActivityResponse {
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct ProviderAccessRequest {
-    /// Lowercase provider name, e.g. `plaid`.
-    #[schema(example = "plaid")]
+    #[schema(schema_with = crate::dto::schema::provider_name)]
     pub provider_name: String,
 }
+
+object_body!(ProviderAccessRequest);
 
 impl ProviderAccessRequest {
     pub(crate) fn into_command(
@@ -189,10 +193,13 @@ impl ProviderAccessRequest {
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct RefreshTokenRequest {
+    #[schema(schema_with = crate::dto::schema::refresh_token_id)]
     pub refresh_token_id: String,
 }
+
+object_body!(RefreshTokenRequest);
 
 impl RefreshTokenRequest {
     pub(crate) fn into_command(
@@ -211,14 +218,17 @@ impl RefreshTokenRequest {
 /// A user's tier and optional limit override (a full replacement: omit `max_sessions` to clear
 /// the override).
 #[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct SessionPolicyRequest {
-    #[schema(example = "premium")]
+    #[schema(schema_with = crate::dto::schema::tier)]
     pub tier: String,
     /// Overrides the tier's limit; at least 1.
-    #[schema(minimum = 1)]
+    #[serde(default, deserialize_with = "fields::optional_whole_u32")]
+    #[schema(format = Int64, minimum = 1, maximum = 4294967295_i64)]
     pub max_sessions: Option<u32>,
 }
+
+object_body!(SessionPolicyRequest);
 
 impl SessionPolicyRequest {
     /// `user_id` is the path parameter, validated together with the body so that one response
@@ -265,10 +275,14 @@ pub struct SessionPolicyResponse {
     pub user_id: String,
     pub tier: String,
     /// The per-user override, if any.
+    #[schema(format = Int64, minimum = 1, maximum = 4294967295_i64)]
     pub max_sessions: Option<u32>,
     /// The limit that applies; `null` is unlimited.
+    #[schema(format = Int64, minimum = 1, maximum = 4294967295_i64)]
     pub effective_max_sessions: Option<u32>,
     pub on_limit: LimitBehaviourView,
+    /// A session unused this long is no longer active; `null`: no idle timeout.
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295_i64)]
     pub idle_timeout_secs: Option<u32>,
     /// Sessions revoked at once because the new limit is lower than the active count.
     pub evicted_session_ids: Vec<Uuid>,

@@ -4,7 +4,9 @@
 
 mod fields;
 mod internal;
+mod json_object;
 mod problem;
+pub(crate) mod schema;
 mod sessions;
 
 pub use internal::{
@@ -13,4 +15,6 @@ pub use internal::{
     SessionPolicyResponse, ValidityResponse,
 };
 pub use problem::{FieldError, Problem};
-pub use sessions::{RevokeAllResponse, SessionListResponse, SessionStatusView, SessionView};
+pub use sessions::{
+    RevokeAllResponse, SessionListResponse, SessionStatusView, SessionView, UserRevocationReason,
+};

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 /// One invalid input field of a `validation_failed` problem.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
-    /// The body field, path parameter or query parameter at fault.
+    /// The body field, or the path, query or header parameter, at fault.
     #[schema(example = "user_id")]
     pub field: String,
     #[schema(example = "must not be empty")]

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use session_core::domain::SessionStatus;
+use session_core::domain::{RevocationReason, SessionStatus};
 use session_core::use_cases::{ListedSession, SessionList};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -31,6 +31,30 @@ impl From<SessionStatus> for SessionStatusView {
     }
 }
 
+/// Why a user signs one of their sessions out (`DELETE /sessions/{id}?reason=`); the other
+/// revocation reasons are the system's.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserRevocationReason {
+    Manual,
+    Logout,
+    SuspiciousActivity,
+}
+
+impl UserRevocationReason {
+    pub const ALL: [Self; 3] = [Self::Manual, Self::Logout, Self::SuspiciousActivity];
+}
+
+impl From<UserRevocationReason> for RevocationReason {
+    fn from(reason: UserRevocationReason) -> Self {
+        match reason {
+            UserRevocationReason::Manual => Self::Manual,
+            UserRevocationReason::Logout => Self::Logout,
+            UserRevocationReason::SuspiciousActivity => Self::SuspiciousActivity,
+        }
+    }
+}
+
 /// One device the user is (or was) signed in on.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
@@ -42,8 +66,7 @@ pub struct SessionView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "desktop")]
     pub device_type: Option<String>,
-    /// Address the session was created from.
-    #[schema(value_type = Option<String>, format = "ip", example = "203.0.113.7")]
+    #[schema(schema_with = crate::dto::schema::session_ip_address)]
     pub ip_address: Option<IpAddr>,
     #[schema(example = "Mountain View, US")]
     pub location: Option<String>,

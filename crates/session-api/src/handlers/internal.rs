@@ -29,7 +29,7 @@ use crate::response;
     tag = "internal",
     operation_id = "create_session",
     params(
-        ("Idempotency-Key" = Option<String>, Header, max_length = 255, description = "Makes a retried login safe: every request with the same key within 24 hours gets the first successful answer back, and nothing is created or evicted again. Visible ASCII, 1-255 characters (a UUID is a good key). The same key with a different body is a 422."),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]*[A-Za-z0-9][\x21-\x7E]*$", description = "Makes a retried login safe: every request with the same key within 24 hours gets the first successful answer back, and nothing is created or evicted again. Visible ASCII, 1-255 characters (a UUID is a good key). The same key with a different body is a 422."),
     ),
     request_body(content = CreateSessionRequest, content_type = "application/json"),
     responses(

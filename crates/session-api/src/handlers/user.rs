@@ -9,18 +9,16 @@ use session_core::use_cases::list_user_sessions::MAX_PAGE_SIZE;
 use session_core::use_cases::{GetSession, ListUserSessions, RevokeAllUserSessions, RevokeSession};
 use session_core::{SessionError, Sessions};
 
-use crate::dto::{FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionView};
+use crate::dto::{
+    FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionView, UserRevocationReason,
+};
 use crate::handlers::{Input, UserCaller, session_id};
 use crate::problem::ApiError;
 use crate::query::QueryParams;
 use crate::response;
 
-/// Reasons a user may give for revoking one of their sessions; the others are for the system.
-const USER_REVOCATION_REASONS: [RevocationReason; 3] = [
-    RevocationReason::Manual,
-    RevocationReason::Logout,
-    RevocationReason::SuspiciousActivity,
-];
+/// The reasons a user may give for revoking one of their sessions (the others are for the
+/// system), as listed in the `invalid_reason` problem.
 const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity";
 
 /// List the caller's sessions, newest first.
@@ -33,8 +31,8 @@ const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity"
     operation_id = "list_sessions",
     params(
         ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
+        ("cursor" = Option<String>, Query, max_length = 256, pattern = "^[A-Za-z0-9_-]*$", description = "`next_cursor` of the previous page (opaque; empty is the first page). Any other value is `invalid_cursor`"),
     ),
     responses(
         (status = 200, description = "One page of sessions", body = SessionListResponse),
@@ -133,7 +131,7 @@ pub(crate) async fn get_session<S: SessionStore>(
     operation_id = "revoke_session",
     params(
         ("id" = uuid::Uuid, Path, description = "Session id"),
-        ("reason" = Option<String>, Query, description = "`manual` (default), `logout` or `suspicious_activity`"),
+        ("reason" = inline(Option<UserRevocationReason>), Query, description = "`manual` (default), `logout` or `suspicious_activity`"),
     ),
     responses(
         (status = 204, description = "Revoked (or already revoked)"),
@@ -154,7 +152,11 @@ pub(crate) async fn revoke_session<S: SessionStore>(
     let reason = match query.take("reason")? {
         None => RevocationReason::Manual,
         Some(text) => RevocationReason::parse(&text)
-            .filter(|reason| USER_REVOCATION_REASONS.contains(reason))
+            .filter(|reason| {
+                UserRevocationReason::ALL
+                    .into_iter()
+                    .any(|allowed| RevocationReason::from(allowed) == *reason)
+            })
             .ok_or(ApiError::InvalidReason {
                 allowed: USER_REVOCATION_REASONS_TEXT,
             })?,
@@ -246,4 +248,27 @@ pub(crate) async fn revoke_other_sessions<S: SessionStore>(
         .await?;
     let count = u32::try_from(revoked.session_ids.len()).unwrap_or(u32::MAX);
     response::json(StatusCode::OK, &RevokeAllResponse::new(count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_reasons_are_the_accepted_ones() {
+        let documented: Vec<String> = UserRevocationReason::ALL
+            .into_iter()
+            .map(|reason| {
+                let name = serde_json::to_value(reason).unwrap();
+                let name = name.as_str().unwrap().to_owned();
+                assert_eq!(
+                    RevocationReason::parse(&name),
+                    Some(RevocationReason::from(reason)),
+                    "{name}"
+                );
+                name
+            })
+            .collect();
+        assert_eq!(documented.join(", "), USER_REVOCATION_REASONS_TEXT);
+    }
 }
