@@ -333,4 +333,20 @@ mod tests {
             Some("validation_failed")
         );
     }
+
+    /// serde's derive would also read a struct from an array of its fields in order; bodies are
+    /// objects only.
+    #[test]
+    fn request_bodies_are_json_objects_only() {
+        let array_login: Result<CreateSessionRequest, _> =
+            serde_json::from_str(r#"["alice", "203.0.113.7", null, null, null]"#);
+        assert!(array_login.is_err());
+        let login: Result<CreateSessionRequest, _> =
+            serde_json::from_str(r#"{"user_id": "alice"}"#);
+        assert!(login.is_ok());
+        let array_activity: Result<ActivityRequest, _> = serde_json::from_str("[null, null]");
+        assert!(array_activity.is_err());
+        let array_policy: Result<SessionPolicyRequest, _> = serde_json::from_str(r#"["pro"]"#);
+        assert!(array_policy.is_err());
+    }
 }
