@@ -82,6 +82,16 @@ pub(crate) struct Scenario {
 /// The revoke-all that takes two transactions (a chunk holds at most 97 revocations).
 pub(crate) const TWO_CHUNKS: &str = "revoke all others, 120 sessions in two chunks";
 
+/// `POST /internal/sessions` for `user`, from the same address and user agent every time.
+fn login_call(user: &str) -> Call {
+    Call {
+        session: None,
+        method: "POST",
+        uri: "/internal/sessions".into(),
+        body: Some(login_body(user)),
+    }
+}
+
 fn login_body(user: &str) -> Value {
     json!({"user_id": user, "ip_address": "198.51.100.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"})
 }
@@ -98,40 +108,19 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         status,
     };
     vec![
-        plain(
-            "create",
-            Some("basic"),
-            1,
-            |s| Call {
-                session: None,
-                method: "POST",
-                uri: "/internal/sessions".into(),
-                body: Some(login_body(&s.user)),
-            },
-            201,
-        ),
+        plain("create", Some("basic"), 1, |s| login_call(&s.user), 201),
         plain(
             "create with an eviction",
             Some("basic"),
             2,
-            |s| Call {
-                session: None,
-                method: "POST",
-                uri: "/internal/sessions".into(),
-                body: Some(login_body(&s.user)),
-            },
+            |s| login_call(&s.user),
             201,
         ),
         plain(
             "create refused at the limit (deny tier)",
             Some("fault-deny"),
             1,
-            |s| Call {
-                session: None,
-                method: "POST",
-                uri: "/internal/sessions".into(),
-                body: Some(login_body(&s.user)),
-            },
+            |s| login_call(&s.user),
             409,
         ),
         Scenario {
@@ -139,12 +128,7 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
             tier: Some("fault-idle"),
             logins: 2,
             then_wait: minutes(120),
-            call: |s| Call {
-                session: None,
-                method: "POST",
-                uri: "/internal/sessions".into(),
-                body: Some(login_body(&s.user)),
-            },
+            call: |s| login_call(&s.user),
             status: 201,
         },
         plain(
@@ -435,12 +419,7 @@ impl Bench {
         let mut sessions = Vec::new();
         for _ in 0..scenario.logins {
             clock.advance(chrono::Duration::seconds(1));
-            let call = Call {
-                session: None,
-                method: "POST",
-                uri: "/internal/sessions".into(),
-                body: Some(login_body(&case.user)),
-            };
+            let call = login_call(&case.user);
             let reply = send(&setup_api, &case.user, &call).await;
             assert_eq!(
                 reply.status,

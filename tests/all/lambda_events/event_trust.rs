@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use session_core::domain::SessionStatus;
 use session_lambda::config::AuthEventsConfig;
 use session_lambda::password_changed::{Outcome, PasswordChangedConsumer};
+use session_memory::MemoryStore;
 
 use super::repo_root;
 use super::seed::{ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE, Seeded};
@@ -20,6 +21,17 @@ fn reset_event_with(change: impl FnOnce(&mut Value)) -> EventBridgeEvent<Value> 
     let mut event: Value = serde_json::from_str(&text).unwrap();
     change(&mut event);
     serde_json::from_value(event).unwrap()
+}
+
+/// The consumer as deployed with the payloads' source and account.
+fn trusting_auth(seeded: &Seeded) -> PasswordChangedConsumer<MemoryStore> {
+    PasswordChangedConsumer::new(
+        seeded.sessions.clone(),
+        AuthEventsConfig {
+            source: "auth".into(),
+            account: Some("123456789012".into()),
+        },
+    )
 }
 
 #[tokio::test]
@@ -95,13 +107,7 @@ async fn untrusted_or_malformed_auth_events_are_dropped_without_effect() {
     let count = cases.len();
     for (what, change, why) in cases {
         let seeded = Seeded::new().await;
-        let consumer = PasswordChangedConsumer::new(
-            seeded.sessions.clone(),
-            AuthEventsConfig {
-                source: "auth".into(),
-                account: Some("123456789012".into()),
-            },
-        );
+        let consumer = trusting_auth(&seeded);
         let outcome = consumer.handle(reset_event_with(change)).await.unwrap();
         assert_eq!(outcome, Outcome::Dropped { why }, "{what}");
         for id in [ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE] {
@@ -122,13 +128,7 @@ async fn untrusted_or_malformed_auth_events_are_dropped_without_effect() {
 #[tokio::test]
 async fn a_trusted_event_for_an_unknown_user_is_dropped_after_recording_the_failure() {
     let seeded = Seeded::new().await;
-    let consumer = PasswordChangedConsumer::new(
-        seeded.sessions.clone(),
-        AuthEventsConfig {
-            source: "auth".into(),
-            account: Some("123456789012".into()),
-        },
-    );
+    let consumer = trusting_auth(&seeded);
     let event = reset_event_with(|e| e["detail"]["user_id"] = json!("carol"));
     let outcome = consumer.handle(event).await.unwrap();
     assert_eq!(
