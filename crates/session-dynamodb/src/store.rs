@@ -166,15 +166,29 @@ impl SessionStore for DynamoStore {
         }
         let once_items = commit::once_items(&changes);
         let items = commit::transaction_items(&self.table, changes, Utc::now())?;
-        // The SDK fills in a ClientRequestToken, so its own retries of this request (after a
-        // timeout, say) are idempotent instead of failing their own conditions.
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| commit_error(e, once_items))
+        let mut attempt = 1;
+        loop {
+            // The SDK fills in a ClientRequestToken, so its own retries of this request (after a
+            // timeout, say) are idempotent instead of failing their own conditions.
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            match sent {
+                Ok(_) => return Ok(()),
+                // A transaction cancelled for capacity carries no retryable error code, so the
+                // SDK gives up at once; nothing was applied, and it is tried again here.
+                Err(error)
+                    if attempt < THROTTLED_COMMIT_ATTEMPTS && cancelled_for_capacity(&error) =>
+                {
+                    tokio::time::sleep(backoff::delay(attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(commit_error(error, once_items)),
+            }
+        }
     }
 
     fn max_writes_per_commit(&self) -> usize {
@@ -190,6 +204,29 @@ impl SessionStore for DynamoStore {
 const CONFLICT_REASONS: [&str; 2] = ["ConditionalCheckFailed", "TransactionConflict"];
 /// Cancellation reasons that mean "over capacity, back off".
 const THROTTLED_REASONS: [&str; 2] = ["ThrottlingError", "ProvisionedThroughputExceeded"];
+
+/// How many times a commit is sent while DynamoDB cancels it for capacity (the SDK's own retry
+/// budget for throttling is 3 attempts too).
+const THROTTLED_COMMIT_ATTEMPTS: u32 = 3;
+
+/// The cancellation reasons of a cancelled transaction (none for any other error).
+fn cancellation_codes(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<&str> {
+    match error.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => cancelled
+            .cancellation_reasons()
+            .iter()
+            .filter_map(|reason| reason.code())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Cancelled for capacity only: no condition failed, so trying again can succeed.
+fn cancelled_for_capacity(error: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    let codes = cancellation_codes(error);
+    codes.iter().any(|code| THROTTLED_REASONS.contains(code))
+        && !codes.iter().any(|code| CONFLICT_REASONS.contains(code))
+}
 
 /// `once_items`: how many items at the transaction's head are its marker and idempotency record.
 fn commit_error(

@@ -293,9 +293,12 @@ async fn check_case(
     let outcome = state::classify(&state, &reference.checkpoints)?;
 
     // The SDK retries every fault kind but one: a transaction cancelled for capacity
-    // (`TransactionCanceledException` with `ThrottlingError`) has no retryable error code.
-    let sdk_retries = spec.mode.attempts() > 1
-        && !(fault == Fault::Throttled && reference.operations[position] == "TransactWriteItems");
+    // (`TransactionCanceledException` with `ThrottlingError`) has no retryable error code. The
+    // store retries that one itself (3 attempts), with or without the SDK's retries.
+    let store_retries =
+        fault == Fault::Throttled && reference.operations[position] == "TransactWriteItems";
+    let sdk_retries = spec.mode.attempts() > 1 && !store_retries;
+    let blip = matches!(spec.mode, Mode::Blip | Mode::BlipWithSdkRetries);
     if spec.revoke_all_learns_the_chunk_landed() {
         if reply.status.as_u16() != reference.status || outcome != Outcome::Committed {
             return Err(format!(
@@ -306,7 +309,7 @@ async fn check_case(
                 log.operations
             ));
         }
-    } else if spec.mode == Mode::BlipWithSdkRetries && sdk_retries {
+    } else if (spec.mode == Mode::BlipWithSdkRetries && sdk_retries) || (blip && store_retries) {
         // The retry absorbs the blip, a lost answer included: the retried transaction carries
         // the same ClientRequestToken, so it is not applied twice.
         if reply.status.as_u16() != reference.status || outcome != Outcome::Committed {
@@ -334,7 +337,9 @@ async fn check_case(
                 state::diff(reference.checkpoints.last().expect("post"), &state)
             ));
         }
-        if spec.mode == Mode::OutageWithSdkRetries && sdk_retries && log.injected < 3 {
+        let retried =
+            (spec.mode == Mode::OutageWithSdkRetries && sdk_retries) || (!blip && store_retries);
+        if retried && log.injected < 3 {
             return Err(format!(
                 "the SDK should have tried 3 times: {:?}",
                 log.operations
