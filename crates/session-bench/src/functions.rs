@@ -19,13 +19,43 @@ const JWT_ISSUER: &str = "https://auth.example.com";
 const JWT_AUDIENCE: &str = "sessions";
 
 /// The functions this benchmark knows how to invoke, the floor first.
-pub const KNOWN: [&str; 5] = [
+pub const KNOWN: [&str; 15] = [
     "hello-lambda",
     "validate-session",
     "create-session",
     "authorizer",
     "event-relay",
+    "get-session",
+    "list-sessions",
+    "revoke-session",
+    "revoke-all-sessions",
+    "logout-current",
+    "update-session-activity",
+    "record-provider-access",
+    "link-refresh-token",
+    "set-session-policy",
+    "password-changed",
 ];
+
+/// A session id no session has: for the user routes whose success would revoke the seeded
+/// session the other functions' runs use (their runs measure the 404 path).
+const ABSENT_SESSION: &str = "0193a1b2-c3d4-7e5f-8a6b-00000000dead";
+
+/// An HTTP event on a user route, as the authorizer lets it through for `session` of `seed`'s
+/// user.
+fn user_event(
+    route_key: &str,
+    method: &str,
+    path: &str,
+    seed: &Seed,
+    session: &str,
+) -> serde_json::Value {
+    let mut event = http_event(route_key, method, path, None);
+    event["requestContext"]["authorizer"] = json!({
+        "lambda": {"user_id": seed.user.as_str(), "session_id": session}
+    });
+    event
+}
 
 /// What the seeded table holds.
 pub struct Seed {
@@ -268,6 +298,92 @@ pub fn function(
                 },
                 "eventSourceARN": format!("arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-01-01T00:00:00.000", seed.table)
             }]})
+        }
+        "get-session"
+        | "list-sessions"
+        | "revoke-session"
+        | "revoke-all-sessions"
+        | "logout-current" => {
+            env.insert("SESSIONS_TABLE".into(), seed.table.clone());
+            let own = seed.session.to_string();
+            match name {
+                "get-session" => user_event(
+                    "GET /sessions/{id}",
+                    "GET",
+                    &format!("/sessions/{own}"),
+                    seed,
+                    &own,
+                ),
+                "list-sessions" => user_event("GET /sessions", "GET", "/sessions", seed, &own),
+                // Signs out the user's other sessions: the create-session runs' logins.
+                "revoke-all-sessions" => {
+                    user_event("DELETE /sessions", "DELETE", "/sessions", seed, &own)
+                }
+                "revoke-session" => user_event(
+                    "DELETE /sessions/{id}",
+                    "DELETE",
+                    &format!("/sessions/{ABSENT_SESSION}"),
+                    seed,
+                    &own,
+                ),
+                _ => user_event(
+                    "DELETE /sessions/current",
+                    "DELETE",
+                    "/sessions/current",
+                    seed,
+                    ABSENT_SESSION,
+                ),
+            }
+        }
+        "update-session-activity" | "record-provider-access" | "link-refresh-token" => {
+            env.insert("SESSIONS_TABLE".into(), seed.table.clone());
+            let (route, method, suffix, body) = match name {
+                "update-session-activity" => (
+                    "POST /internal/sessions/{id}/activity",
+                    "POST",
+                    "activity",
+                    json!({"ip_address": "198.51.100.99", "user_agent": fixtures::USER_AGENT}),
+                ),
+                "record-provider-access" => (
+                    "POST /internal/sessions/{id}/provider-access",
+                    "POST",
+                    "provider-access",
+                    json!({"provider_name": "plaid"}),
+                ),
+                _ => (
+                    "PUT /internal/sessions/{id}/refresh-token",
+                    "PUT",
+                    "refresh-token",
+                    json!({"refresh_token_id": "rt_cold_start"}),
+                ),
+            };
+            let path = format!("/internal/sessions/{}/{suffix}", seed.session);
+            http_event(route, method, &path, Some(body.to_string()))
+        }
+        "set-session-policy" => {
+            env.insert("SESSIONS_TABLE".into(), seed.table.clone());
+            http_event(
+                "PUT /internal/users/{user_id}/session-policy",
+                "PUT",
+                "/internal/users/cold-start-other-user/session-policy",
+                Some(json!({"tier": "plus"}).to_string()),
+            )
+        }
+        // A password reset for a user the service never saw: the marker read, the ledger read
+        // and the failure record, without revoking the seeded session.
+        "password-changed" => {
+            env.insert("SESSIONS_TABLE".into(), seed.table.clone());
+            json!({
+                "version": "0",
+                "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+                "detail-type": "PasswordResetConfirmSucceeded",
+                "source": "auth",
+                "account": "123456789012",
+                "time": "2026-01-01T00:00:00Z",
+                "region": "us-east-1",
+                "resources": [],
+                "detail": {"user_id": "cold-start-unknown-user"}
+            })
         }
         other => {
             return Err(format!(
