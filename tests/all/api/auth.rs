@@ -5,41 +5,11 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use serde_json::{Value, json};
 use session_api::{ApiError, AuthError, Caller, TokenRejection, problem_response};
 
-use super::support::{AUDIENCE, Harness, ISSUER, Login, SECRET};
-
-fn claims(login: &Login) -> Value {
-    let now = get_current_timestamp();
-    json!({
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": login.user_id.as_str(),
-        "session_id": login.session_id.to_string(),
-        "iat": now,
-        "exp": now + 600,
-    })
-}
-
-fn sign(claims: &Value, secret: &[u8]) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
-}
-
-fn edit(mut claims: Value, key: &str, value: Option<Value>) -> Value {
-    let object = claims.as_object_mut().unwrap();
-    match value {
-        Some(value) => object.insert(key.to_owned(), value),
-        None => object.remove(key),
-    };
-    claims
-}
+use super::support::{Harness, Login, SECRET};
+use super::tokens::{claims, edit, sign};
 
 /// Authenticates `header`, checks the failure is the `expected` one, and that the API renders it
 /// as a 401 problem with `code` and a `WWW-Authenticate` challenge.

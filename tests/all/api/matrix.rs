@@ -8,13 +8,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::Utc;
 use http::{Request, header};
-use jsonwebtoken::{Algorithm, EncodingKey, Header, encode, get_current_timestamp};
 use serde_json::{Value, json};
 use session_api::{ApiError, Caller, problem_response};
 use session_core::domain::PolicyConfig;
 use session_core::events::EventPayload;
 
-use super::support::{AUDIENCE, Harness, ISSUER, Login, REQUEST_ID, Reply, SECRET};
+use super::support::{Harness, Login, REQUEST_ID, Reply, SECRET};
+use super::tokens::{claims, edit, sign};
 
 /// The credential a cell presents.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,36 +90,6 @@ async fn world(credential: Credential) -> World {
     }
 }
 
-fn claims(login: &Login) -> Value {
-    let now = get_current_timestamp();
-    json!({
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": login.user_id.as_str(),
-        "session_id": login.session_id.to_string(),
-        "iat": now,
-        "exp": now + 600,
-    })
-}
-
-fn sign(claims: &Value, secret: &[u8]) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
-}
-
-fn with(mut claims: Value, key: &str, value: Option<Value>) -> Value {
-    let object = claims.as_object_mut().unwrap();
-    match value {
-        Some(value) => object.insert(key.to_owned(), value),
-        None => object.remove(key),
-    };
-    claims
-}
-
 /// Puts the world in the state the credential needs and returns the `Authorization` header.
 async fn present(w: &World, credential: Credential) -> Option<String> {
     let bearer = |token: String| Some(format!("Bearer {token}"));
@@ -150,11 +120,11 @@ async fn present(w: &World, credential: Credential) -> Option<String> {
             b"some-other-secret-that-is-32-bytes-long",
         )),
         Credential::WrongIssuer => bearer(sign(
-            &with(claims(&w.current), "iss", Some(json!("https://evil.test"))),
+            &edit(claims(&w.current), "iss", Some(json!("https://evil.test"))),
             SECRET,
         )),
         Credential::WrongAudience => bearer(sign(
-            &with(claims(&w.current), "aud", Some(json!("billing"))),
+            &edit(claims(&w.current), "aud", Some(json!("billing"))),
             SECRET,
         )),
         Credential::ExpiredToken => bearer(
@@ -168,7 +138,7 @@ async fn present(w: &World, credential: Credential) -> Option<String> {
                 .unwrap(),
         ),
         Credential::NoSessionClaim => {
-            bearer(sign(&with(claims(&w.current), "session_id", None), SECRET))
+            bearer(sign(&edit(claims(&w.current), "session_id", None), SECRET))
         }
     }
 }

@@ -13,3 +13,4 @@ mod openapi;
 mod ownership;
 mod routes;
 mod support;
+mod tokens;
