@@ -92,6 +92,16 @@ fn login_call(user: &str) -> Call {
     }
 }
 
+/// `PUT /internal/users/{user}/session-policy` to the basic tier.
+fn basic_policy_call(user: &str) -> Call {
+    Call {
+        session: None,
+        method: "PUT",
+        uri: format!("/internal/users/{user}/session-policy"),
+        body: Some(json!({"tier": "basic"})),
+    }
+}
+
 fn login_body(user: &str) -> Value {
     json!({"user_id": user, "ip_address": "198.51.100.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64)"})
 }
@@ -209,24 +219,14 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
             "set policy lowering the limit (revokes 2)",
             Some("premium"),
             4,
-            |s| Call {
-                session: None,
-                method: "PUT",
-                uri: format!("/internal/users/{}/session-policy", s.user),
-                body: Some(json!({"tier": "basic"})),
-            },
+            |s| basic_policy_call(&s.user),
             200,
         ),
         plain(
             "set policy of a new user",
             None,
             0,
-            |s| Call {
-                session: None,
-                method: "PUT",
-                uri: format!("/internal/users/{}/session-policy", s.user),
-                body: Some(json!({"tier": "basic"})),
-            },
+            |s| basic_policy_call(&s.user),
             200,
         ),
         plain(
