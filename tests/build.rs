@@ -13,19 +13,21 @@ use contract_cases::AreaFile;
 const CONTRACT_DIR: &str = "src/contract";
 
 fn main() -> Result<(), Box<dyn Error>> {
-    // A directory is scanned as a whole: a new or removed area file reruns the generator too.
+    // Cargo scans a directory as a whole: a new area file reruns the generator too.
     println!("cargo::rerun-if-changed={CONTRACT_DIR}");
     let dir = Path::new(CONTRACT_DIR);
     let mod_rs = fs::read_to_string(dir.join("mod.rs"))?;
     let generated = contract_cases::generate(&mod_rs, &area_files(dir)?);
-    let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("cargo sets OUT_DIR")?);
+    let out_dir = PathBuf::from(
+        env::var_os("OUT_DIR").ok_or("OUT_DIR is not set (cargo sets it for build scripts)")?,
+    );
     fs::write(out_dir.join("contract_cases.rs"), generated)?;
     // The generator's tests (tests/src/suite/generator_tests.rs) run this very program on sample
     // area files: it reads `src/contract` under its working directory and writes to `OUT_DIR`.
     let this_program = env::current_exe()?;
     let this_program = this_program
         .to_str()
-        .ok_or("the build directory's path is UTF-8")?;
+        .ok_or("the build script's path is not UTF-8")?;
     println!("cargo::rustc-env=CONTRACT_CASES_GENERATOR={this_program}");
     Ok(())
 }
