@@ -6,7 +6,7 @@ the DynamoDB stream deliver. The workspace tests feed every file through the rea
 they stay true. The bearer token is signed with a test-only secret that appears nowhere else
 (events/README.md); it expires in 2100.
 """
-import base64, hashlib, hmac, json, os, sys
+import base64, hashlib, hmac, json, os, re, sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "events")
 SECRET = b"events-fixture-secret-for-tests-only-0123456789"
@@ -35,7 +35,7 @@ def http_event(method, path, query="", body=None, user=None, iam=False, extra_he
     route_path = path
     for sid in (S_LAPTOP, S_PHONE, S_BOB):
         route_path = route_path.replace(sid, "{id}")
-    route_path = route_path.replace("/users/carol/", "/users/{user_id}/")
+    route_path = re.sub(r"/users/[^/]+/", "/users/{user_id}/", route_path)
     route_key = f"{method} {route_path}"
     authorizer = {}
     if user:
@@ -89,15 +89,16 @@ def authorizer_event(auth_header):
     }
 
 
-def auth_event(detail_type, detail, source="auth"):
+def auth_event(detail_type, detail, source="auth", time="2026-11-22T16:00:00Z"):
     return {"version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": detail_type,
-            "source": source, "account": ACCOUNT, "time": "2026-11-22T16:00:00Z", "region": "eu-west-1",
+            "source": source, "account": ACCOUNT, "time": time, "region": "eu-west-1",
             "resources": [], "detail": detail}
 
 
 def stream_event():
     detail = {"event_id": EVENT_ID, "occurred_at": "2026-11-22T16:00:00.000000Z", "session_id": S_PHONE,
-              "user_id": ALICE, "reason": "manual", "device_info": "Safari on iOS", "revoked_by_user": ALICE}
+              "user_id": ALICE, "reason": "manual", "device_info": "Safari on iOS", "revoked_by_user": ALICE,
+              "by": {"kind": "user", "id": ALICE}, "note": None}
     new_image = {"pk": {"S": f"EVENT#{EVENT_ID}"}, "sk": {"S": "EVENT"}, "event_id": {"S": EVENT_ID},
                  "detail_type": {"S": "SessionRevoked"}, "detail": {"S": json.dumps(detail, separators=(",", ":"))},
                  "occurred_at": {"S": "2026-11-22T16:00:00.000000000Z"}, "user_id": {"S": ALICE},
@@ -133,9 +134,29 @@ FILES = {
     "authorizer/active-session.json": authorizer_event(f"Bearer {token(ALICE, S_LAPTOP)}"),
     "authorizer/no-token.json": authorizer_event(None),
     "authorizer/bad-signature.json": authorizer_event(f"Bearer {token(ALICE, S_LAPTOP)[:-4]}AAAA"),
-    "password-changed/password-changed.json": auth_event("UserPasswordChangeSucceeded", {"user_id": ALICE, "session_id": S_LAPTOP}),
-    "password-changed/password-reset.json": auth_event("PasswordResetConfirmSucceeded", {"user_id": ALICE}),
-    "password-changed/untrusted-source.json": auth_event("PasswordResetConfirmSucceeded", {"user_id": ALICE}, source="attacker"),
+    "account-events/password-changed.json": auth_event("UserPasswordChangeSucceeded", {"user_id": ALICE, "session_id": S_LAPTOP}),
+    "account-events/password-reset.json": auth_event("PasswordResetConfirmSucceeded", {"user_id": ALICE}),
+    "account-events/untrusted-source.json": auth_event("PasswordResetConfirmSucceeded", {"user_id": ALICE}, source="attacker"),
+    "account-events/email-changed.json": auth_event("UserEmailChanged", {
+        "user_id": ALICE, "session_id": S_LAPTOP, "occurred_at": "2026-11-22T15:59:59.250Z"}),
+    "account-events/mfa-changed.json": auth_event("UserMfaChanged", {"user_id": ALICE, "session_id": S_LAPTOP}),
+    "account-events/account-recovered.json": auth_event("UserAccountRecovered", {"user_id": ALICE}),
+    "account-events/account-disabled.json": auth_event("UserAccountDisabled", {"user_id": ALICE}),
+    "account-events/account-enabled.json": auth_event("UserAccountEnabled", {"user_id": ALICE}),
+    "account-events/account-deleted.json": auth_event("UserAccountDeleted", {"user_id": ALICE}),
+    "revoke-all-sessions/sign-out-everywhere.json": http_event("DELETE", "/sessions", "include_current=true", user=(ALICE, S_LAPTOP)),
+    "admin-list-sessions/alice-sessions.json": http_event("GET", "/admin/users/alice/sessions", "state=all&limit=20", iam=True),
+    "admin-list-sessions/unknown-user.json": http_event("GET", "/admin/users/mallory/sessions", iam=True),
+    "admin-revoke-session/stolen-phone.json": http_event("DELETE", f"/admin/sessions/{S_PHONE}", body={
+        "reason": "security_concern", "actor": "support:jane", "note": "customer reported the phone stolen"}, iam=True),
+    "admin-revoke-all-sessions/compromised-account.json": http_event("DELETE", "/admin/users/alice/sessions", body={
+        "reason": "security_concern", "actor": "security:oncall", "note": "credential stuffing"}, iam=True),
+    "admin-bulk-revoke/incident.json": http_event("POST", "/admin/revocations", body={
+        "user_ids": [ALICE, BOB, "mallory"], "reason": "security_concern", "actor": "security:incident-17"}, iam=True),
+    "admin-set-account-status/disable.json": http_event("PUT", "/admin/users/alice/status", body={
+        "status": "disabled", "reason": "security_concern", "actor": "security:oncall"}, iam=True),
+    "admin-set-account-status/enable.json": http_event("PUT", "/admin/users/alice/status", body={
+        "status": "active", "reason": "admin_action", "actor": "support:jane", "note": "identity verified by phone"}, iam=True),
     "event-relay/outbox-insert.json": stream_event(),
 }
 

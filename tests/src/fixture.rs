@@ -275,11 +275,12 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
         self.sessions
             .revoke_session(RevokeSession {
                 session_id,
-                user_id: user.clone(),
+                owner: session_core::use_cases::Owner::User(user.clone()),
                 reason,
                 by: Actor::User {
                     user_id: user.clone(),
                 },
+                note: None,
             })
             .await
     }
@@ -328,7 +329,11 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
                 .sessions
                 .list_user_sessions(ListUserSessions {
                     user_id: user.clone(),
-                    active_only,
+                    filter: if active_only {
+                        session_core::use_cases::SessionFilter::Active
+                    } else {
+                        session_core::use_cases::SessionFilter::All
+                    },
                     limit: Some(page_size),
                     cursor: cursor.take(),
                     current_session_id: current,

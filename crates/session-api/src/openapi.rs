@@ -14,9 +14,10 @@ use utoipa::openapi::{Components, Content, OpenApi as OpenApiDocument, RefOr, Re
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::{
-    ActivityRequest, ActivityResponse, CreateSessionRequest, CreatedSessionResponse, FieldError,
-    LimitBehaviourView, Problem, ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse,
-    SessionListResponse, SessionPolicyRequest, SessionPolicyResponse, SessionStatusView,
+    AccountStatusView, ActivityRequest, ActivityResponse, AdminRevocationReason,
+    CreateSessionRequest, CreatedSessionResponse, FieldError, LimitBehaviourView, Problem,
+    ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse, SessionListResponse,
+    SessionPolicyRequest, SessionPolicyResponse, SessionStateFilter, SessionStatusView,
     SessionView, ValidityResponse, schema,
 };
 use crate::problem::PROBLEM_CONTENT_TYPE;
@@ -55,10 +56,14 @@ pub const ADMIN_ROLE: &str = "admin";
         SessionPolicyRequest,
         SessionPolicyResponse,
         LimitBehaviourView,
+        SessionStateFilter,
+        AdminRevocationReason,
+        AccountStatusView,
     )),
     tags(
         (name = "sessions", description = "A signed-in user's own sessions (bearer JWT)"),
         (name = "internal", description = "Internal services (IAM / SigV4 signed requests)"),
+        (name = "admin", description = "Support and security staff tooling (IAM / SigV4 signed requests, the `admin` role): any user's sessions"),
         (name = "meta", description = "About the API itself"),
     )
 )]

@@ -60,6 +60,14 @@ pub enum ApiError {
     SessionLimitExceeded { max_sessions: u32 },
     #[error("the session is {}", status.as_str())]
     SessionInactive { status: SessionStatus },
+    #[error("the account is disabled; no session can be created until it is enabled again")]
+    AccountDisabled,
+    #[error("the account was deleted and cannot be enabled again")]
+    AccountDeleted,
+    #[error(
+        "the user's sessions were revoked while this login was in progress; authenticate again"
+    )]
+    LoginSuperseded,
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
     #[error("too many concurrent changes to the same data; retry shortly")]
@@ -93,10 +101,12 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized | Self::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::SessionAlreadyRevoked
             | Self::SessionLimitExceeded { .. }
-            | Self::SessionInactive { .. } => StatusCode::CONFLICT,
+            | Self::SessionInactive { .. }
+            | Self::AccountDeleted
+            | Self::LoginSuperseded => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Contention | Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,6 +135,9 @@ impl ApiError {
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
             Self::SessionInactive { .. } => "session_inactive",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountDeleted => "account_deleted",
+            Self::LoginSuperseded => "login_superseded",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
             Self::StoreUnavailable { .. } => "store_unavailable",
@@ -154,6 +167,9 @@ impl ApiError {
             Self::SessionAlreadyRevoked => "Session already revoked",
             Self::SessionLimitExceeded { .. } => "Session limit exceeded",
             Self::SessionInactive { .. } => "Session inactive",
+            Self::AccountDisabled => "Account disabled",
+            Self::AccountDeleted => "Account deleted",
+            Self::LoginSuperseded => "Login superseded",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::Contention => "Too many concurrent changes",
             Self::StoreUnavailable { .. } => "Service unavailable",
@@ -247,6 +263,9 @@ impl From<SessionError> for ApiError {
             }
             SessionError::SessionInactive { status } => Self::SessionInactive { status },
             SessionError::Invalid(invalid) => invalid.into(),
+            SessionError::AccountDisabled => Self::AccountDisabled,
+            SessionError::AccountDeleted => Self::AccountDeleted,
+            SessionError::LoginSuperseded => Self::LoginSuperseded,
             SessionError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             SessionError::Contention => Self::Contention,
             SessionError::Store(StoreError::Unavailable(source)) => Self::StoreUnavailable {

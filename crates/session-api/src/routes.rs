@@ -66,6 +66,11 @@ route_table! {
     "record-provider-access" => internal::record_provider_access,
     "link-refresh-token" => internal::link_refresh_token,
     "set-session-policy" => internal::set_session_policy,
+    "admin-list-sessions" => admin::admin_list_sessions,
+    "admin-revoke-session" => admin::admin_revoke_session,
+    "admin-revoke-all-sessions" => admin::admin_revoke_all_sessions,
+    "admin-bulk-revoke" => admin::admin_bulk_revoke,
+    "admin-set-account-status" => admin::admin_set_account_status,
     local => docs::openapi_document,
 }
 

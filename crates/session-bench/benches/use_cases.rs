@@ -108,7 +108,7 @@ fn reads(c: &mut Criterion) {
                     let list = sessions
                         .list_user_sessions(ListUserSessions {
                             user_id,
-                            active_only: true,
+                            filter: session_core::use_cases::SessionFilter::Active,
                             limit: None,
                             cursor: None,
                             current_session_id: Some(current),
@@ -173,11 +173,12 @@ fn writes(c: &mut Criterion) {
                 f.sessions
                     .revoke_session(RevokeSession {
                         session_id: f.ids[0],
-                        user_id: f.user_id.clone(),
+                        owner: session_core::use_cases::Owner::User(f.user_id.clone()),
                         reason: RevocationReason::Logout,
                         by: Actor::User {
                             user_id: f.user_id.clone(),
                         },
+                        note: None,
                     })
                     .await
                     .unwrap()
@@ -201,6 +202,8 @@ fn writes(c: &mut Criterion) {
                             by: Actor::User {
                                 user_id: f.user_id.clone(),
                             },
+                            note: None,
+                            trigger: session_core::events::RevokeAllTrigger::UserRequest,
                         })
                         .await
                         .unwrap();

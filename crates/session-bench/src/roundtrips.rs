@@ -255,7 +255,7 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
         let (user, ids) = user_with(&s, "list", "pro", 10).await?;
         let query = ListUserSessions {
             user_id: user.clone(),
-            active_only: true,
+            filter: session_core::use_cases::SessionFilter::Active,
             limit: None,
             cursor: None,
             current_session_id: Some(ids[0]),
@@ -277,11 +277,12 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
         let (user, ids) = user_with(&s, "revoke", "basic", 2).await?;
         let cmd = RevokeSession {
             session_id: ids[1],
-            user_id: user.clone(),
+            owner: session_core::use_cases::Owner::User(user.clone()),
             reason: RevocationReason::Manual,
             by: Actor::User {
                 user_id: user.clone(),
             },
+            note: None,
         };
         let (_, calls, t) = counted(r, s.revoke_session(cmd)).await?;
         runs.push(calls, t);
@@ -302,6 +303,8 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
             by: Actor::User {
                 user_id: user.clone(),
             },
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         };
         let (_, calls, t) = counted(r, s.revoke_all_user_sessions(cmd)).await?;
         runs.push(calls, t);
@@ -320,6 +323,8 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
             reason: RevocationReason::PasswordChanged,
             except_session_id: None,
             by: Actor::System,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         };
         let scope = RevokeAllScope {
             created_before: Some(Utc::now()),
@@ -327,6 +332,7 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
                 key: format!("bench:{}", uuid::Uuid::now_v7()),
                 expires_at: Utc::now() + chrono::Duration::days(1),
             }),
+            status: None,
         };
         let (_, calls, t) = counted(r, s.revoke_all_user_sessions_in_scope(cmd, scope)).await?;
         runs.push(calls, t);

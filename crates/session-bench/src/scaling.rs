@@ -118,7 +118,7 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
                 let out = s
                     .list_user_sessions(ListUserSessions {
                         user_id: user.clone(),
-                        active_only: true,
+                        filter: session_core::use_cases::SessionFilter::Active,
                         limit: Some(page),
                         cursor: cursor.take(),
                         current_session_id: ids.first().copied(),
@@ -148,6 +148,8 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
                 by: Actor::User {
                     user_id: user.clone(),
                 },
+                note: None,
+                trigger: session_core::events::RevokeAllTrigger::UserRequest,
             })
             .await?;
         let revoke_all_time = started.elapsed();

@@ -39,6 +39,16 @@ pub enum SessionError {
     SessionLimitExceeded { max_sessions: u32 },
     #[error("session is {}", status.as_str())]
     SessionInactive { status: SessionStatus },
+    /// The account is disabled (or deleted): no login until it is enabled again.
+    #[error("the account is disabled")]
+    AccountDisabled,
+    /// A deleted account cannot be enabled again.
+    #[error("the account was deleted")]
+    AccountDeleted,
+    /// The user's sessions were revoked while this login was in progress: it started before
+    /// the cutoff and would outlive the sign-out it raced.
+    #[error("the user's sessions were revoked while this login was in progress")]
+    LoginSuperseded,
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
     /// The idempotency key was first used with a different request.
@@ -61,6 +71,9 @@ impl SessionError {
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
             Self::SessionInactive { .. } => "session_inactive",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountDeleted => "account_deleted",
+            Self::LoginSuperseded => "login_superseded",
             Self::Invalid(_) => "validation_failed",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",

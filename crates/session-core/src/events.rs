@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::domain::RevocationReason;
-use crate::ids::{EventId, ProviderName, SessionId, UserId};
+use crate::domain::{Actor, RevocationReason};
+use crate::ids::{EventId, Note, ProviderName, SessionId, UserId};
 
 #[derive(Clone, PartialEq, Debug)]
 pub struct DomainEvent {
@@ -35,6 +35,22 @@ pub enum EventPayload {
     SessionActivityUpdated(SessionActivityUpdated),
     SessionProviderAccess(SessionProviderAccess),
     SuspiciousSessionActivity(SuspiciousSessionActivity),
+    UserSessionsBlocked(UserSessionsBlocked),
+    UserSessionsUnblocked(UserSessionsUnblocked),
+}
+
+/// What started a revoke-all.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeAllTrigger {
+    /// The user signed out everywhere (else).
+    UserRequest,
+    /// Support or security revoked the user's sessions.
+    AdminRequest,
+    /// The account was disabled or deleted.
+    AccountStatus,
+    /// An event of the auth service (a credential or account change).
+    AuthEvent,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -75,6 +91,7 @@ pub struct SessionRevocationAttempted {
     pub session_id: SessionId,
     pub user_id: UserId,
     pub reason: RevocationReason,
+    pub by: Actor,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -86,6 +103,8 @@ pub struct SessionRevoked {
     pub device_info: Option<String>,
     /// The user who revoked it, when a user did (not a service or the system).
     pub revoked_by_user: Option<UserId>,
+    pub by: Actor,
+    pub note: Option<Note>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -94,6 +113,7 @@ pub struct SessionRevocationFailed {
     pub session_id: SessionId,
     pub user_id: UserId,
     pub reason: RevocationReason,
+    pub by: Actor,
     /// The stable error code of the failure (e.g. `session_not_found`, `store_unavailable`).
     pub failure_reason: String,
 }
@@ -104,6 +124,9 @@ pub struct AllSessionsRevocationAttempted {
     pub user_id: UserId,
     pub reason: RevocationReason,
     pub except_session_id: Option<SessionId>,
+    pub by: Actor,
+    pub trigger: RevokeAllTrigger,
+    pub note: Option<Note>,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -114,6 +137,8 @@ pub struct AllSessionsRevoked {
     pub session_count: u32,
     pub session_ids: Vec<SessionId>,
     pub except_session_id: Option<SessionId>,
+    pub by: Actor,
+    pub trigger: RevokeAllTrigger,
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -121,6 +146,8 @@ pub struct AllSessionsRevoked {
 pub struct AllSessionsRevocationFailed {
     pub user_id: UserId,
     pub reason: RevocationReason,
+    pub by: Actor,
+    pub trigger: RevokeAllTrigger,
     pub failure_reason: String,
     /// Sessions revoked before the failure; a retry revokes the rest.
     pub revoked_so_far: Vec<SessionId>,
@@ -153,6 +180,30 @@ pub struct SuspiciousSessionActivity {
     pub suspicious_count: u32,
 }
 
+/// The account was disabled or deleted: every session is revoked (AllSessionsRevoked follows)
+/// and logins are refused until it is enabled again.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSessionsBlocked {
+    pub user_id: UserId,
+    /// `disabled` or `deleted`.
+    pub status: String,
+    pub reason: RevocationReason,
+    pub by: Actor,
+    pub note: Option<Note>,
+}
+
+/// A disabled account was enabled: logins are allowed again; no old session comes back.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSessionsUnblocked {
+    pub user_id: UserId,
+    /// The admin's reason; none when the auth service enabled the account.
+    pub reason: Option<RevocationReason>,
+    pub by: Actor,
+    pub note: Option<Note>,
+}
+
 #[derive(Debug, Error)]
 pub enum EventDecodeError {
     #[error("event detail is not a JSON object")]
@@ -183,6 +234,8 @@ impl EventPayload {
             Self::SessionActivityUpdated(_) => "SessionActivityUpdated",
             Self::SessionProviderAccess(_) => "SessionProviderAccess",
             Self::SuspiciousSessionActivity(_) => "SuspiciousSessionActivity",
+            Self::UserSessionsBlocked(_) => "UserSessionsBlocked",
+            Self::UserSessionsUnblocked(_) => "UserSessionsUnblocked",
         }
     }
 
@@ -201,6 +254,8 @@ impl EventPayload {
             Self::SessionActivityUpdated(e) => &e.user_id,
             Self::SessionProviderAccess(e) => &e.user_id,
             Self::SuspiciousSessionActivity(e) => &e.user_id,
+            Self::UserSessionsBlocked(e) => &e.user_id,
+            Self::UserSessionsUnblocked(e) => &e.user_id,
         }
     }
 }
@@ -278,6 +333,13 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::ids::{ActorName, AuthEventId};
+
+    fn admin() -> Actor {
+        Actor::Admin {
+            actor: ActorName::from_str("support:jane").unwrap(),
+        }
+    }
 
     fn sample_events() -> Vec<EventPayload> {
         let sid = SessionId::from_uuid(Uuid::now_v7());
@@ -311,6 +373,7 @@ mod tests {
                 session_id: sid,
                 user_id: uid.clone(),
                 reason,
+                by: Actor::System,
             }),
             EventPayload::SessionRevoked(SessionRevoked {
                 session_id: sid,
@@ -318,17 +381,25 @@ mod tests {
                 reason,
                 device_info: None,
                 revoked_by_user: Some(uid.clone()),
+                by: Actor::User {
+                    user_id: uid.clone(),
+                },
+                note: None,
             }),
             EventPayload::SessionRevocationFailed(SessionRevocationFailed {
                 session_id: sid,
                 user_id: uid.clone(),
                 reason,
+                by: admin(),
                 failure_reason: "session_not_found".into(),
             }),
             EventPayload::AllSessionsRevocationAttempted(AllSessionsRevocationAttempted {
                 user_id: uid.clone(),
                 reason,
                 except_session_id: None,
+                by: admin(),
+                trigger: RevokeAllTrigger::AdminRequest,
+                note: Some(Note::from_str("phone stolen").unwrap()),
             }),
             EventPayload::AllSessionsRevoked(AllSessionsRevoked {
                 user_id: uid.clone(),
@@ -336,10 +407,17 @@ mod tests {
                 session_count: 1,
                 session_ids: vec![sid],
                 except_session_id: Some(sid),
+                by: Actor::AuthEvent {
+                    event_id: AuthEventId::from_str("0b1e8a7c-5e0a-4d2b-9f43-7f1c2d3e4f50")
+                        .unwrap(),
+                },
+                trigger: RevokeAllTrigger::AuthEvent,
             }),
             EventPayload::AllSessionsRevocationFailed(AllSessionsRevocationFailed {
                 user_id: uid.clone(),
                 reason,
+                by: Actor::System,
+                trigger: RevokeAllTrigger::AccountStatus,
                 failure_reason: "store_unavailable".into(),
                 revoked_so_far: vec![],
             }),
@@ -356,10 +434,23 @@ mod tests {
             }),
             EventPayload::SuspiciousSessionActivity(SuspiciousSessionActivity {
                 session_id: sid,
-                user_id: uid,
+                user_id: uid.clone(),
                 activity_type: "ip_change".into(),
                 details: serde_json::json!({"from": "203.0.113.9"}),
                 suspicious_count: 1,
+            }),
+            EventPayload::UserSessionsBlocked(UserSessionsBlocked {
+                user_id: uid.clone(),
+                status: "disabled".into(),
+                reason: RevocationReason::SecurityConcern,
+                by: admin(),
+                note: None,
+            }),
+            EventPayload::UserSessionsUnblocked(UserSessionsUnblocked {
+                user_id: uid,
+                reason: None,
+                by: admin(),
+                note: Some(Note::from_str("verified by phone").unwrap()),
             }),
         ]
     }
@@ -367,7 +458,7 @@ mod tests {
     #[test]
     fn every_event_round_trips_through_its_flat_detail() {
         let payloads = sample_events();
-        assert_eq!(payloads.len(), 12, "all twelve events are covered");
+        assert_eq!(payloads.len(), 14, "all fourteen events are covered");
         for payload in payloads {
             let event = DomainEvent {
                 event_id: EventId::from_uuid(Uuid::now_v7()),

@@ -183,6 +183,65 @@ fn is_idempotency_key_char(c: char) -> bool {
     c.is_ascii_graphic()
 }
 
+bounded_text!(
+    /// Who acted, as support and security tooling names them (`support:jane`,
+    /// `incident-2026-17`): recorded on revocations and in their events.
+    ActorName, field = "actor", max = 128, allowed = is_identifier_char
+);
+
+bounded_text!(
+    /// The id of an event of the auth service's bus that caused a change (EventBridge's `id`).
+    AuthEventId, field = "id", max = 128, allowed = is_idempotency_key_char
+);
+
+/// A free-text remark on an administrative action ("customer called, phone stolen"): bounded,
+/// without control characters, never empty. Kept on the revocation and in its events.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Note(String);
+
+impl Note {
+    pub const MAX_LEN: usize = 500;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Note {
+    type Error = InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.trim().is_empty() {
+            return Err(InvalidValue::new("note", "must not be blank"));
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(InvalidValue::new("note", "must be at most 500 bytes"));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(InvalidValue::new(
+                "note",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(value))
+    }
+}
+
+impl FromStr for Note {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<Note> for String {
+    fn from(value: Note) -> Self {
+        value.0
+    }
+}
+
 /// Keeps at most `max` bytes of `text`, cut at a character boundary, without control characters.
 /// User agents are attacker-controlled and only ever stored truncated.
 pub fn truncate_text(text: &str, max: usize) -> String {
@@ -228,6 +287,23 @@ mod tests {
             assert!(UserId::from_str(dots).is_err(), "{dots}");
         }
         assert!(UserId::from_str("a.b").is_ok());
+    }
+
+    #[test]
+    fn notes_are_bounded_free_text_without_controls() {
+        assert!(Note::from_str("Kunde rief an: Handy gestohlen. 电话").is_ok());
+        for bad in ["", "   ", "line\nbreak", "tab\there"] {
+            assert!(Note::from_str(bad).is_err(), "{bad:?}");
+        }
+        assert!(Note::from_str(&"x".repeat(500)).is_ok());
+        assert!(Note::from_str(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn actor_names_are_identifiers() {
+        assert!(ActorName::from_str("support:jane@example.com").is_ok());
+        assert!(ActorName::from_str("jane doe").is_err());
+        assert!(ActorName::from_str(&"a".repeat(129)).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
-use crate::domain::{Revocation, Session, UserLedger};
+use crate::domain::{AccountStatus, Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
 use crate::ids::{IdempotencyKey, SessionId, UserId};
 
@@ -67,7 +67,19 @@ pub enum LedgerWrite {
     RemoveActive {
         user_id: UserId,
         session_ids: Vec<SessionId>,
+        /// What a revoke-all records with its first chunk, if anything.
+        mark: Option<RevokeAllMark>,
     },
+}
+
+/// What a revoke-all records on the ledger with its first chunk: the cutoff of the sessions it
+/// revokes (a login older than it is refused from now on), and for a disable the new status.
+/// The cutoff only ever moves forward: a write whose cutoff is older than the stored one fails
+/// its condition.
+#[derive(Clone, PartialEq, Debug)]
+pub struct RevokeAllMark {
+    pub revoked_before: DateTime<Utc>,
+    pub status: Option<AccountStatus>,
 }
 
 /// A record that a one-off piece of work (e.g. handling one incoming event) was done, written

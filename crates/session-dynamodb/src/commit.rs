@@ -5,15 +5,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use session_core::domain::Revocation;
+use session_core::domain::{AccountStatus, Revocation};
 use session_core::ids::{SessionId, UserId};
-use session_core::ports::{ChangeSet, CommitError, LedgerWrite, SessionWrite};
+use session_core::ports::{ChangeSet, CommitError, LedgerWrite, RevokeAllMark, SessionWrite};
 
 use crate::codec::{self, Item, attr};
 use crate::error::InvalidChangeSet;
-use crate::schema::ledger_attr::ACTIVE;
+use crate::schema::ledger_attr::{ACTIVE, REVOKED_BEFORE, STATUS};
 use crate::schema::session_attr::{REVOCATION, USER_ID};
-use crate::schema::{self, PK, VERSION};
+use crate::schema::{self, PK, TTL, VERSION};
 
 /// Most items in one TransactWriteItems request.
 pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -206,21 +206,45 @@ impl Builder<'_> {
             LedgerWrite::RemoveActive {
                 user_id,
                 session_ids,
-            } => self.remove_active(&user_id, &session_ids),
+                mark,
+            } => self.remove_active(&user_id, &session_ids, mark.as_ref()),
         }
     }
 
-    /// Removes index entries without reading the ledger. Session ids are map keys reached
-    /// through placeholders (they contain `-`, which a document path cannot spell).
+    /// Removes index entries without reading the ledger, and records a revoke-all's mark.
+    /// Session ids are map keys reached through placeholders (they contain `-`, which a document
+    /// path cannot spell).
     fn remove_active(
         &self,
         user_id: &UserId,
         ids: &[SessionId],
+        mark: Option<&RevokeAllMark>,
     ) -> Result<TransactWriteItem, CommitError> {
         // The same path twice in one REMOVE is an error ("overlapping paths").
         let ids: BTreeSet<&SessionId> = ids.iter().collect();
         let mut expression_names = names(&[("#pk", PK), ("#ver", VERSION)]);
+        let mut expression_values = values(vec![(":one", attr::number(1))]);
         let mut expression = "SET #ver = #ver + :one".to_owned();
+        let mut condition = "attribute_exists(#pk)".to_owned();
+        if let Some(mark) = mark {
+            // The cutoff only moves forward: an older one fails the condition (a conflict).
+            expression_names.insert("#rb".to_owned(), REVOKED_BEFORE.to_owned());
+            expression_values.insert(":rb".to_owned(), attr::time(mark.revoked_before));
+            expression.push_str(", #rb = :rb");
+            condition.push_str(" AND (attribute_not_exists(#rb) OR #rb <= :rb)");
+            if let Some(status) = mark.status.as_ref().and_then(codec::encode_status) {
+                expression_names.insert("#st".to_owned(), STATUS.to_owned());
+                expression_values.insert(":st".to_owned(), status);
+                expression.push_str(", #st = :st");
+            }
+            // A deleted account's ledger goes after the audit retention (codec::encode_ledger).
+            if let Some(AccountStatus::Deleted { since }) = &mark.status {
+                expression_names.insert("#ttl".to_owned(), TTL.to_owned());
+                let ttl = schema::ttl_value(*since + schema::ACCOUNT_RETENTION);
+                expression_values.insert(":ttl".to_owned(), attr::number(ttl));
+                expression.push_str(", #ttl = :ttl");
+            }
+        }
         // DynamoDB refuses expression names that the expression does not use.
         if !ids.is_empty() {
             expression_names.insert("#active".to_owned(), ACTIVE.to_owned());
@@ -239,9 +263,9 @@ impl Builder<'_> {
             .table_name(self.table)
             .set_key(Some(schema::ledger_key(user_id)))
             .update_expression(expression)
-            .condition_expression("attribute_exists(#pk)")
+            .condition_expression(condition)
             .set_expression_attribute_names(Some(expression_names))
-            .set_expression_attribute_values(Some(values(vec![(":one", attr::number(1))])))
+            .set_expression_attribute_values(Some(expression_values))
             .build()
             .map_err(build_error("Update"))?;
         Ok(TransactWriteItem::builder().update(update).build())

@@ -4,15 +4,15 @@
 
 //! Composition root for the Lambda functions. Everything a function needs is built once at init
 //! (configuration, AWS clients, the use cases) and each `functions/*` binary binds one entry point:
-//! an HTTP route ([`http_function`]), the [`authorizer`], the [`password_changed`] consumer or the
+//! an HTTP route ([`http_function`]), the [`authorizer`], the [`account_events`] consumer or the
 //! [`event_relay`].
 
+pub mod account_events;
 pub mod authorizer;
 pub mod config;
 pub mod event_relay;
 pub mod http_function;
 mod init_error;
-pub mod password_changed;
 pub mod request_context;
 pub mod telemetry;
 pub mod wiring;

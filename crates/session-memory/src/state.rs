@@ -105,7 +105,17 @@ impl State {
                 ledger,
                 expected_version,
             }) => self.ledgers.get(&ledger.user_id).map(|l| l.version) == *expected_version,
-            Some(LedgerWrite::RemoveActive { user_id, .. }) => self.ledgers.contains_key(user_id),
+            // A revoke-all's cutoff only moves forward (ports::RevokeAllMark).
+            Some(LedgerWrite::RemoveActive { user_id, mark, .. }) => {
+                self.ledgers.get(user_id).is_some_and(|stored| {
+                    mark.as_ref().is_none_or(|mark| {
+                        stored
+                            .value
+                            .revoked_before
+                            .is_none_or(|stored| stored <= mark.revoked_before)
+                    })
+                })
+            }
         };
         if holds { Ok(()) } else { Err(ConditionFailed) }
     }
@@ -128,10 +138,17 @@ impl State {
             LedgerWrite::RemoveActive {
                 user_id,
                 session_ids,
+                mark,
             } => {
                 if let Some(stored) = self.ledgers.get_mut(&user_id) {
                     for id in &session_ids {
                         stored.value.active.remove(id);
+                    }
+                    if let Some(mark) = mark {
+                        stored.value.revoked_before = Some(mark.revoked_before);
+                        if let Some(status) = mark.status {
+                            stored.value.status = status;
+                        }
                     }
                     stored.version += 1;
                 }

@@ -128,6 +128,7 @@ async fn ledger_writes_conflict_when_their_condition_fails() {
     let remove = |user_id| LedgerWrite::RemoveActive {
         user_id,
         session_ids: vec![session(&bob, t0()).id()],
+        mark: None,
     };
     assert_conflict(
         &t,

@@ -82,7 +82,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
         let page = sessions
             .list_user_sessions(ListUserSessions {
                 user_id: alice.clone(),
-                active_only: false,
+                filter: session_core::use_cases::SessionFilter::All,
                 limit: Some(2),
                 cursor: cursor.take(),
                 current_session_id: None,
@@ -145,11 +145,12 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
 
     let revoke = RevokeSession {
         session_id: created[1].id(),
-        user_id: alice.clone(),
+        owner: session_core::use_cases::Owner::User(alice.clone()),
         reason: RevocationReason::Logout,
         by: Actor::User {
             user_id: alice.clone(),
         },
+        note: None,
     };
     sessions.revoke_session(revoke).await.unwrap();
     let trips = t.requests.take();
@@ -161,6 +162,8 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
         reason: RevocationReason::PasswordChanged,
         except_session_id: None,
         by: Actor::System,
+        note: None,
+        trigger: session_core::events::RevokeAllTrigger::UserRequest,
     };
     sessions.revoke_all_user_sessions(revoke_all).await.unwrap();
     let trips = t.requests.take();

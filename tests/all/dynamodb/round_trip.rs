@@ -173,6 +173,7 @@ async fn every_write_moves_the_version_by_one() {
     let remove = LedgerWrite::RemoveActive {
         user_id: bob.clone(),
         session_ids: vec![s.id(), s.id(), session(&bob, t0()).id()],
+        mark: None,
     };
     t.store
         .commit(ChangeSet {
@@ -194,6 +195,7 @@ async fn every_write_moves_the_version_by_one() {
     let remove_none = LedgerWrite::RemoveActive {
         user_id: bob.clone(),
         session_ids: vec![],
+        mark: None,
     };
     t.store
         .commit(ChangeSet {

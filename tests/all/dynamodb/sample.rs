@@ -67,6 +67,7 @@ pub fn revocation(reason: RevocationReason, by: Actor) -> Revocation {
         at: t0() + Duration::hours(1),
         reason,
         by,
+        note: None,
     }
 }
 

@@ -16,9 +16,9 @@ use session_core::ids::{SessionId, UserId};
 use session_core::ports::SessionStore;
 use session_core::use_cases::{CreateSession, RevokeAllUserSessions, RevokeSession};
 use session_dynamodb::DynamoStore;
+use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::authorizer::Authorizer;
 use session_lambda::config::AuthEventsConfig;
-use session_lambda::password_changed::{Outcome, PasswordChangedConsumer};
 
 use super::support::{sessions_on_fresh_table, standins};
 
@@ -90,9 +90,10 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
     sessions
         .revoke_session(RevokeSession {
             session_id: phone,
-            user_id: alice.clone(),
+            owner: session_core::use_cases::Owner::User(alice.clone()),
             reason: RevocationReason::Manual,
             by: by.clone(),
+            note: None,
         })
         .await
         .unwrap();
@@ -118,6 +119,8 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
             reason: RevocationReason::LogoutAll,
             except_session_id: Some(desktop),
             by,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         })
         .await
         .unwrap();
@@ -128,7 +131,7 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
     assert!(check.allows(desktop).await);
 
     // A password reset from the auth service's events.
-    let consumer = PasswordChangedConsumer::new(
+    let consumer = AccountEventsConsumer::new(
         sessions.clone(),
         AuthEventsConfig {
             source: "auth".into(),

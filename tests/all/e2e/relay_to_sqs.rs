@@ -41,9 +41,10 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
     };
     let revoke = |id| RevokeSession {
         session_id: id,
-        user_id: alice.clone(),
+        owner: session_core::use_cases::Owner::User(alice.clone()),
         reason: RevocationReason::Manual,
         by: by.clone(),
+        note: None,
     };
     sessions.revoke_session(revoke(ids[2])).await.unwrap();
     assert!(
@@ -56,6 +57,8 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
             reason: RevocationReason::LogoutAll,
             except_session_id: None,
             by,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         })
         .await
         .unwrap();

@@ -203,9 +203,10 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
             sessions
                 .revoke_session(RevokeSession {
                     session_id: last.unwrap(),
-                    user_id: user.clone(),
+                    owner: session_core::use_cases::Owner::User(user.clone()),
                     reason: RevocationReason::Manual,
                     by: by.clone(),
+                    note: None,
                 })
                 .await
                 .unwrap();
@@ -215,6 +216,8 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
                     reason: RevocationReason::LogoutAll,
                     except_session_id: None,
                     by,
+                    note: None,
+                    trigger: session_core::events::RevokeAllTrigger::UserRequest,
                 })
                 .await
                 .unwrap();

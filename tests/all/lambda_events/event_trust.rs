@@ -6,8 +6,8 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde_json::{Value, json};
 use session_core::domain::SessionStatus;
+use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::config::AuthEventsConfig;
-use session_lambda::password_changed::{Outcome, PasswordChangedConsumer};
 use session_memory::MemoryStore;
 
 use super::repo_root;
@@ -16,7 +16,7 @@ use super::seed::{ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE, Seeded};
 /// The trusted password-reset payload with one change applied.
 fn reset_event_with(change: impl FnOnce(&mut Value)) -> EventBridgeEvent<Value> {
     let text =
-        std::fs::read_to_string(repo_root().join("events/password-changed/password-reset.json"))
+        std::fs::read_to_string(repo_root().join("events/account-events/password-reset.json"))
             .unwrap();
     let mut event: Value = serde_json::from_str(&text).unwrap();
     change(&mut event);
@@ -24,8 +24,8 @@ fn reset_event_with(change: impl FnOnce(&mut Value)) -> EventBridgeEvent<Value> 
 }
 
 /// The consumer as deployed with the payloads' source and account.
-fn trusting_auth(seeded: &Seeded) -> PasswordChangedConsumer<MemoryStore> {
-    PasswordChangedConsumer::new(
+fn trusting_auth(seeded: &Seeded) -> AccountEventsConsumer<MemoryStore> {
+    AccountEventsConsumer::new(
         seeded.sessions.clone(),
         AuthEventsConfig {
             source: "auth".into(),

@@ -18,11 +18,11 @@ use lambda_http::request::LambdaRequest;
 use serde_json::Value;
 use session_api::{Api, Authenticator, JwtConfig, TokenVerifier, VerificationKey};
 use session_core::domain::SessionStatus;
+use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::authorizer::Authorizer;
 use session_lambda::config::AuthEventsConfig;
 use session_lambda::event_relay::outbox_records;
 use session_lambda::http_function::HttpFunction;
-use session_lambda::password_changed::{Outcome, PasswordChangedConsumer};
 
 use seed::{ALICE_LAPTOP, ALICE_PHONE, Seeded};
 
@@ -37,6 +37,11 @@ enum Expect {
     Revoked {
         count: usize,
         laptop_active: bool,
+    },
+    /// The account's status is now `status`, and these many sessions were revoked.
+    StatusChanged {
+        status: &'static str,
+        count: usize,
     },
     Dropped,
     OutboxEvents(usize),
@@ -58,20 +63,73 @@ fn expectations() -> BTreeMap<&'static str, Expect> {
         ("list-sessions/active-sessions.json", Status(200)),
         ("logout-current/logout.json", Status(204)),
         (
-            "password-changed/password-changed.json",
+            "account-events/password-changed.json",
             Revoked {
                 count: 1,
                 laptop_active: true,
             },
         ),
         (
-            "password-changed/password-reset.json",
+            "account-events/password-reset.json",
             Revoked {
                 count: 2,
                 laptop_active: false,
             },
         ),
-        ("password-changed/untrusted-source.json", Dropped),
+        ("account-events/untrusted-source.json", Dropped),
+        (
+            "account-events/email-changed.json",
+            Revoked {
+                count: 1,
+                laptop_active: true,
+            },
+        ),
+        (
+            "account-events/mfa-changed.json",
+            Revoked {
+                count: 1,
+                laptop_active: true,
+            },
+        ),
+        (
+            "account-events/account-recovered.json",
+            Revoked {
+                count: 2,
+                laptop_active: false,
+            },
+        ),
+        (
+            "account-events/account-disabled.json",
+            StatusChanged {
+                status: "disabled",
+                count: 2,
+            },
+        ),
+        (
+            "account-events/account-enabled.json",
+            StatusChanged {
+                status: "active",
+                count: 0,
+            },
+        ),
+        (
+            "account-events/account-deleted.json",
+            StatusChanged {
+                status: "deleted",
+                count: 2,
+            },
+        ),
+        ("admin-bulk-revoke/incident.json", Status(200)),
+        ("admin-list-sessions/alice-sessions.json", Status(200)),
+        ("admin-list-sessions/unknown-user.json", Status(404)),
+        (
+            "admin-revoke-all-sessions/compromised-account.json",
+            Status(200),
+        ),
+        ("admin-revoke-session/stolen-phone.json", Status(204)),
+        ("admin-set-account-status/disable.json", Status(200)),
+        ("admin-set-account-status/enable.json", Status(200)),
+        ("revoke-all-sessions/sign-out-everywhere.json", Status(200)),
         ("record-provider-access/plaid.json", Status(204)),
         (
             "revoke-all-sessions/sign-out-everywhere-else.json",
@@ -201,12 +259,12 @@ async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
                     );
                 }
             }
-            Expect::Revoked { .. } | Expect::Dropped => {
+            Expect::Revoked { .. } | Expect::StatusChanged { .. } | Expect::Dropped => {
                 assert_eq!(
-                    function, "password-changed",
+                    function, "account-events",
                     "{file}: only the consumer revokes or drops"
                 );
-                let consumer = PasswordChangedConsumer::new(
+                let consumer = AccountEventsConsumer::new(
                     seeded.sessions.clone(),
                     AuthEventsConfig {
                         source: "auth".into(),
@@ -243,6 +301,18 @@ async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
                             seeded.store.take_events().is_empty(),
                             "{file}: redelivery emitted events"
                         );
+                    }
+                    Expect::StatusChanged { status, count } => {
+                        let Outcome::StatusChanged {
+                            status: actual,
+                            session_ids,
+                        } = &outcome
+                        else {
+                            panic!("{file}: {outcome:?}");
+                        };
+                        assert_eq!((*actual, session_ids.len()), (status, count), "{file}");
+                        let again = consumer.handle(event).await.unwrap();
+                        assert_eq!(again, Outcome::AlreadyHandled, "{file}");
                     }
                     _ => {
                         assert!(

@@ -231,9 +231,9 @@ fn the_relay_gets_only_outbox_inserts_and_reports_partial_failures() {
 }
 
 #[test]
-fn password_changes_reach_their_consumer_with_retries_and_a_dead_letter_queue() {
+fn account_events_reach_their_consumer_with_retries_and_a_dead_letter_queue() {
     let template = Template::load();
-    let (id, _) = template.function_for("password-changed");
+    let (id, _) = template.function_for("account-events");
     let rules: Vec<_> = template
         .resources_of_type("AWS::Events::Rule")
         .filter_map(|(rule_id, rule)| {
@@ -255,11 +255,12 @@ fn password_changes_reach_their_consumer_with_retries_and_a_dead_letter_queue() 
         pattern["detail-type"]
             .as_sequence()
             .map(|s| model::strings(s)),
-        Some(vec![
-            "UserPasswordChangeSucceeded".to_owned(),
-            "PasswordResetConfirmSucceeded".to_owned()
-        ]),
-        "{rule_id}: detail types"
+        Some(
+            session_lambda::account_events::DETAIL_TYPES
+                .map(str::to_owned)
+                .to_vec()
+        ),
+        "{rule_id}: detail types (the consumer's, in its order)"
     );
     assert!(
         pattern["source"]
@@ -299,7 +300,7 @@ fn every_environment_variable_set_is_one_the_code_reads() {
         ("authorizer", ["SESSIONS_TABLE"].as_slice()),
         ("create-session", ["SESSIONS_TABLE"].as_slice()),
         (
-            "password-changed",
+            "account-events",
             ["SESSIONS_TABLE", "AUTH_EVENT_SOURCE"].as_slice(),
         ),
         ("event-relay", ["EVENT_BUS_NAME", "EVENT_SOURCE"].as_slice()),
@@ -339,4 +340,57 @@ fn the_crate_scan_finds_routes_and_entry_points() {
         crates.get(AUTHORIZER_BINARY).map(|c| c.route_key.is_none()),
         Some(true)
     );
+}
+
+/// The IAM routes are granted by two managed policies, one per kind of caller, each allowing
+/// exactly its own prefix: the auth service's role never gets the admin routes, a support role
+/// never gets the internal ones.
+#[test]
+fn internal_and_admin_routes_are_granted_by_separate_policies() {
+    let template = Template::load();
+    let mut granted = BTreeMap::new();
+    for (id, policy) in template.resources_of_type("AWS::IAM::ManagedPolicy") {
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{id}: statements"));
+        for statement in statements {
+            if statement["Action"].as_str() != Some("execute-api:Invoke") {
+                continue;
+            }
+            let resource = model::sub_text(&statement["Resource"])
+                .unwrap_or_else(|| panic!("{id}: Resource must be a !Sub string"));
+            let prefix = resource
+                .rsplit("/*/*/")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                granted.insert(prefix.clone(), id.to_owned()).is_none(),
+                "{prefix} is granted twice"
+            );
+        }
+    }
+    assert_eq!(
+        granted.keys().cloned().collect::<Vec<_>>(),
+        ["admin/*", "internal/*"],
+        "one policy for /admin/, another for /internal/, nothing else: {granted:?}"
+    );
+    assert_ne!(granted["admin/*"], granted["internal/*"]);
+    for crate_ in model::function_crates() {
+        match (&crate_.route_key, crate_.access) {
+            (Some(key), Some(session_api::Access::Admin)) => {
+                assert!(
+                    key.contains(" /admin/"),
+                    "{key}: admin routes live under /admin/"
+                )
+            }
+            (Some(key), Some(session_api::Access::Service)) => {
+                assert!(
+                    key.contains(" /internal/"),
+                    "{key}: service routes live under /internal/"
+                )
+            }
+            _ => {}
+        }
+    }
 }

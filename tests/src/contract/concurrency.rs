@@ -214,7 +214,9 @@ pub async fn revoke_all_racing_logins_keeps_the_limit_and_loses_no_revocation<H:
             user_id: alice.clone(),
             reason: RevocationReason::LogoutAll,
             except_session_id: None,
-            by: Actor::Service,
+            by: Actor::System,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         };
         tasks.insert(
             RACE_LOGINS / 2,
@@ -327,11 +329,12 @@ pub async fn concurrent_revocations_of_one_session_succeed_exactly_once<H: Store
                 let sessions = fx.sessions.clone();
                 let cmd = RevokeSession {
                     session_id: id,
-                    user_id: alice.clone(),
+                    owner: session_core::use_cases::Owner::User(alice.clone()),
                     reason: reasons[n % reasons.len()],
                     by: Actor::User {
                         user_id: alice.clone(),
                     },
+                    note: None,
                 };
                 async move { sessions.revoke_session(cmd).await }
             })
@@ -409,9 +412,10 @@ pub async fn writes_racing_a_revocation_never_resurrect_the_session<H: StoreHarn
         let sessions = fx.sessions.clone();
         let revoke = RevokeSession {
             session_id: id,
-            user_id: alice.clone(),
+            owner: session_core::use_cases::Owner::User(alice.clone()),
             reason: RevocationReason::SuspiciousActivity,
-            by: Actor::Service,
+            by: Actor::System,
+            note: None,
         };
         tasks.insert(
             WRITERS,

@@ -47,6 +47,7 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
         by: Actor::User {
             user_id: alice.clone(),
         },
+        note: None,
     });
     full.is_trusted = true;
     full.refresh_token_id = Some(RefreshTokenId::from_str("rt_01J9ZK|v2").expect("valid"));
@@ -81,13 +82,15 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
     by_service.revocation = Some(Revocation {
         at: fx.now(),
         reason: RevocationReason::AdminAction,
-        by: Actor::Service,
+        by: Actor::System,
+        note: None,
     });
     let mut by_system = fx.unsaved_session(&alice).to_record();
     by_system.revocation = Some(Revocation {
         at: fx.now(),
         reason: RevocationReason::SessionLimitExceeded,
         by: Actor::System,
+        note: None,
     });
 
     for session in [full, empty, by_service, by_system].map(Session::restore) {
@@ -132,6 +135,8 @@ pub async fn ledger_round_trips_policy_and_active_index_through_the_store<H: Sto
             max_sessions: Some(7),
         },
         active,
+        status: session_core::domain::AccountStatus::Active,
+        revoked_before: None,
     };
     let plain = UserLedger::new(
         bob.clone(),
@@ -249,7 +254,8 @@ pub async fn entity_changes_persist_through_a_versioned_replace<H: StoreHarness>
     let revocation = Revocation {
         at: fx.now(),
         reason: RevocationReason::SuspiciousActivity,
-        by: Actor::Service,
+        by: Actor::System,
+        note: None,
     };
     session
         .revoke(revocation.clone())
@@ -275,6 +281,7 @@ pub async fn entity_changes_persist_through_a_versioned_replace<H: StoreHarness>
         at: fx.now(),
         reason: RevocationReason::Logout,
         by: Actor::System,
+        note: None,
     });
     assert!(matches!(again, Err(SessionError::SessionAlreadyRevoked)));
 }

@@ -121,7 +121,7 @@ pub async fn list_active_only_hides_revoked_and_expired_sessions<H: StoreHarness
         .sessions
         .list_user_sessions(ListUserSessions {
             user_id: alice.clone(),
-            active_only: true,
+            filter: session_core::use_cases::SessionFilter::Active,
             limit: None,
             cursor: None,
             current_session_id: None,
@@ -161,7 +161,7 @@ pub async fn list_all_includes_inactive_sessions_newest_first<H: StoreHarness>(h
         .sessions
         .list_user_sessions(ListUserSessions {
             user_id: alice.clone(),
-            active_only: false,
+            filter: session_core::use_cases::SessionFilter::All,
             limit: Some(50),
             cursor: None,
             current_session_id: None,
@@ -206,7 +206,7 @@ pub async fn list_paginates_without_duplicates_or_gaps<H: StoreHarness>(h: H) {
         .sessions
         .list_user_sessions(ListUserSessions {
             user_id: alice.clone(),
-            active_only: false,
+            filter: session_core::use_cases::SessionFilter::All,
             limit: Some(5),
             cursor: None,
             current_session_id: None,
@@ -253,7 +253,7 @@ pub async fn list_with_a_garbage_cursor_is_invalid_cursor<H: StoreHarness>(h: H)
             .sessions
             .list_user_sessions(ListUserSessions {
                 user_id: alice.clone(),
-                active_only: false,
+                filter: session_core::use_cases::SessionFilter::All,
                 limit: Some(10),
                 cursor: Some(cursor.to_owned()),
                 current_session_id: None,
@@ -286,7 +286,7 @@ pub async fn list_never_shows_another_users_sessions<H: StoreHarness>(h: H) {
         .sessions
         .list_user_sessions(ListUserSessions {
             user_id: alice.clone(),
-            active_only: false,
+            filter: session_core::use_cases::SessionFilter::All,
             limit: Some(1),
             cursor: None,
             current_session_id: None,
@@ -302,7 +302,7 @@ pub async fn list_never_shows_another_users_sessions<H: StoreHarness>(h: H) {
         .sessions
         .list_user_sessions(ListUserSessions {
             user_id: bob.clone(),
-            active_only: false,
+            filter: session_core::use_cases::SessionFilter::All,
             limit: Some(10),
             cursor: Some(foreign_cursor),
             current_session_id: None,

@@ -24,7 +24,9 @@ async fn revoke_all<H: StoreHarness>(
             user_id: user_id.clone(),
             reason,
             except_session_id,
-            by: Actor::Service,
+            by: Actor::System,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         })
         .await
 }
@@ -60,7 +62,7 @@ pub async fn revoke_all_revokes_every_session_and_reports_the_count<H: StoreHarn
     for session in stored_all(&fx, &ids).await {
         let revocation = session.revocation().expect("revoked");
         assert_eq!(revocation.reason, RevocationReason::LogoutAll);
-        assert_eq!(revocation.by, Actor::Service);
+        assert_eq!(revocation.by, Actor::System);
     }
     assert!(fx.active_ids(&alice).await.is_empty());
     assert!(
@@ -278,6 +280,7 @@ fn once(key: &str, fx: &Fixture<'_, impl StoreHarness>) -> RevokeAllScope {
             key: key.to_owned(),
             expires_at: fx.now() + chrono::Duration::days(7),
         }),
+        status: None,
     }
 }
 
@@ -296,6 +299,8 @@ pub async fn revoke_all_with_a_marker_runs_once_and_a_repeat_changes_nothing<H: 
         reason: RevocationReason::PasswordReset,
         except_session_id: None,
         by: Actor::System,
+        note: None,
+        trigger: session_core::events::RevokeAllTrigger::UserRequest,
     };
 
     let first = fx
@@ -356,10 +361,13 @@ pub async fn revoke_all_created_before_spares_later_logins<H: StoreHarness>(h: H
                 reason: RevocationReason::PasswordChanged,
                 except_session_id: None,
                 by: Actor::System,
+                note: None,
+                trigger: session_core::events::RevokeAllTrigger::UserRequest,
             },
             RevokeAllScope {
                 created_before: Some(changed_at),
                 once: None,
+                status: None,
             },
         )
         .await

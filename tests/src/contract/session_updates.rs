@@ -259,7 +259,9 @@ pub async fn revocation_is_final_even_after_later_writes<H: StoreHarness>(h: H) 
             user_id: alice.clone(),
             reason: RevocationReason::PasswordChanged,
             except_session_id: None,
-            by: session_core::domain::Actor::Service,
+            by: session_core::domain::Actor::System,
+            note: None,
+            trigger: session_core::events::RevokeAllTrigger::UserRequest,
         })
         .await
         .expect("revoke-all");

@@ -52,7 +52,8 @@ fn revocation(at: chrono::DateTime<chrono::Utc>) -> Revocation {
     Revocation {
         at,
         reason: RevocationReason::AdminAction,
-        by: Actor::Service,
+        by: Actor::System,
+        note: None,
     }
 }
 
@@ -333,6 +334,7 @@ pub async fn remove_active_requires_the_ledger_and_moves_its_version<H: StoreHar
         ledger: Some(LedgerWrite::RemoveActive {
             user_id: user_id.clone(),
             session_ids: ids,
+            mark: None,
         }),
         ..ChangeSet::default()
     };

@@ -2,6 +2,7 @@
 //! schemas. Request bodies reject unknown fields and take text as text, so a bad value becomes a
 //! field error naming the field rather than a parser message.
 
+mod admin;
 mod fields;
 mod internal;
 mod json_object;
@@ -9,6 +10,13 @@ mod problem;
 pub(crate) mod schema;
 mod sessions;
 
+pub(crate) use admin::count;
+pub use admin::{
+    AccountStatusRequest, AccountStatusResponse, AccountStatusView, ActorView,
+    AdminRevocationReason, AdminRevocationRequest, AdminRevokeAllResponse,
+    AdminSessionListResponse, AdminSessionView, BulkOutcome, BulkRevocationRequest,
+    BulkRevocationResponse, BulkRevocationResult, RevocationView,
+};
 pub use internal::{
     ActivityRequest, ActivityResponse, CreateSessionRequest, CreatedSessionResponse,
     LimitBehaviourView, ProviderAccessRequest, RefreshTokenRequest, SessionPolicyRequest,
@@ -16,5 +24,6 @@ pub use internal::{
 };
 pub use problem::{FieldError, Problem};
 pub use sessions::{
-    RevokeAllResponse, SessionListResponse, SessionStatusView, SessionView, UserRevocationReason,
+    RevokeAllResponse, SessionListResponse, SessionStateFilter, SessionStatusView, SessionView,
+    UserRevocationReason,
 };

@@ -5,9 +5,10 @@
 //! Stating these rules lets a client (or a fuzzer) tell a valid value from one the service refuses
 //! with `validation_failed`; they mirror `bounded_text!` in `session_core::ids`.
 
-use session_core::ids::{ProviderName, RefreshTokenId, TierName, UserId};
+use session_core::ids::{ActorName, Note, ProviderName, RefreshTokenId, TierName, UserId};
+use session_core::use_cases::revoke_users_sessions::MAX_USERS_PER_BULK_REVOCATION;
 use utoipa::openapi::schema::{
-    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
 };
 
 /// `is_identifier_char` of session-core (user ids, refresh token ids), with at least one letter or
@@ -112,6 +113,57 @@ pub fn reported_ip_address() -> Schema {
         "The client's address; checked against the session's last one (and its location).",
         "198.51.100.4",
     )
+}
+
+/// Who is acting, as support tooling names them.
+pub fn actor() -> Schema {
+    bounded_text(
+        IDENTIFIER_PATTERN,
+        ActorName::MAX_LEN,
+        "Who is acting (recorded on the revocations and in their events): letters, digits and \
+         `._:@|+-`, with at least one letter or digit.",
+        "support:jane",
+    )
+}
+
+/// An optional free-text remark.
+pub fn note() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(Note::MAX_LEN))
+                // Not blank, no control characters.
+                .pattern(Some(r"^[^\p{Cc}]*[^\p{Cc}\s][^\p{Cc}]*$"))
+                .description(Some(
+                    "A remark kept with the revocation: up to 500 bytes, no control characters.",
+                ))
+                .examples(["customer reported a stolen phone"]),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
+/// `BulkRevocationRequest.user_ids`.
+pub fn user_ids() -> Schema {
+    ArrayBuilder::new()
+        .items(utoipa::openapi::schema::ArrayItems::RefOrSchema(Box::new(
+            user_id().into(),
+        )))
+        .min_items(Some(1))
+        .max_items(Some(MAX_USERS_PER_BULK_REVOCATION))
+        .unique_items(true)
+        .description(Some("1 to 100 distinct user ids."))
+        .into()
+}
+
+/// `AccountStatusRequest.status`: what an admin may set.
+pub fn settable_status() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(["disabled", "active"]))
+        .into()
 }
 
 #[cfg(test)]

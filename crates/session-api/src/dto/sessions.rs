@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use session_core::domain::{RevocationReason, SessionStatus};
-use session_core::use_cases::{ListedSession, SessionList};
+use session_core::use_cases::{ListedSession, SessionFilter, SessionList};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -27,6 +27,36 @@ impl From<SessionStatus> for SessionStatusView {
             SessionStatus::Revoked => Self::Revoked,
             SessionStatus::Expired => Self::Expired,
             SessionStatus::IdleExpired => Self::IdleExpired,
+        }
+    }
+}
+
+/// Which sessions a listing shows (`state`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStateFilter {
+    Active,
+    Ended,
+    All,
+}
+
+impl SessionStateFilter {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "active" => Some(Self::Active),
+            "ended" => Some(Self::Ended),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+impl From<SessionStateFilter> for SessionFilter {
+    fn from(state: SessionStateFilter) -> Self {
+        match state {
+            SessionStateFilter::Active => Self::Active,
+            SessionStateFilter::Ended => Self::Ended,
+            SessionStateFilter::All => Self::All,
         }
     }
 }

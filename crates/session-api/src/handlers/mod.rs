@@ -1,6 +1,7 @@
 //! One module per route group. Handlers take already-authorised callers and raw request parts,
 //! validate the input, run one use case and shape its outcome.
 
+pub(crate) mod admin;
 pub(crate) mod docs;
 pub(crate) mod internal;
 pub(crate) mod user;
@@ -64,6 +65,11 @@ pub(crate) fn user_id(raw: &str) -> Result<UserId, InvalidValue> {
         "is not valid percent-encoded UTF-8",
     ))?;
     UserId::try_from(text)
+}
+
+/// A user id path parameter, its problem a field error like a body field's.
+pub(crate) fn user_id_parameter(raw: &str) -> Result<UserId, ApiError> {
+    user_id(raw).map_err(|invalid| ApiError::field(invalid.field, invalid.problem))
 }
 
 #[cfg(test)]

@@ -3,14 +3,17 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use session_core::domain::{Actor, RevocationReason};
+use session_core::domain::RevocationReason;
 use session_core::ports::SessionStore;
 use session_core::use_cases::list_user_sessions::MAX_PAGE_SIZE;
-use session_core::use_cases::{GetSession, ListUserSessions, RevokeAllUserSessions, RevokeSession};
+use session_core::use_cases::{
+    GetSession, ListUserSessions, RevokeAllUserSessions, RevokeSession, SessionFilter,
+};
 use session_core::{SessionError, Sessions};
 
 use crate::dto::{
-    FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionView, UserRevocationReason,
+    FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionStateFilter, SessionView,
+    UserRevocationReason,
 };
 use crate::handlers::{RouteRequest, UserCaller, session_id};
 use crate::problem::ApiError;
@@ -29,7 +32,8 @@ const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity"
     path = "/sessions",
     tag = "sessions",
     params(
-        ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true)"),
+        ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true); `false` lists every session. Superseded by `state`"),
+        ("state" = Option<SessionStateFilter>, Query, description = "`active` (default), `ended` (revoked, expired or idle-expired) or `all`; not together with `active_only`"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
         ("cursor" = Option<String>, Query, max_length = 256, pattern = "^[A-Za-z0-9_-]*$", description = "`next_cursor` of the previous page (opaque; empty is the first page). Any other value is `invalid_cursor`"),
     ),
@@ -49,13 +53,31 @@ pub(crate) async fn list_sessions<S: SessionStore>(
     let mut query = QueryParams::parse(input.query)?;
     let mut errors = Vec::new();
     let active_only = match query.take("active_only")?.as_deref() {
-        None | Some("true") => true,
-        Some("false") => false,
+        None => None,
+        Some("true") => Some(SessionFilter::Active),
+        Some("false") => Some(SessionFilter::All),
         Some(_) => {
             errors.push(FieldError::new("active_only", "must be true or false"));
-            true
+            None
         }
     };
+    let state = match query.take("state")? {
+        None => None,
+        Some(text) => match SessionStateFilter::parse(&text) {
+            Some(state) => Some(state.into()),
+            None => {
+                errors.push(FieldError::new("state", "must be active, ended or all"));
+                None
+            }
+        },
+    };
+    if active_only.is_some() && state.is_some() {
+        errors.push(FieldError::new(
+            "state",
+            "cannot be combined with active_only",
+        ));
+    }
+    let filter = state.or(active_only).unwrap_or_default();
     let limit = match query.take("limit")? {
         None => None,
         Some(text) => match text.parse::<u32>() {
@@ -78,7 +100,7 @@ pub(crate) async fn list_sessions<S: SessionStore>(
     let list = sessions
         .list_user_sessions(ListUserSessions {
             user_id: caller.user_id.clone(),
-            active_only,
+            filter,
             limit,
             cursor,
             current_session_id: Some(caller.session_id),
@@ -195,14 +217,7 @@ async fn revoke_own<S: SessionStore>(
     reason: RevocationReason,
 ) -> Result<Response<Bytes>, ApiError> {
     let outcome = sessions
-        .revoke_session(RevokeSession {
-            session_id: id,
-            user_id: caller.user_id.clone(),
-            reason,
-            by: Actor::User {
-                user_id: caller.user_id.clone(),
-            },
-        })
+        .revoke_session(RevokeSession::by_user(id, caller.user_id.clone(), reason))
         .await;
     match outcome {
         // Revocation is idempotent for the client: the session ends up revoked either way.
@@ -211,13 +226,17 @@ async fn revoke_own<S: SessionStore>(
     }
 }
 
-/// Sign out everywhere else.
+/// Sign out everywhere else (or everywhere).
 ///
-/// Revokes every session of the caller except the one making the request.
+/// Revokes every session of the caller except the one making the request; with
+/// `include_current=true`, that one too, in the same command.
 #[utoipa::path(
     delete,
     path = "/sessions",
     tag = "sessions",
+    params(
+        ("include_current" = Option<bool>, Query, description = "Also sign out the session making the request (default false)"),
+    ),
     responses(
         (status = 200, description = "Other sessions revoked", body = RevokeAllResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -230,16 +249,21 @@ pub(crate) async fn revoke_other_sessions<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let (caller, input) = (request.user()?, &request.input);
-    QueryParams::parse(input.query)?.finish()?;
+    let mut query = QueryParams::parse(input.query)?;
+    let include_current = match query.take("include_current")?.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::field("include_current", "must be true or false"));
+        }
+    };
+    query.finish()?;
+    let except = (!include_current).then_some(caller.session_id);
     let revoked = sessions
-        .revoke_all_user_sessions(RevokeAllUserSessions {
-            user_id: caller.user_id.clone(),
-            reason: RevocationReason::LogoutAll,
-            except_session_id: Some(caller.session_id),
-            by: Actor::User {
-                user_id: caller.user_id.clone(),
-            },
-        })
+        .revoke_all_user_sessions(RevokeAllUserSessions::by_user(
+            caller.user_id.clone(),
+            except,
+        ))
         .await?;
     let count = u32::try_from(revoked.session_ids.len()).unwrap_or(u32::MAX);
     response::json(StatusCode::OK, &RevokeAllResponse::new(count))

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::UserPolicy;
-use crate::domain::session::Session;
+use crate::domain::session::{Actor, Session};
 use crate::ids::{SessionId, UserId};
 
 /// What the ledger remembers of one unrevoked session: enough to pick eviction victims and to
@@ -29,6 +29,40 @@ impl From<&Session> for ActiveEntry {
     }
 }
 
+/// Whether the user may have sessions. A disabled or deleted account has none: disabling revokes
+/// them all, and logins are refused until the account is enabled again (docs/0013).
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AccountStatus {
+    #[default]
+    Active,
+    Disabled {
+        since: DateTime<Utc>,
+        by: Actor,
+    },
+    /// Deleted by the auth service: blocked for good; the user's session data is erased after
+    /// the audit retention.
+    Deleted {
+        since: DateTime<Utc>,
+    },
+}
+
+impl AccountStatus {
+    /// Whether logins are allowed.
+    pub fn allows_logins(&self) -> bool {
+        matches!(self, Self::Active)
+    }
+
+    /// `active`, `disabled` or `deleted`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled { .. } => "disabled",
+            Self::Deleted { .. } => "deleted",
+        }
+    }
+}
+
 /// Invariant: every active session of the user is in `active` (the index may also hold sessions
 /// that went idle, until they are evicted or revoked), so counting the index never undercounts.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -36,6 +70,13 @@ pub struct UserLedger {
     pub user_id: UserId,
     pub policy: UserPolicy,
     pub active: BTreeMap<SessionId, ActiveEntry>,
+    #[serde(default)]
+    pub status: AccountStatus,
+    /// Every session created at or before this instant was revoked by a revoke-all (the latest
+    /// one's cutoff). A login that started before it and commits after it is refused: it would
+    /// survive a sign-out it raced (docs/0013).
+    #[serde(default)]
+    pub revoked_before: Option<DateTime<Utc>>,
 }
 
 impl UserLedger {
@@ -44,6 +85,8 @@ impl UserLedger {
             user_id,
             policy,
             active: BTreeMap::new(),
+            status: AccountStatus::Active,
+            revoked_before: None,
         }
     }
 

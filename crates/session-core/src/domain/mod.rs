@@ -8,10 +8,11 @@ pub mod session;
 pub mod suspicion;
 
 pub use geo::{Coordinates, Fix};
-pub use ledger::{ActiveEntry, UserLedger};
+pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
 pub use policy::{
-    EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, SuspiciousPolicy,
-    SuspiciousResponse, SuspiciousSignals, TierPolicy, UserPolicy,
+    AccountEventsPolicy, EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError,
+    RevocationScope, SuspiciousPolicy, SuspiciousResponse, SuspiciousSignals, TierPolicy,
+    UserPolicy,
 };
 pub use session::{Actor, Revocation, RevocationReason, Session, SessionRecord, SessionStatus};

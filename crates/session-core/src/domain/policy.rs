@@ -83,6 +83,53 @@ impl Default for SuspiciousSignals {
     }
 }
 
+/// Which sessions an account event of the auth service revokes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationScope {
+    /// Every session created before the change.
+    All,
+    /// Every one but the session that made the change (when the event names one).
+    Others,
+    /// None: the event is only recorded.
+    None,
+}
+
+/// What each credential event of the auth service revokes (docs/0014). Disabling, enabling and
+/// deleting an account are not configurable: a disabled or deleted account keeps no session.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountEventsPolicy {
+    #[serde(rename = "UserPasswordChangeSucceeded")]
+    pub password_changed: RevocationScope,
+    #[serde(rename = "PasswordResetConfirmSucceeded")]
+    pub password_reset: RevocationScope,
+    #[serde(rename = "UserEmailChanged")]
+    pub email_changed: RevocationScope,
+    #[serde(rename = "UserMfaChanged")]
+    pub mfa_changed: RevocationScope,
+    #[serde(rename = "UserAccountRecovered")]
+    pub account_recovered: RevocationScope,
+}
+
+impl Default for AccountEventsPolicy {
+    fn default() -> Self {
+        Self {
+            // The device that changed the password stays signed in; every other one was
+            // signed in with the old password.
+            password_changed: RevocationScope::Others,
+            // A reset means the old password may be known to someone else: nothing survives.
+            password_reset: RevocationScope::All,
+            // A new address or second factor changes who can recover the account: sessions that
+            // may belong to an attacker go, the device that made the change stays.
+            email_changed: RevocationScope::Others,
+            mfa_changed: RevocationScope::Others,
+            // Recovery is the way back in after a takeover.
+            account_recovered: RevocationScope::All,
+        }
+    }
+}
+
 /// One tier's rules.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +191,8 @@ pub struct PolicyConfig {
     pub suspicious_signals: SuspiciousSignals,
     /// Travel faster than this between two located reports is impossible travel.
     pub impossible_travel_kmh: u32,
+    /// What the auth service's credential events revoke.
+    pub account_events: AccountEventsPolicy,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -180,6 +229,7 @@ struct PolicyOverrides {
     activity_write_interval_secs: Option<u32>,
     suspicious_signals: Option<SuspiciousSignals>,
     impossible_travel_kmh: Option<u32>,
+    account_events: Option<AccountEventsPolicy>,
 }
 
 const THIRTY_DAYS_SECS: u32 = 30 * 24 * 3600;
@@ -215,6 +265,7 @@ impl Default for PolicyConfig {
             activity_write_interval_secs: 300,
             suspicious_signals: SuspiciousSignals::default(),
             impossible_travel_kmh: DEFAULT_IMPOSSIBLE_TRAVEL_KMH,
+            account_events: AccountEventsPolicy::default(),
         }
     }
 }
@@ -241,6 +292,9 @@ impl PolicyConfig {
         }
         if let Some(kmh) = overrides.impossible_travel_kmh {
             config.impossible_travel_kmh = kmh;
+        }
+        if let Some(account_events) = overrides.account_events {
+            config.account_events = account_events;
         }
         config.validate()?;
         Ok(config)

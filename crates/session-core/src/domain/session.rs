@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::geo::{Coordinates, Fix};
 use crate::error::SessionError;
-use crate::ids::{ProviderName, RefreshTokenId, SessionId, UserId, truncate_text};
+use crate::ids::{
+    ActorName, AuthEventId, InvalidValue, Note, ProviderName, RefreshTokenId, SessionId, UserId,
+    truncate_text,
+};
 
 /// Longest user agent kept, in bytes; longer ones are cut before parsing and storage.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
@@ -36,10 +39,17 @@ pub enum RevocationReason {
     SuspiciousActivity,
     AdminAction,
     TierChanged,
+    /// Support or security ended the session because of a (suspected) compromise.
+    SecurityConcern,
+    AccountDisabled,
+    AccountDeleted,
+    EmailChanged,
+    MfaChanged,
+    AccountRecovered,
 }
 
 impl RevocationReason {
-    pub const ALL: [RevocationReason; 9] = [
+    pub const ALL: [RevocationReason; 15] = [
         Self::Logout,
         Self::Manual,
         Self::LogoutAll,
@@ -49,6 +59,12 @@ impl RevocationReason {
         Self::SuspiciousActivity,
         Self::AdminAction,
         Self::TierChanged,
+        Self::SecurityConcern,
+        Self::AccountDisabled,
+        Self::AccountDeleted,
+        Self::EmailChanged,
+        Self::MfaChanged,
+        Self::AccountRecovered,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -62,6 +78,12 @@ impl RevocationReason {
             Self::SuspiciousActivity => "suspicious_activity",
             Self::AdminAction => "admin_action",
             Self::TierChanged => "tier_changed",
+            Self::SecurityConcern => "security_concern",
+            Self::AccountDisabled => "account_disabled",
+            Self::AccountDeleted => "account_deleted",
+            Self::EmailChanged => "email_changed",
+            Self::MfaChanged => "mfa_changed",
+            Self::AccountRecovered => "account_recovered",
         }
     }
 
@@ -70,20 +92,85 @@ impl RevocationReason {
     }
 }
 
-/// Who caused a change: the session's user, an internal service, or the service itself.
+/// Who caused a change: the session's user, support or security staff, an event of the auth
+/// service, or the service itself (limits, risk rules, policy changes). In JSON (events, API) it
+/// is `{"kind": "user" | "admin" | "auth_event" | "system", "id": <text or null>}`.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(into = "ActorJson", try_from = "ActorJson")]
 pub enum Actor {
     User { user_id: UserId },
-    Service,
+    Admin { actor: ActorName },
+    AuthEvent { event_id: AuthEventId },
     System,
 }
 
 impl Actor {
+    /// `user`, `admin`, `auth_event` or `system`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::User { .. } => "user",
+            Self::Admin { .. } => "admin",
+            Self::AuthEvent { .. } => "auth_event",
+            Self::System => "system",
+        }
+    }
+
+    /// The user, the admin's name or the auth event's id; none for the system.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Self::User { user_id } => Some(user_id.as_str()),
+            Self::Admin { actor } => Some(actor.as_str()),
+            Self::AuthEvent { event_id } => Some(event_id.as_str()),
+            Self::System => None,
+        }
+    }
+
     pub fn user_id(&self) -> Option<&UserId> {
         match self {
             Self::User { user_id } => Some(user_id),
-            Self::Service | Self::System => None,
+            Self::Admin { .. } | Self::AuthEvent { .. } | Self::System => None,
+        }
+    }
+}
+
+/// The JSON shape of an [`Actor`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActorJson {
+    kind: String,
+    id: Option<String>,
+}
+
+impl From<Actor> for ActorJson {
+    fn from(actor: Actor) -> Self {
+        Self {
+            kind: actor.kind().to_owned(),
+            id: actor.id().map(str::to_owned),
+        }
+    }
+}
+
+impl TryFrom<ActorJson> for Actor {
+    type Error = InvalidValue;
+
+    fn try_from(json: ActorJson) -> Result<Self, Self::Error> {
+        let id = || {
+            json.id
+                .clone()
+                .ok_or(InvalidValue::new("by", "needs an id"))
+        };
+        match json.kind.as_str() {
+            "user" => Ok(Self::User {
+                user_id: UserId::try_from(id()?)?,
+            }),
+            "admin" => Ok(Self::Admin {
+                actor: ActorName::try_from(id()?)?,
+            }),
+            "auth_event" => Ok(Self::AuthEvent {
+                event_id: AuthEventId::try_from(id()?)?,
+            }),
+            "system" if json.id.is_none() => Ok(Self::System),
+            _ => Err(InvalidValue::new("by", "is not a known kind of actor")),
         }
     }
 }
@@ -94,6 +181,21 @@ pub struct Revocation {
     pub at: DateTime<Utc>,
     pub reason: RevocationReason,
     pub by: Actor,
+    /// What the admin who revoked it wrote down, if anything.
+    #[serde(default)]
+    pub note: Option<Note>,
+}
+
+impl Revocation {
+    /// A revocation without a note.
+    pub fn new(at: DateTime<Utc>, reason: RevocationReason, by: Actor) -> Self {
+        Self {
+            at,
+            reason,
+            by,
+            note: None,
+        }
+    }
 }
 
 /// Derived state of a session at a given instant; never stored.
@@ -538,6 +640,7 @@ mod tests {
             at: t0(),
             reason,
             by: Actor::System,
+            note: None,
         }
     }
 

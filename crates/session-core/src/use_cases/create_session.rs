@@ -222,6 +222,14 @@ impl<S: SessionStore> Sessions<S> {
         else {
             return Err(SessionError::UserNotFound.into());
         };
+        if !ledger.status.allows_logins() {
+            return Err(SessionError::AccountDisabled.into());
+        }
+        // A revoke-all committed since this login began: the login authenticated before the
+        // sign-out and must not outlive it (docs/0013).
+        if ledger.revoked_before.is_some_and(|cutoff| p.now < cutoff) {
+            return Err(SessionError::LoginSuperseded.into());
+        }
         let rules = self.policy.effective(&ledger.policy);
         let mut live = ledger.live_oldest_first(p.now);
         let mut decision = limit::decide(&rules, &live, 1);
@@ -330,6 +338,7 @@ impl<S: SessionStore> Sessions<S> {
                     at: session.created_at(),
                     reason: RevocationReason::SessionLimitExceeded,
                     by: Actor::System,
+                    note: None,
                 },
             });
             changes.events.push(

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::Sessions;
 use crate::cursor::CursorPosition;
-use crate::domain::{Session, SessionStatus};
+use crate::domain::{AccountStatus, Session, SessionStatus};
 use crate::error::{InvalidInput, SessionError};
 use crate::ids::{SessionId, UserId};
 use crate::ports::{SessionQuery, SessionStore};
@@ -12,11 +12,31 @@ use crate::ports::{SessionQuery, SessionStore};
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 100;
 
+/// Which sessions a listing shows.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum SessionFilter {
+    /// Active now (not revoked, not expired, not idle-expired).
+    #[default]
+    Active,
+    /// Ended: revoked, expired or idle-expired.
+    Ended,
+    All,
+}
+
+impl SessionFilter {
+    fn admits(self, status: SessionStatus) -> bool {
+        match self {
+            Self::Active => status == SessionStatus::Active,
+            Self::Ended => status != SessionStatus::Active,
+            Self::All => true,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ListUserSessions {
     pub user_id: UserId,
-    /// Only sessions active now (not revoked, not expired, not idle-expired).
-    pub active_only: bool,
+    pub filter: SessionFilter,
     pub limit: Option<u32>,
     /// An opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -71,14 +91,14 @@ impl<S: SessionStore> Sessions<S> {
                 user_id: query.user_id,
                 after,
                 limit,
-                unexpired_at: query.active_only.then_some(now),
+                unexpired_at: (query.filter == SessionFilter::Active).then_some(now),
             })
             .await?;
         let sessions: Vec<ListedSession> = page
             .sessions
             .into_iter()
             .map(|s| ListedSession::at(s, now, query.current_session_id))
-            .filter(|s| !query.active_only || s.status == SessionStatus::Active)
+            .filter(|s| query.filter.admits(s.status))
             .collect();
         let active_count = sessions
             .iter()
@@ -89,6 +109,33 @@ impl<S: SessionStore> Sessions<S> {
             active_count: u32::try_from(active_count).unwrap_or(u32::MAX),
             sessions,
             next_cursor: page.next.map(|p| p.encode()),
+        })
+    }
+}
+
+/// A user's sessions as support sees them: the account's status and one page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountSessions {
+    pub status: AccountStatus,
+    pub list: SessionList,
+}
+
+impl<S: SessionStore> Sessions<S> {
+    /// Any user's sessions with their account status (support and security tooling); a user this
+    /// service does not know is `user_not_found`.
+    pub async fn account_sessions(
+        &self,
+        query: ListUserSessions,
+    ) -> Result<AccountSessions, SessionError> {
+        let (ledger, list) = futures_util::future::join(
+            self.store.load_user(&query.user_id),
+            self.list_user_sessions(query.clone()),
+        )
+        .await;
+        let ledger = ledger?.ok_or(SessionError::UserNotFound)?;
+        Ok(AccountSessions {
+            status: ledger.value.status,
+            list: list?,
         })
     }
 }

@@ -9,6 +9,8 @@ pub mod list_user_sessions;
 pub mod record_provider_access;
 pub mod revoke_all_user_sessions;
 pub mod revoke_session;
+pub mod revoke_users_sessions;
+pub mod set_account_status;
 pub mod set_user_session_policy;
 pub mod update_session_activity;
 pub mod validate_session;
@@ -17,10 +19,14 @@ pub use authorize_request::{Authorization, AuthorizeRequest, DenialReason};
 pub use create_session::{CreateSession, CreatedSession};
 pub use get_session::GetSession;
 pub use link_refresh_token::LinkRefreshTokenToSession;
-pub use list_user_sessions::{ListUserSessions, ListedSession, SessionList};
+pub use list_user_sessions::{
+    AccountSessions, ListUserSessions, ListedSession, SessionFilter, SessionList,
+};
 pub use record_provider_access::RecordProviderAccess;
 pub use revoke_all_user_sessions::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
-pub use revoke_session::RevokeSession;
+pub use revoke_session::{Owner, RevokeSession};
+pub use revoke_users_sessions::{RevokeUsersSessions, UserRevocationOutcome};
+pub use set_account_status::{AccountStatusChange, RequestedStatus, SetAccountStatus};
 pub use set_user_session_policy::{PolicyView, SetUserSessionPolicy};
 pub use update_session_activity::{ActivityOutcome, ActivityReport, UpdateSessionActivity};
 pub use validate_session::{ValidateSession, Validity};

@@ -5,31 +5,54 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::Sessions;
-use crate::domain::{Actor, Revocation, RevocationReason};
+use crate::domain::{AccountStatus, Actor, Revocation, RevocationReason};
 use crate::error::SessionError;
-use crate::events::{self, DomainEvent, EventPayload};
-use crate::ids::{EventId, SessionId, UserId};
+use crate::events::{self, DomainEvent, EventPayload, RevokeAllTrigger};
+use crate::ids::{EventId, Note, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, SessionStore, SessionWrite,
+    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, RevokeAllMark, SessionStore, SessionWrite,
 };
 
 #[derive(Clone, Debug)]
 pub struct RevokeAllUserSessions {
     pub user_id: UserId,
     pub reason: RevocationReason,
+    /// The session to keep (the caller's, for "sign out everywhere else"); `None` revokes every
+    /// one, the ones in use included.
     pub except_session_id: Option<SessionId>,
     pub by: Actor,
+    pub trigger: RevokeAllTrigger,
+    pub note: Option<Note>,
 }
 
-/// Narrows a revoke-all triggered by an outside event (a password change).
+impl RevokeAllUserSessions {
+    /// A user signing out everywhere: every session but `except_session_id`.
+    pub fn by_user(user_id: UserId, except_session_id: Option<SessionId>) -> Self {
+        Self {
+            by: Actor::User {
+                user_id: user_id.clone(),
+            },
+            user_id,
+            reason: RevocationReason::LogoutAll,
+            except_session_id,
+            trigger: RevokeAllTrigger::UserRequest,
+            note: None,
+        }
+    }
+}
+
+/// Narrows or extends a revoke-all.
 #[derive(Clone, Debug, Default)]
 pub struct RevokeAllScope {
-    /// Only sessions created at or before this instant (when the password changed), so a late
-    /// or repeated delivery never signs out a login made with the new password.
+    /// Only sessions created at or before this instant (when a credential changed), so a late
+    /// or repeated delivery never signs out a login made with the new credential.
     pub created_before: Option<DateTime<Utc>>,
     /// Makes the command happen once: a second run with the same marker key changes nothing
     /// and emits nothing.
     pub once: Option<ProcessedMarker>,
+    /// A new account status (disabled, deleted) committed with the first revocations, and the
+    /// event announcing it: from that commit on, logins are refused.
+    pub status: Option<(AccountStatus, EventPayload)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,20 +62,21 @@ pub struct RevokedAll {
     pub already_processed: bool,
 }
 
-/// Items a chunk needs besides its session writes: the ledger update and up to two events.
-const CHUNK_OVERHEAD: usize = 3;
-
 /// What is left to revoke, as of the last read of the ledger.
 struct Plan {
     /// Live sessions in scope, oldest first.
     remaining: Vec<SessionId>,
     /// Index entries of expired sessions, dropped with the next chunk.
     expired: Vec<SessionId>,
+    /// The ledger's cutoff when it was read.
+    revoked_before: Option<DateTime<Utc>>,
 }
 
 /// Progress of one revoke-all, carried across chunks and retries.
 struct Progress {
-    attempted: Option<DomainEvent>,
+    /// The events the first chunk commits (Attempted, and a status change's event) until it
+    /// has committed.
+    first: Option<Vec<DomainEvent>>,
     revoked: Vec<SessionId>,
     /// The id of the command's one outcome event, AllSessionsRevoked or
     /// AllSessionsRevocationFailed: sharing it, the outbox takes only the first of the two.
@@ -81,14 +105,25 @@ impl<S: SessionStore> Sessions<S> {
                 already_processed: true,
             });
         }
+        let attempted = self.event(EventPayload::AllSessionsRevocationAttempted(
+            events::AllSessionsRevocationAttempted {
+                user_id: cmd.user_id.clone(),
+                reason: cmd.reason,
+                except_session_id: cmd.except_session_id,
+                by: cmd.by.clone(),
+                trigger: cmd.trigger,
+                note: cmd.note.clone(),
+            },
+        ));
+        let mut first = vec![attempted];
+        first.extend(
+            scope
+                .status
+                .as_ref()
+                .map(|(_, announced)| self.event(announced.clone())),
+        );
         let mut progress = Progress {
-            attempted: Some(self.event(EventPayload::AllSessionsRevocationAttempted(
-                events::AllSessionsRevocationAttempted {
-                    user_id: cmd.user_id.clone(),
-                    reason: cmd.reason,
-                    except_session_id: cmd.except_session_id,
-                },
-            ))),
+            first: Some(first),
             revoked: Vec::new(),
             outcome_id: self.new_event_id(),
         };
@@ -104,14 +139,18 @@ impl<S: SessionStore> Sessions<S> {
                         events::AllSessionsRevocationFailed {
                             user_id: cmd.user_id.clone(),
                             reason: cmd.reason,
+                            by: cmd.by.clone(),
+                            trigger: cmd.trigger,
                             failure_reason: error.code().to_owned(),
                             revoked_so_far: progress.revoked.clone(),
                         },
                     ),
                 );
+                // Only the Attempted event stands for a command that changed nothing.
                 let events = progress
-                    .attempted
+                    .first
                     .take()
+                    .and_then(|first| first.into_iter().next())
                     .into_iter()
                     .chain([failed])
                     .collect();
@@ -159,7 +198,11 @@ impl<S: SessionStore> Sessions<S> {
             .filter(|(_, entry)| entry.expires_at <= now)
             .map(|(id, _)| *id)
             .collect();
-        Ok(Plan { remaining, expired })
+        Ok(Plan {
+            remaining,
+            expired,
+            revoked_before: ledger.value.revoked_before,
+        })
     }
 
     /// Returns whether a concurrent run with the same marker finished first.
@@ -169,11 +212,7 @@ impl<S: SessionStore> Sessions<S> {
         scope: &RevokeAllScope,
         progress: &mut Progress,
     ) -> Result<bool, SessionError> {
-        let chunk_size = self
-            .store
-            .max_writes_per_commit()
-            .saturating_sub(CHUNK_OVERHEAD)
-            .max(1);
+        let max_writes = self.store.max_writes_per_commit();
         let mut conflicts = 0;
         // The ledger is read once and its sessions revoked chunk after chunk; only a conflict
         // (something changed under a chunk) makes it read again. Logins after the read are not
@@ -181,25 +220,50 @@ impl<S: SessionStore> Sessions<S> {
         let mut plan: Option<Plan> = None;
         loop {
             let now = self.clock.now();
-            let Plan { remaining, expired } = match plan.take() {
+            let Plan {
+                remaining,
+                expired,
+                revoked_before,
+            } = match plan.take() {
                 Some(plan) => plan,
                 None => self.plan_revoke_all(cmd, scope, now).await?,
             };
+            // Each chunk is one commit: the ledger update and this chunk's events and marker
+            // leave the rest of the commit's room for revocations.
+            let opening = 1 + progress.first.as_ref().map_or(0, Vec::len);
+            let closing = 1 + usize::from(scope.once.is_some());
+            let last = remaining.len() + opening + closing <= max_writes;
+            let chunk_size = if last {
+                remaining.len()
+            } else {
+                max_writes.saturating_sub(opening).max(1)
+            };
             let chunk: Vec<SessionId> = remaining.iter().take(chunk_size).copied().collect();
-            let last = chunk.len() == remaining.len();
 
             let mut changes = ChangeSet::default();
-            changes.events.extend(progress.attempted.clone());
+            let first_chunk = progress.first.is_some();
+            changes
+                .events
+                .extend(progress.first.clone().into_iter().flatten());
             let mut removed = chunk.clone();
             removed.extend(expired);
+            // The first chunk records the cutoff (and a new status): logins that started before
+            // it are refused from this commit on, so none can outlive the revoke-all it raced.
+            let cutoff = scope.created_before.unwrap_or(now);
+            let mark = first_chunk.then(|| RevokeAllMark {
+                revoked_before: revoked_before.map_or(cutoff, |stored| stored.max(cutoff)),
+                status: scope.status.as_ref().map(|(status, _)| status.clone()),
+            });
             changes.ledger = Some(LedgerWrite::RemoveActive {
                 user_id: cmd.user_id.clone(),
                 session_ids: removed,
+                mark,
             });
             let revocation = Revocation {
                 at: now,
                 reason: cmd.reason,
                 by: cmd.by.clone(),
+                note: cmd.note.clone(),
             };
             for id in &chunk {
                 changes.sessions.push(SessionWrite::Revoke {
@@ -220,6 +284,8 @@ impl<S: SessionStore> Sessions<S> {
                         session_count: u32::try_from(all.len()).unwrap_or(u32::MAX),
                         session_ids: all,
                         except_session_id: cmd.except_session_id,
+                        by: cmd.by.clone(),
+                        trigger: cmd.trigger,
                     }),
                 ));
             }
@@ -238,7 +304,7 @@ impl<S: SessionStore> Sessions<S> {
             };
             match committed {
                 Ok(()) => {
-                    progress.attempted = None;
+                    progress.first = None;
                     if last {
                         progress.revoked.extend(chunk);
                         return Ok(false);
@@ -246,11 +312,12 @@ impl<S: SessionStore> Sessions<S> {
                     plan = Some(Plan {
                         remaining: remaining[chunk.len()..].to_vec(),
                         expired: Vec::new(),
+                        revoked_before: None,
                     });
                     progress.revoked.extend(chunk);
                 }
                 Err(CommitError::AlreadyProcessed) => {
-                    if progress.attempted.is_none() {
+                    if progress.first.is_none() {
                         // Earlier chunks of this run committed with its Attempted event; close it.
                         let done = self.event_with_id(
                             progress.outcome_id,
@@ -261,6 +328,8 @@ impl<S: SessionStore> Sessions<S> {
                                     .unwrap_or(u32::MAX),
                                 session_ids: progress.revoked.clone(),
                                 except_session_id: cmd.except_session_id,
+                                by: cmd.by.clone(),
+                                trigger: cmd.trigger,
                             }),
                         );
                         self.store

@@ -81,7 +81,8 @@ impl<S: SessionStore> Sessions<S> {
                 revocation: Revocation {
                     at: now,
                     reason: RevocationReason::TierChanged,
-                    by: Actor::Service,
+                    by: Actor::System,
+                    note: None,
                 },
             });
             changes.events.push(

@@ -156,12 +156,14 @@ impl<S: SessionStore> Sessions<S> {
                 at: now,
                 reason: RevocationReason::SuspiciousActivity,
                 by: Actor::System,
+                note: None,
             })?;
             events.extend(self.suspicious_revocation_events(&session));
             // Unconditional, like revoke-one: the index only ever loses a revoked session.
             Some(LedgerWrite::RemoveActive {
                 user_id: session.user_id().clone(),
                 session_ids: vec![session.id()],
+                mark: None,
             })
         } else {
             None
@@ -233,6 +235,7 @@ impl<S: SessionStore> Sessions<S> {
                     session_id: session.id(),
                     user_id: session.user_id().clone(),
                     reason,
+                    by: Actor::System,
                 },
             )),
             self.event(EventPayload::SessionRevoked(events::SessionRevoked {
@@ -241,6 +244,8 @@ impl<S: SessionStore> Sessions<S> {
                 reason,
                 device_info: session.device_info().map(str::to_owned),
                 revoked_by_user: None,
+                by: Actor::System,
+                note: None,
             })),
         ]
     }

@@ -87,7 +87,9 @@ mod tests {
                 user_id: user.clone(),
                 reason: RevocationReason::Logout,
                 device_info: Some("Firefox on Linux".into()),
-                revoked_by_user: Some(user),
+                revoked_by_user: Some(user.clone()),
+                by: session_core::domain::Actor::User { user_id: user },
+                note: None,
             }),
         }
     }

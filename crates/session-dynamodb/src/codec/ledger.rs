@@ -2,13 +2,14 @@
 //! version every ledger write is conditioned on.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use session_core::domain::{ActiveEntry, UserLedger, UserPolicy};
+use session_core::domain::{AccountStatus, ActiveEntry, UserLedger, UserPolicy};
 use session_core::ids::SessionId;
 use session_core::ports::{StoreError, Versioned};
 
+use super::actor::{decode_actor, encode_actor};
 use super::attr::{self, Item, Reader};
-use crate::schema::ledger_attr::ACTIVE;
-use crate::schema::{self, PK, SK, VERSION};
+use crate::schema::ledger_attr::{ACTIVE, REVOKED_BEFORE, STATUS};
+use crate::schema::{self, PK, SK, TTL, VERSION};
 
 const KIND: &str = "ledger";
 
@@ -18,6 +19,9 @@ const MAX_SESSIONS: &str = "max_sessions";
 const CREATED_AT: &str = "created_at";
 const EXPIRES_AT: &str = "expires_at";
 const DEVICE_INFO: &str = "device_info";
+const STATUS_STATE: &str = "state";
+const STATUS_SINCE: &str = "since";
+const STATUS_BY: &str = "by";
 
 pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
     // `active` is always present, even empty: REMOVE of `active.<id>` needs the map to exist.
@@ -42,7 +46,55 @@ pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
         MAX_SESSIONS,
         ledger.policy.max_sessions.map(attr::number),
     );
+    attr::put_opt(&mut item, STATUS, encode_status(&ledger.status));
+    attr::put_opt(
+        &mut item,
+        REVOKED_BEFORE,
+        ledger.revoked_before.map(attr::time),
+    );
+    // A deleted account's ledger goes after the audit retention, with the rest of its data.
+    if let AccountStatus::Deleted { since } = ledger.status {
+        item.insert(
+            TTL.to_owned(),
+            attr::number(schema::ttl_value(since + schema::ACCOUNT_RETENTION)),
+        );
+    }
     item
+}
+
+/// The `status` map; also the value a revoke-all's first chunk sets without reading the ledger.
+pub(crate) fn encode_status(status: &AccountStatus) -> Option<AttributeValue> {
+    let (state, since, by) = match status {
+        AccountStatus::Active => return None,
+        AccountStatus::Disabled { since, by } => ("disabled", since, Some(by)),
+        AccountStatus::Deleted { since } => ("deleted", since, None),
+    };
+    let mut map = Item::from([
+        (STATUS_STATE.to_owned(), attr::string(state)),
+        (STATUS_SINCE.to_owned(), attr::time(*since)),
+    ]);
+    attr::put_opt(&mut map, STATUS_BY, by.map(encode_actor));
+    Some(AttributeValue::M(map))
+}
+
+fn decode_status(r: &Reader<'_>) -> Result<AccountStatus, StoreError> {
+    let Some(map) = r.opt_map(STATUS)? else {
+        return Ok(AccountStatus::Active);
+    };
+    let status = r.nested(STATUS, map);
+    match status.str(STATUS_STATE)? {
+        "disabled" => Ok(AccountStatus::Disabled {
+            since: status.time(STATUS_SINCE)?,
+            by: decode_actor(&status.nested(STATUS_BY, status.map(STATUS_BY)?))?,
+        }),
+        "deleted" => Ok(AccountStatus::Deleted {
+            since: status.time(STATUS_SINCE)?,
+        }),
+        other => Err(status.corrupt(
+            STATUS_STATE,
+            format_args!("is not an account state: {other}"),
+        )),
+    }
 }
 
 fn encode_entry(entry: &ActiveEntry) -> AttributeValue {
@@ -89,6 +141,8 @@ pub(crate) fn decode_ledger(item: &Item) -> Result<Versioned<UserLedger>, StoreE
             max_sessions: r.opt_number(MAX_SESSIONS)?,
         },
         active,
+        status: decode_status(&r)?,
+        revoked_before: r.opt_time(REVOKED_BEFORE)?,
     };
     Ok(Versioned {
         value: ledger,

@@ -1,6 +1,7 @@
 //! Domain values <-> DynamoDB items, one file per item kind. Decoding never trusts the table:
 //! a malformed item is a `StoreError::Corrupt` naming the item and the attribute.
 
+mod actor;
 pub(crate) mod attr;
 mod event;
 mod idempotency;
@@ -11,6 +12,6 @@ mod session;
 pub(crate) use attr::Item;
 pub(crate) use event::{decode_event, encode_event};
 pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};
-pub(crate) use ledger::{decode_ledger, encode_ledger};
+pub(crate) use ledger::{decode_ledger, encode_ledger, encode_status};
 pub(crate) use marker::encode_marker;
 pub(crate) use session::{decode_session, encode_revocation, encode_session};

@@ -3,11 +3,12 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use session_core::domain::{
-    Actor, Coordinates, Fix, Revocation, RevocationReason, Session, SessionRecord,
+    Coordinates, Fix, Revocation, RevocationReason, Session, SessionRecord,
 };
 use session_core::ids::ProviderName;
 use session_core::ports::{StoreError, Versioned};
 
+use super::actor::{decode_actor, encode_actor};
 use super::attr::{self, Item, Reader};
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION, USER_ID};
 use crate::schema::{self, GSI1_PK, GSI1_SK, PK, SK, TTL, VERSION};
@@ -43,8 +44,7 @@ const FIX_AT: &str = "at";
 const REVOKED_AT: &str = "at";
 const REVOKED_REASON: &str = "reason";
 const REVOKED_BY: &str = "by";
-const ACTOR_TYPE: &str = "type";
-const ACTOR_USER_ID: &str = "user_id";
+const REVOKED_NOTE: &str = "note";
 
 pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
     let session = session.record();
@@ -189,24 +189,23 @@ fn decode_fix(r: &Reader<'_>) -> Result<Fix, StoreError> {
 
 /// The `revocation` map; also the value a Revoke update sets without reading the session.
 pub(crate) fn encode_revocation(revocation: &Revocation) -> AttributeValue {
-    let mut by = Item::new();
-    let kind = match &revocation.by {
-        Actor::User { user_id } => {
-            by.insert(ACTOR_USER_ID.to_owned(), attr::string(user_id.as_str()));
-            "user"
-        }
-        Actor::Service => "service",
-        Actor::System => "system",
-    };
-    by.insert(ACTOR_TYPE.to_owned(), attr::string(kind));
-    AttributeValue::M(Item::from([
+    let mut map = Item::from([
         (REVOKED_AT.to_owned(), attr::time(revocation.at)),
         (
             REVOKED_REASON.to_owned(),
             attr::string(revocation.reason.as_str()),
         ),
-        (REVOKED_BY.to_owned(), AttributeValue::M(by)),
-    ]))
+        (REVOKED_BY.to_owned(), encode_actor(&revocation.by)),
+    ]);
+    attr::put_opt(
+        &mut map,
+        REVOKED_NOTE,
+        revocation
+            .note
+            .as_ref()
+            .map(|note| attr::string(note.as_str())),
+    );
+    AttributeValue::M(map)
 }
 
 pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreError> {
@@ -270,19 +269,12 @@ fn decode_revocation(r: &Reader<'_>) -> Result<Revocation, StoreError> {
             format_args!("is not a revocation reason: {reason}"),
         )
     })?;
-    let by = r.nested(REVOKED_BY, r.map(REVOKED_BY)?);
-    let by = match by.str(ACTOR_TYPE)? {
-        "user" => Actor::User {
-            user_id: by.parse(ACTOR_USER_ID)?,
-        },
-        "service" => Actor::Service,
-        "system" => Actor::System,
-        other => return Err(by.corrupt(ACTOR_TYPE, format_args!("is not an actor type: {other}"))),
-    };
+    let by = decode_actor(&r.nested(REVOKED_BY, r.map(REVOKED_BY)?))?;
     Ok(Revocation {
         at: r.time(REVOKED_AT)?,
         reason,
         by,
+        note: r.opt_parse(REVOKED_NOTE)?,
     })
 }
 
@@ -291,6 +283,7 @@ mod tests {
     use std::str::FromStr;
 
     use chrono::{Duration, TimeZone, Utc};
+    use session_core::domain::Actor;
     use session_core::domain::session::NewSession;
     use session_core::ids::{RefreshTokenId, SessionId, UserId};
     use uuid::Uuid;
@@ -342,6 +335,7 @@ mod tests {
             by: Actor::User {
                 user_id: r.user_id.clone(),
             },
+            note: None,
         });
         r.device_type = Some("desktop".into());
         r.last_user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
@@ -363,7 +357,15 @@ mod tests {
             assert_eq!(back.version, 7);
             assert_eq!(back.value, session);
         }
-        for by in [Actor::Service, Actor::System] {
+        for by in [
+            Actor::System,
+            Actor::Admin {
+                actor: "support:jane".parse().unwrap(),
+            },
+            Actor::AuthEvent {
+                event_id: "0b1e8a7c-5e0a-4d2b-9f43-7f1c2d3e4f50".parse().unwrap(),
+            },
+        ] {
             let mut record = full().to_record();
             if let Some(r) = record.revocation.as_mut() {
                 r.by = by;

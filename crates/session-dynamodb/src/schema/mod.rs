@@ -52,6 +52,9 @@ pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 /// How long a session item outlives its expiry, so that revoked and expired sessions stay
 /// listable (and auditable) for a while before TTL removes them.
 pub const SESSION_RETENTION: Duration = Duration::days(30);
+/// How long a deleted account's ledger outlives the deletion: the audit retention, after which
+/// DynamoDB's TTL erases it (its sessions go sooner, with their own TTL).
+pub const ACCOUNT_RETENTION: Duration = Duration::days(90);
 /// How long an outbox item is kept: the relay reads it from the stream within seconds; the item
 /// itself only matters for diagnosis.
 pub const EVENT_RETENTION: Duration = Duration::days(1);
@@ -67,6 +70,10 @@ pub mod session_attr {
 pub mod ledger_attr {
     /// Map of session id -> entry; ids are map keys so one entry can be removed without a read.
     pub const ACTIVE: &str = "active";
+    /// The latest revoke-all's cutoff; conditions compare it, so it is named.
+    pub const REVOKED_BEFORE: &str = "revoked_before";
+    /// The account status (absent while active).
+    pub const STATUS: &str = "status";
 }
 
 /// Outbox event attributes, as the relay reads them from the stream.

@@ -1,7 +1,7 @@
-//! Revokes a user's sessions when their password changes or is reset (EventBridge).
+//! `POST /admin/revocations`: revokes every session of up to 100 users.
 
 // One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), session_lambda::Error> {
-    session_lambda::password_changed::serve().await
+    session_lambda::http_function::serve(env!("CARGO_PKG_NAME")).await
 }
