@@ -7,6 +7,7 @@
 //! an HTTP route ([`http_function`]), the [`authorizer`], the [`password_changed`] consumer or the
 //! [`event_relay`].
 
+pub mod apigw;
 pub mod authorizer;
 pub mod config;
 pub mod event_relay;
