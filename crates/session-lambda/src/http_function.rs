@@ -74,7 +74,9 @@ async fn serve_route(route_key: &'static str) -> Result<(), lambda_runtime::Erro
         let function = &function;
         async move {
             Ok::<_, std::convert::Infallible>(
-                function.handle(event.payload, &event.context.request_id).await,
+                function
+                    .handle(event.payload, &event.context.request_id)
+                    .await,
             )
         }
     }))

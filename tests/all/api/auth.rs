@@ -200,7 +200,10 @@ async fn an_issuer_given_as_an_array_is_401_even_when_it_holds_the_issuer() {
     for iss in [json!([issuer]), json!([issuer, "https://evil.test"])] {
         let token = sign(&edit(claims(&login), "iss", Some(iss)), SECRET);
         assert_401(&h, Some(&format!("Bearer {token}")), "invalid_token", |e| {
-            matches!(e, AuthError::InvalidToken(TokenRejection::InvalidClaim("iss")))
+            matches!(
+                e,
+                AuthError::InvalidToken(TokenRejection::InvalidClaim("iss"))
+            )
         })
         .await;
     }

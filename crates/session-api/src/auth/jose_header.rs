@@ -54,7 +54,12 @@ mod tests {
 
     #[test]
     fn a_header_that_is_not_a_base64url_json_object_is_malformed() {
-        for token in ["", "%%%.e30.sig", &token_with_header("[1]"), &token_with_header("{")] {
+        for token in [
+            "",
+            "%%%.e30.sig",
+            &token_with_header("[1]"),
+            &token_with_header("{"),
+        ] {
             assert_eq!(
                 refuse_critical_extensions(token),
                 Err(TokenRejection::Malformed),

@@ -29,7 +29,9 @@ pub enum TokenRejection {
     TooLarge,
     #[error("the token is malformed")]
     Malformed,
-    #[error("the token's header lists critical extensions (`crit`), which this service does not support")]
+    #[error(
+        "the token's header lists critical extensions (`crit`), which this service does not support"
+    )]
     CriticalHeader,
     #[error("the token signature is invalid")]
     BadSignature,
@@ -307,7 +309,11 @@ mod tests {
                 TokenRejection::Malformed,
             ),
             (
-                sign(&good_claims(), critical_header(), &EncodingKey::from_secret(SECRET)),
+                sign(
+                    &good_claims(),
+                    critical_header(),
+                    &EncodingKey::from_secret(SECRET),
+                ),
                 TokenRejection::CriticalHeader,
             ),
             ("not.a.token".to_owned(), TokenRejection::Malformed),
@@ -322,7 +328,12 @@ mod tests {
     #[test]
     fn sub_must_be_a_string() {
         let verifier = hs_verifier();
-        for sub in [json!(["alice"]), json!(42), json!({"id": "alice"}), json!(null)] {
+        for sub in [
+            json!(["alice"]),
+            json!(42),
+            json!({"id": "alice"}),
+            json!(null),
+        ] {
             let rejected = verifier.verify(&hs(&with(good_claims(), "sub", sub.clone())));
             // `jsonwebtoken` refuses most of these itself (as malformed claims or a missing
             // `sub`); whatever gets past it is refused when the user id is read.

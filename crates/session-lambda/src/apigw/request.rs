@@ -103,8 +103,7 @@ pub fn decode(event: Value) -> Result<HttpEvent, EventError> {
     let mut headers = event.headers;
     // API Gateway moves the Cookie header into `cookies`; the request gets it back as one header.
     if let Some(cookies) = event.cookies.filter(|c| !c.is_empty()) {
-        let value =
-            HeaderValue::try_from(cookies.join("; ")).map_err(|_| EventError::Cookies)?;
+        let value = HeaderValue::try_from(cookies.join("; ")).map_err(|_| EventError::Cookies)?;
         headers.insert(COOKIE, value);
     }
     let context = event.request_context;
@@ -293,7 +292,10 @@ mod tests {
         );
         let bare = decode(event(|e| {
             e["headers"] = json!({"host": ""});
-            e["requestContext"].as_object_mut().unwrap().remove("domainName");
+            e["requestContext"]
+                .as_object_mut()
+                .unwrap()
+                .remove("domainName");
         }))
         .unwrap();
         assert_eq!(
@@ -318,7 +320,10 @@ mod tests {
     fn malformed_parts_are_refused_with_their_reason() {
         let long = "/".repeat(MAX_URI_BYTES + 1);
         let cases: Vec<(Value, EventError)> = vec![
-            (event(|e| e["headers"]["host"] = json!("a%")), EventError::Host),
+            (
+                event(|e| e["headers"]["host"] = json!("a%")),
+                EventError::Host,
+            ),
             (
                 event(|e| e["headers"]["host"] = json!("a.example,b.example")),
                 EventError::Host,
@@ -338,14 +343,26 @@ mod tests {
                 }),
                 EventError::DomainName,
             ),
-            (event(|e| e["rawPath"] = json!("sessions")), EventError::Path),
+            (
+                event(|e| e["rawPath"] = json!("sessions")),
+                EventError::Path,
+            ),
             (event(|e| e["rawPath"] = json!("")), EventError::Path),
             (event(|e| e["rawPath"] = json!("/a b")), EventError::Path),
             (event(|e| e["rawPath"] = json!("/a?b")), EventError::Path),
             (event(|e| e["rawPath"] = json!("/a#b")), EventError::Path),
-            (event(|e| e["rawQueryString"] = json!("a b")), EventError::Query),
-            (event(|e| e["rawQueryString"] = json!("a#b")), EventError::Query),
-            (event(|e| e["rawPath"] = json!(long)), EventError::UriTooLong),
+            (
+                event(|e| e["rawQueryString"] = json!("a b")),
+                EventError::Query,
+            ),
+            (
+                event(|e| e["rawQueryString"] = json!("a#b")),
+                EventError::Query,
+            ),
+            (
+                event(|e| e["rawPath"] = json!(long)),
+                EventError::UriTooLong,
+            ),
             (
                 event(|e| e["cookies"] = json!(["a=\u{1}"])),
                 EventError::Cookies,
