@@ -211,14 +211,11 @@ fn why_not_an_event(event: &Value) -> EventError {
             }
         }
     }
-    let method = event
-        .get("requestContext")
-        .and_then(|context| context.get("http"))
-        .and_then(|http| http.get("method"));
+    let method = event.pointer("/requestContext/http/method");
     if let Some(method) = method
-        && !method
+        && method
             .as_str()
-            .is_some_and(|m| Method::from_bytes(m.as_bytes()).is_ok())
+            .is_none_or(|m| Method::from_bytes(m.as_bytes()).is_err())
     {
         return EventError::Method;
     }
