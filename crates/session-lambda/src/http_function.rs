@@ -24,22 +24,21 @@ impl<S: SessionStore> HttpFunction<S> {
     /// Handles one API Gateway event, whatever its JSON. Never fails: every outcome is the
     /// response API Gateway expects, and an event that is not a valid HTTP request is a 400.
     pub async fn handle(&self, event: Value, lambda_request_id: &str) -> ApiGatewayV2httpResponse {
-        apigw::encode(self.respond(event, lambda_request_id).await)
+        apigw::encode(self.respond(&event, lambda_request_id).await)
     }
 
-    async fn respond(&self, event: Value, lambda_request_id: &str) -> http::Response<Bytes> {
-        // Read before the event is consumed: a refused event still gets a problem that names
-        // its path and request id.
-        let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
-        let request_id = text("/requestContext/requestId")
-            .unwrap_or(lambda_request_id)
-            .to_owned();
-        let path = text("/rawPath").unwrap_or_default().to_owned();
+    async fn respond(&self, event: &Value, lambda_request_id: &str) -> http::Response<Bytes> {
         let decoded = match apigw::decode(event) {
             Ok(decoded) => decoded,
             Err(error) => {
                 tracing::info!(reason = %error, "event refused");
-                return problem_response(&ApiError::from(error), &path, &request_id);
+                // Whatever of the path and request id can be read, for the problem document.
+                let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
+                return problem_response(
+                    &ApiError::from(error),
+                    text("/rawPath").unwrap_or_default(),
+                    text("/requestContext/requestId").unwrap_or(lambda_request_id),
+                );
             }
         };
         let context = decoded.context;

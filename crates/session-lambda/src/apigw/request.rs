@@ -93,13 +93,13 @@ impl From<EventError> for ApiError {
 }
 
 /// Reads one event. Total: every JSON value gives a request or the reason it is not one.
-pub fn decode(event: Value) -> Result<HttpEvent, EventError> {
-    let event = match ApiGatewayV2httpRequest::deserialize(&event) {
+pub fn decode(event: &Value) -> Result<HttpEvent, EventError> {
+    let event = match ApiGatewayV2httpRequest::deserialize(event) {
         Ok(event) => event,
-        Err(_) => return Err(why_not_an_event(&event)),
+        Err(_) => return Err(why_not_an_event(event)),
     };
     let uri = uri(&event)?;
-    let body = body(event.body.as_deref(), event.is_base64_encoded)?;
+    let body = body(event.body, event.is_base64_encoded)?;
     let mut headers = event.headers;
     // API Gateway moves the Cookie header into `cookies`; the request gets it back as one header.
     if let Some(cookies) = event.cookies.filter(|c| !c.is_empty()) {
@@ -180,14 +180,14 @@ fn checked_authority(text: Option<&str>, error: EventError) -> Result<Authority,
     }
 }
 
-fn body(body: Option<&str>, base64: bool) -> Result<Bytes, EventError> {
+fn body(body: Option<String>, base64: bool) -> Result<Bytes, EventError> {
     match body {
         None => Ok(Bytes::new()),
         Some(text) if base64 => STANDARD
             .decode(text)
             .map(Bytes::from)
             .map_err(|_| EventError::Base64Body),
-        Some(text) => Ok(Bytes::copy_from_slice(text.as_bytes())),
+        Some(text) => Ok(Bytes::from(text)),
     }
 }
 
@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn a_delivered_event_becomes_the_request_it_stands_for() {
-        let decoded = decode(event(|e| {
+        let decoded = decode(&event(|e| {
             e["requestContext"]["http"]["method"] = json!("DELETE");
             e["cookies"] = json!(["a=1", "b=2"]);
             e["body"] = json!("{\"x\":1}");
@@ -277,7 +277,7 @@ mod tests {
 
     #[test]
     fn the_authority_falls_back_to_the_domain_name_and_the_uri_to_the_path() {
-        let from_domain = decode(event(|e| {
+        let from_domain = decode(&event(|e| {
             e["headers"].as_object_mut().unwrap().remove("host");
             e["headers"]["x-forwarded-proto"] = json!("HTTP");
             e["rawQueryString"] = json!("");
@@ -287,7 +287,7 @@ mod tests {
             from_domain.request.uri().to_string(),
             "http://abc123.execute-api.eu-west-1.amazonaws.com/sessions"
         );
-        let bare = decode(event(|e| {
+        let bare = decode(&event(|e| {
             e["headers"] = json!({"host": ""});
             e["requestContext"]
                 .as_object_mut()
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_base64_body_is_decoded() {
-        let decoded = decode(event(|e| {
+        let decoded = decode(&event(|e| {
             e["body"] = json!("AP8=");
             e["isBase64Encoded"] = json!(true);
         }))
@@ -397,7 +397,7 @@ mod tests {
             (json!(null), EventError::NotAnHttpEvent),
         ];
         for (event, expected) in cases {
-            let refused = decode(event.clone()).expect_err(&event.to_string());
+            let refused = decode(&event).expect_err(&event.to_string());
             assert_eq!(refused, expected, "{event}");
             let api_error = ApiError::from(refused);
             assert_eq!(api_error.status().as_u16() / 100, 4, "{event}");
@@ -406,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_refused_header_value_is_named_but_never_quoted() {
-        let refused = decode(event(|e| {
+        let refused = decode(&event(|e| {
             e["headers"]["authorization"] = json!("Bearer secret-token\u{0}");
         }))
         .unwrap_err();
