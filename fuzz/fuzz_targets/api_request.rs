@@ -217,7 +217,9 @@ async fn lambda(world: &World, data: &[u8]) {
         .unwrap_or(ROUTE_KEYS[0]);
     let described = format!(
         "{} {} ({bound})",
-        event.pointer("/requestContext/http/method").unwrap_or(&serde_json::Value::Null),
+        event
+            .pointer("/requestContext/http/method")
+            .unwrap_or(&serde_json::Value::Null),
         event.get("rawPath").unwrap_or(&serde_json::Value::Null),
     );
     let function = HttpFunction::new(bound, world.api.clone());
