@@ -17,17 +17,23 @@
 //! bearer tokens of a1 and b1), `$CUR` (a valid list cursor).
 //!
 //! An input that starts with `{` is instead one API Gateway (HTTP API, payload 2.0) event, as in
-//! events/*/*.json: it is decoded by `lambda_http::request::from_str`, the conversion the Lambda
-//! runtime applies, and handled by `session_lambda::http_function::HttpFunction::handle` for the
-//! route its `routeKey` names (the caller then comes from its authorizer context, which API
-//! Gateway sets, so the alice check below does not apply).
+//! events/*/*.json: any JSON value, as the Lambda runtime hands it to an HTTP function, goes
+//! through `session_lambda::http_function::HttpFunction::handle` (the event -> request
+//! conversion of `session_lambda::apigw`, then the API) of the function bound to its top-level
+//! `routeKey` (the caller then comes from its authorizer context, which API Gateway sets, so the
+//! alice check below does not apply). Input that is not JSON is skipped: the runtime refuses it
+//! before any handler runs.
 //!
 //! Checks: no panic; every answer passes `check_response` (< 500, problem documents for errors,
-//! JSON bodies); a success given to bob never names alice's sessions; when neither alice nor a
-//! service made a request, alice's sessions are still active afterwards.
+//! JSON bodies); an event response also serialises (the runtime would otherwise fail the
+//! invocation) and its body decodes as it says (text or base64); a success given to bob never
+//! names alice's sessions; when neither alice nor a service made a request, alice's sessions are
+//! still active afterwards.
 
 #![no_main]
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue, Method, Request, Uri};
@@ -199,56 +205,42 @@ const ROUTE_KEYS: [&str; 11] = [
     "PUT /internal/users/{user_id}/session-policy",
 ];
 
-/// `lambda_http`'s own event -> request conversion, with its panics contained: it unwraps
-/// `Url::parse` of `{x-forwarded-proto}://{host header or domainName}{rawPath}` (lambda_http
-/// 1.3.2 src/request.rs `build_request_uri`), so a host such as `a%b` panics inside the library
-/// before any product code runs (see fuzz/regressions/api_request/ and docs/fuzzing.md). Such
-/// inputs are skipped and counted; everything after the conversion runs unguarded.
-fn lambda_request(text: &str) -> Option<lambda_http::Request> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static LIBRARY_PANICS: AtomicU64 = AtomicU64::new(0);
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let converted = std::panic::catch_unwind(|| lambda_http::request::from_str(text));
-    std::panic::set_hook(hook);
-    match converted {
-        Ok(parsed) => parsed.ok(),
-        Err(_) => {
-            let n = LIBRARY_PANICS.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_power_of_two() {
-                eprintln!(
-                    "api_request: lambda_http's request conversion panicked ({n} inputs so far; skipped)"
-                );
-            }
-            None
-        }
-    }
-}
-
 async fn lambda(world: &World, data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
+    let Ok(event) = serde_json::from_slice::<serde_json::Value>(data) else {
         return;
     };
-    let Some(request) = lambda_request(text) else {
-        return;
-    };
-    let route_key = serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v["routeKey"].as_str().map(str::to_owned));
+    let route_key = event["routeKey"].as_str();
     let bound = ROUTE_KEYS
         .iter()
-        .find(|k| Some(**k) == route_key.as_deref())
+        .find(|k| Some(**k) == route_key)
         .copied()
         .unwrap_or(ROUTE_KEYS[0]);
-    let described = format!("{} {} ({bound})", request.method(), request.uri());
+    let described = format!(
+        "{} {} ({bound})",
+        event
+            .pointer("/requestContext/http/method")
+            .unwrap_or(&serde_json::Value::Null),
+        event.get("rawPath").unwrap_or(&serde_json::Value::Null),
+    );
     let function = HttpFunction::new(bound, world.api.clone());
-    let Ok(response) = function.handle(request).await;
-    let (parts, body) = response.into_parts();
-    let bytes = match body {
-        lambda_http::Body::Empty => Bytes::new(),
-        lambda_http::Body::Text(text) => Bytes::from(text),
-        lambda_http::Body::Binary(binary) => Bytes::from(binary),
-        _ => Bytes::new(),
+    let response = function.handle(event, REQUEST_ID).await;
+    let json = serde_json::to_value(&response)
+        .unwrap_or_else(|e| panic!("{described}: the response does not serialise: {e}"));
+    let status = u16::try_from(response.status_code)
+        .unwrap_or_else(|_| panic!("{described}: status {}", response.status_code));
+    let body = match (&json["body"], response.is_base64_encoded) {
+        (serde_json::Value::Null, _) => Bytes::new(),
+        (serde_json::Value::String(text), false) => Bytes::from(text.clone()),
+        (serde_json::Value::String(text), true) => Bytes::from(
+            STANDARD
+                .decode(text)
+                .unwrap_or_else(|e| panic!("{described}: base64 body does not decode: {e}")),
+        ),
+        (other, _) => panic!("{described}: body {other}"),
     };
-    check_response(&described, &http::Response::from_parts(parts, bytes));
+    let mut http_response = http::Response::new(body);
+    *http_response.status_mut() = http::StatusCode::from_u16(status)
+        .unwrap_or_else(|_| panic!("{described}: status {status}"));
+    *http_response.headers_mut() = response.headers;
+    check_response(&described, &http_response);
 }

@@ -16,7 +16,7 @@ use crate::problem::{ApiError, problem_response};
 use crate::routes::{self, Access};
 
 /// Longest path plus query accepted; every route of this API fits in a fraction of it.
-const MAX_URI_BYTES: usize = 2048;
+pub const MAX_URI_BYTES: usize = 2048;
 
 /// The whole HTTP API over one set of use cases. Cheap to clone when the store is.
 pub struct Api<S> {

@@ -20,7 +20,7 @@ mod query;
 mod response;
 mod routes;
 
-pub use api::Api;
+pub use api::{Api, MAX_URI_BYTES};
 pub use auth::{
     AuthConfigError, AuthError, Authenticator, ClientSighting, IssueError, JwtConfig, TokenClaims,
     TokenIssuer, TokenRejection, TokenVerifier, VerificationKey, authorization_header,

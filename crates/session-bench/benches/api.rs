@@ -2,7 +2,9 @@
 //! (routing, path and query parsing, body decoding and validation, the use case, JSON encoding
 //! of the response) over the embedded store. Subtracting the matching `use_case/*` bench gives
 //! the HTTP layer's own cost. Also the authorizer's per-request work (HS256 JWT verification +
-//! session check), and the cost of the JSON request log the Lambda functions write.
+//! session check), the cost of the JSON request log the Lambda functions write, and `get` as a
+//! Lambda function serves it (event JSON in, response JSON out), whose difference to `api/get`
+//! is the event conversion (docs/0032).
 // A measurement tool: a fixture that cannot be built is a bug to stop at, loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +21,7 @@ use session_api::{
     VerificationKey,
 };
 use session_bench::fixtures::{self, Fixture, Population};
+use session_lambda::http_function::HttpFunction;
 
 const SECRET: &[u8] = b"bench-secret-that-is-at-least-32-bytes-long";
 const ISSUER: &str = "https://auth.example.com";
@@ -41,6 +44,47 @@ fn get(uri: &str) -> Request<Bytes> {
         .header("accept", "application/json")
         .body(Bytes::new())
         .unwrap()
+}
+
+/// An API Gateway event for `GET /sessions/{id}` by the session's owner, shaped like
+/// events/get-session/own-session.json.
+fn lambda_get_event(user_id: &str, session_id: &str) -> Vec<u8> {
+    let path = format!("/sessions/{session_id}");
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": "GET /sessions/{id}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {
+            "accept": "application/json",
+            "host": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "user-agent": "Mozilla/5.0",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-proto": "https"
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "authorizer": {"lambda": {"user_id": user_id, "session_id": session_id}},
+            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "domainPrefix": "abc123",
+            "http": {
+                "method": "GET",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "Mozilla/5.0"
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "GET /sessions/{id}",
+            "stage": "$default",
+            "time": "22/Nov/2026:16:00:00 +0000",
+            "timeEpoch": 1795190400000u64
+        },
+        "isBase64Encoded": false
+    })
+    .to_string()
+    .into_bytes()
 }
 
 fn login_body(user_id: &str) -> Bytes {
@@ -101,6 +145,28 @@ fn api(c: &mut Criterion) {
                 let response = api.handle(ctx, request).await;
                 assert_eq!(response.status(), StatusCode::OK);
                 black_box(response)
+            }
+        });
+    });
+
+    // The same reads as `get`, as the get-session function serves them: the runtime's event bytes
+    // parsed, converted to a request (session_lambda::apigw), answered, and the response
+    // serialised for the runtime.
+    let events: Vec<Vec<u8>> = pairs
+        .iter()
+        .map(|(user_id, id)| lambda_get_event(user_id.as_str(), &id.to_string()))
+        .collect();
+    let function = HttpFunction::new("GET /sessions/{id}", api.clone());
+    group.bench_function("lambda_get", |b| {
+        b.to_async(&rt).iter(|| {
+            i = i.wrapping_add(1);
+            let event = &events[i % events.len()];
+            let function = &function;
+            async move {
+                let event: serde_json::Value = serde_json::from_slice(event).unwrap();
+                let response = function.handle(event, "lambda-request-id").await;
+                assert_eq!(response.status_code, 200);
+                black_box(serde_json::to_vec(&response).unwrap())
             }
         });
     });

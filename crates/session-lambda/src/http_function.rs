@@ -1,15 +1,14 @@
 //! One HTTP route as one Lambda function: API Gateway's event in, the API's response out.
 
-use std::convert::Infallible;
-
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use bytes::Bytes;
-use lambda_http::request::RequestContext as LambdaRequestContext;
-use lambda_http::{Body, Request, Response, service_fn};
-use session_api::{Api, ApiError, RequestContext, problem_response};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use session_api::{Api, ApiError, problem_response};
 use session_core::ports::SessionStore;
 
 use crate::config::ProcessEnv;
-use crate::{InitError, request_context, telemetry, wiring};
+use crate::{InitError, apigw, request_context, telemetry, wiring};
 
 /// An HTTP function bound to one route (`"GET /sessions/{id}"`, API Gateway's route key).
 pub struct HttpFunction<S> {
@@ -22,53 +21,40 @@ impl<S: SessionStore> HttpFunction<S> {
         Self { route_key, api }
     }
 
-    /// Handles one API Gateway request. Never fails: every outcome is an HTTP response.
-    pub async fn handle(&self, request: Request) -> Result<Response<Body>, Infallible> {
-        let (mut parts, body) = request.into_parts();
-        let lambda_request_id = parts
-            .extensions
-            .get::<lambda_runtime::Context>()
-            .map(|c| c.request_id.clone())
-            .unwrap_or_default();
-        let context = match parts.extensions.remove::<LambdaRequestContext>() {
-            Some(LambdaRequestContext::ApiGatewayV2(context)) => context,
-            _ => Default::default(),
+    /// Handles one API Gateway event, whatever its JSON. Never fails: every outcome is the
+    /// response API Gateway expects, and an event that is not a valid HTTP request is a 400.
+    pub async fn handle(&self, event: Value, lambda_request_id: &str) -> ApiGatewayV2httpResponse {
+        apigw::encode(self.respond(&event, lambda_request_id).await)
+    }
+
+    async fn respond(&self, event: &Value, lambda_request_id: &str) -> http::Response<Bytes> {
+        let decoded = match apigw::decode(event) {
+            Ok(decoded) => decoded,
+            Err(error) => {
+                tracing::info!(reason = %error, "event refused");
+                // Whatever of the path and request id can be read, for the problem document.
+                let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str);
+                return problem_response(
+                    &ApiError::from(error),
+                    text("/rawPath").unwrap_or_default(),
+                    text("/requestContext/requestId").unwrap_or(lambda_request_id),
+                );
+            }
         };
-        let ctx = request_context::request_context(&context, &lambda_request_id);
+        let context = decoded.context;
+        let ctx = request_context::request_context(&context, lambda_request_id);
         // API Gateway routes exactly one route key here; anything else is a deployment mistake
         // and gets the same answer as an unknown route, not another route's behaviour.
         if context.route_key.as_deref() != Some(self.route_key) {
             tracing::warn!(expected = self.route_key, got = ?context.route_key, "request for another route");
-            return Ok(into_lambda(problem_response(
+            return problem_response(
                 &ApiError::RouteNotFound,
-                parts.uri.path(),
+                decoded.request.uri().path(),
                 &ctx.request_id,
-            )));
+            );
         }
-        let request = http::Request::from_parts(parts, Bytes::copy_from_slice(body.as_ref()));
-        Ok(into_lambda(self.handle_api(ctx, request).await))
+        self.api.handle(ctx, decoded.request).await
     }
-
-    async fn handle_api(
-        &self,
-        ctx: RequestContext,
-        request: http::Request<Bytes>,
-    ) -> http::Response<Bytes> {
-        self.api.handle(ctx, request).await
-    }
-}
-
-fn into_lambda(response: http::Response<Bytes>) -> Response<Body> {
-    let (parts, bytes) = response.into_parts();
-    let body = if bytes.is_empty() {
-        Body::Empty
-    } else {
-        match String::from_utf8(bytes.to_vec()) {
-            Ok(text) => Body::Text(text),
-            Err(e) => Body::Binary(e.into_bytes()),
-        }
-    };
-    Response::from_parts(parts, body)
 }
 
 /// Entry point of an HTTP function: builds everything once, then serves the route the route table
@@ -77,7 +63,7 @@ pub fn serve(function: &'static str) -> crate::EntryPoint {
     Box::pin(serve_route(function))
 }
 
-async fn serve_route(function: &'static str) -> Result<(), lambda_http::Error> {
+async fn serve_route(function: &'static str) -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let route_key = session_api::route_for_function(function)
         .map(session_api::Route::route_key)
@@ -85,10 +71,22 @@ async fn serve_route(function: &'static str) -> Result<(), lambda_http::Error> {
     let sdk = wiring::sdk_config().await;
     let sessions = wiring::sessions(&sdk, &ProcessEnv).map_err(init_failed)?;
     let function = HttpFunction::new(route_key, Api::new(sessions));
-    lambda_http::run(service_fn(|request| function.handle(request))).await
+    // The event is taken as any JSON, so that what is not a valid request is answered with a
+    // 400 instead of failing the invocation (API Gateway would turn that into a bare 500).
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
+        let function = &function;
+        async move {
+            Ok::<_, std::convert::Infallible>(
+                function
+                    .handle(event.payload, &event.context.request_id)
+                    .await,
+            )
+        }
+    }))
+    .await
 }
 
-pub(crate) fn init_failed(error: InitError) -> lambda_http::Error {
+pub(crate) fn init_failed(error: InitError) -> lambda_runtime::Error {
     tracing::error!(%error, "init failed");
     Box::new(error)
 }

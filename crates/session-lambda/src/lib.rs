@@ -8,6 +8,7 @@
 //! [`event_relay`].
 
 pub mod account_events;
+pub mod apigw;
 pub mod authorizer;
 pub mod config;
 pub mod event_relay;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use session_api::{ApiError, AuthError, Caller, TokenRejection, problem_response};
 
 use super::support::{Harness, Login, SECRET};
-use super::tokens::{claims, edit, sign};
+use super::tokens::{claims, edit, sign, sign_with_header};
 
 /// Authenticates `header`, checks the failure is the `expected` one, and that the API renders it
 /// as a 401 problem with `code` and a `WWW-Authenticate` challenge.
@@ -171,6 +171,64 @@ async fn a_token_for_another_issuer_or_audience_is_401() {
         |e| matches!(e, AuthError::InvalidToken(TokenRejection::MissingClaim(_))),
     )
     .await;
+}
+
+/// RFC 7515 section 4.1.11: a `crit` header names extensions the recipient must understand; this
+/// service understands none, so a well-signed token with any `crit` is refused.
+#[tokio::test]
+async fn a_token_whose_header_lists_critical_extensions_is_401() {
+    let h = Harness::new();
+    let login = h.login("alice").await;
+    for crit in [vec!["exp".to_owned()], vec!["b64".to_owned()], Vec::new()] {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.crit = Some(crit);
+        let token = sign_with_header(&claims(&login), header, SECRET);
+        assert_401(&h, Some(&format!("Bearer {token}")), "invalid_token", |e| {
+            matches!(e, AuthError::InvalidToken(TokenRejection::CriticalHeader))
+        })
+        .await;
+    }
+}
+
+/// RFC 7519 section 4.1.1: `iss` is one string. An array that contains the right issuer was
+/// accepted before (the JWT library checks membership).
+#[tokio::test]
+async fn an_issuer_given_as_an_array_is_401_even_when_it_holds_the_issuer() {
+    let h = Harness::new();
+    let login = h.login("alice").await;
+    let issuer = claims(&login)["iss"].clone();
+    for iss in [json!([issuer]), json!([issuer, "https://evil.test"])] {
+        let token = sign(&edit(claims(&login), "iss", Some(iss)), SECRET);
+        assert_401(&h, Some(&format!("Bearer {token}")), "invalid_token", |e| {
+            matches!(
+                e,
+                AuthError::InvalidToken(TokenRejection::InvalidClaim("iss"))
+            )
+        })
+        .await;
+    }
+}
+
+/// RFC 7519 section 4.1.2: `sub` is one string; the user id is never picked out of an array.
+#[tokio::test]
+async fn a_subject_given_as_an_array_is_401() {
+    let h = Harness::new();
+    let login = h.login("alice").await;
+    let user = login.user_id.as_str().to_owned();
+    for sub in [json!([user]), json!([user, "bob"]), json!({"sub": user})] {
+        let token = sign(&edit(claims(&login), "sub", Some(sub)), SECRET);
+        assert_401(&h, Some(&format!("Bearer {token}")), "invalid_token", |e| {
+            matches!(
+                e,
+                AuthError::InvalidToken(
+                    TokenRejection::Malformed
+                        | TokenRejection::InvalidClaim("sub")
+                        | TokenRejection::MissingClaim(_)
+                )
+            )
+        })
+        .await;
+    }
 }
 
 #[tokio::test]

@@ -425,6 +425,56 @@ async fn user_routes_need_a_valid_bearer_token_on_an_active_session() {
     server.stop().await;
 }
 
+/// Two `Authorization` headers are refused, whichever order and even when one is valid: a proxy
+/// in front may have checked the other one.
+#[tokio::test]
+async fn a_request_with_two_authorization_headers_is_401() {
+    let server = start().await;
+    server
+        .internal(
+            "PUT",
+            "/internal/users/carol/session-policy",
+            json!({"tier": "basic"}),
+        )
+        .await
+        .json(200);
+    let created = server
+        .internal("POST", "/internal/sessions", json!({"user_id": "carol"}))
+        .await
+        .json(201);
+    let valid = format!(
+        "Bearer {}",
+        token("carol", created["session_id"].as_str().unwrap())
+    );
+    server
+        .call("GET", "/sessions", &[("authorization", &valid)], b"")
+        .await
+        .json(200);
+    for pair in [
+        [valid.as_str(), "Bearer not-a-jwt"],
+        ["Bearer not-a-jwt", valid.as_str()],
+        [valid.as_str(), valid.as_str()],
+    ] {
+        let refused = server
+            .call(
+                "GET",
+                "/sessions",
+                &[("authorization", pair[0]), ("Authorization", pair[1])],
+                b"",
+            )
+            .await
+            .problem(401, "invalid_token");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("more than one Authorization header"),
+            "{refused}"
+        );
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn internal_routes_and_the_openapi_document_need_no_credentials_locally() {
     let server = start().await;

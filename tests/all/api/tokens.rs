@@ -21,12 +21,12 @@ pub fn claims(login: &Login) -> Value {
 
 /// `claims` as an HS256 token signed with `secret`.
 pub fn sign(claims: &Value, secret: &[u8]) -> String {
-    encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(secret),
-    )
-    .unwrap()
+    sign_with_header(claims, Header::new(Algorithm::HS256), secret)
+}
+
+/// `claims` signed with `secret` under `header` (an HS256 header with extra parameters).
+pub fn sign_with_header(claims: &Value, header: Header, secret: &[u8]) -> String {
+    encode(&header, claims, &EncodingKey::from_secret(secret)).unwrap()
 }
 
 /// `claims` with `key` set to `value`, or removed when `value` is `None`.

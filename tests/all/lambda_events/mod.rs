@@ -6,15 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod event_trust;
+mod malformed;
+mod regressions;
 mod seed;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerV2Request, ApiGatewayV2httpResponse};
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use lambda_http::request::LambdaRequest;
 use serde_json::Value;
 use session_api::{Api, Authenticator, JwtConfig, TokenVerifier, VerificationKey};
 use session_core::domain::SessionStatus;
@@ -171,23 +172,58 @@ fn payload_files() -> Vec<String> {
     files
 }
 
+/// The route key the route table assigns to `function`, if it is an HTTP one.
+fn bound_route(function: &str) -> Option<&'static str> {
+    session_api::route_for_function(function).map(session_api::Route::route_key)
+}
+
+/// Every HTTP function's route key.
+fn bound_routes() -> Vec<&'static str> {
+    let mut routes: Vec<&'static str> = session_api::routes()
+        .iter()
+        .filter(|route| route.function.is_some())
+        .map(session_api::Route::route_key)
+        .collect();
+    routes.sort_unstable();
+    routes
+}
+
 /// Runs an HTTP payload through the handler of `function`: status, headers, body.
 async fn invoke_http(
     function: &str,
     payload: &str,
     seeded: &Seeded,
 ) -> (u16, http::HeaderMap, String) {
-    let route = session_api::route_for_function(function)
-        .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
-    let handler = HttpFunction::new(route.route_key(), Api::new(seeded.sessions.clone()));
-    let request: LambdaRequest = serde_json::from_str(payload).unwrap();
+    let route =
+        bound_route(function).unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+    invoke_route(route, payload, seeded).await
+}
+
+/// Runs an HTTP payload through the function bound to `route`, as the Lambda runtime hands it
+/// over (any JSON), and checks the answer is what API Gateway can send on.
+async fn invoke_route(
+    route: &'static str,
+    payload: &str,
+    seeded: &Seeded,
+) -> (u16, http::HeaderMap, String) {
+    let handler = HttpFunction::new(route, Api::new(seeded.sessions.clone()));
     let response = handler
-        .handle(lambda_http::Request::from(request))
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let body = String::from_utf8_lossy(body.as_ref()).into_owned();
-    (parts.status.as_u16(), parts.headers, body)
+        .handle(serde_json::from_str(payload).unwrap(), "lambda-request-id")
+        .await;
+    http_view(&response)
+}
+
+/// Status, headers and body of an API Gateway response, after checking it serialises (the
+/// runtime would otherwise fail the invocation) and that its body is what it says it is.
+fn http_view(response: &ApiGatewayV2httpResponse) -> (u16, http::HeaderMap, String) {
+    let json = serde_json::to_value(response).expect("the response serialises");
+    let body = match json.get("body") {
+        None => String::new(),
+        Some(Value::String(text)) if json["isBase64Encoded"] == false => text.clone(),
+        Some(other) => panic!("the API answers text bodies only: {other}"),
+    };
+    let status = u16::try_from(response.status_code).unwrap();
+    (status, response.headers.clone(), body)
 }
 
 #[test]

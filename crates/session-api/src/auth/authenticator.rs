@@ -25,6 +25,10 @@ pub enum AuthError {
     MissingToken,
     #[error("the Authorization header is not `Bearer <token>`")]
     MalformedHeader,
+    /// Which of two credentials counts would be an accident of the transport: a proxy in front
+    /// may have checked the other one.
+    #[error("more than one Authorization header was sent")]
+    DuplicateHeader,
     #[error(transparent)]
     InvalidToken(#[from] TokenRejection),
     #[error("the token's session is no longer active ({reason})")]
@@ -47,6 +51,7 @@ impl AuthError {
         match self {
             Self::MissingToken => "missing_token",
             Self::MalformedHeader => "malformed_header",
+            Self::DuplicateHeader => "duplicate_header",
             Self::InvalidToken(_) => "invalid_token",
             Self::SessionInactive { .. } => "session_inactive",
             Self::SessionOwnerMismatch => "session_owner_mismatch",
@@ -67,10 +72,16 @@ impl From<AuthError> for ApiError {
     }
 }
 
-/// The `Authorization` header as text; a header that is not visible ASCII is malformed.
+/// The `Authorization` header as text; a header that is not visible ASCII is malformed, and
+/// more than one is refused. (API Gateway joins repeated headers with a comma, which
+/// [`bearer_token`] refuses as malformed.)
 pub fn authorization_header(headers: &HeaderMap) -> Result<Option<&str>, AuthError> {
-    headers
-        .get(header::AUTHORIZATION)
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(AuthError::DuplicateHeader);
+    }
+    first
         .map(|value| value.to_str().map_err(|_| AuthError::MalformedHeader))
         .transpose()
 }
@@ -227,6 +238,22 @@ mod tests {
             Err(AuthError::MalformedHeader)
         ));
         assert!(matches!(authorization_header(&HeaderMap::new()), Ok(None)));
+    }
+
+    #[test]
+    fn two_authorization_headers_are_refused_even_when_they_agree() {
+        let mut headers = HeaderMap::new();
+        for value in ["Bearer a.b.c", "Bearer a.b.c"] {
+            headers.append(header::AUTHORIZATION, HeaderValue::from_static(value));
+        }
+        assert!(matches!(
+            authorization_header(&headers),
+            Err(AuthError::DuplicateHeader)
+        ));
+        assert!(matches!(
+            bearer_token(Some("Bearer a.b.c, Bearer d.e.f")),
+            Err(AuthError::MalformedHeader)
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod authenticator;
 mod config;
 mod issuer;
+mod jose_header;
 mod verifier;
 
 pub use authenticator::{

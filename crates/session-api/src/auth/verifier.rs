@@ -1,5 +1,7 @@
 //! Signature, expiry, issuer and audience checks, then the claims this service needs: the user
-//! (`sub`) and the session (`session_id`, or the registered `sid`).
+//! (`sub`) and the session (`session_id`, or the registered `sid`). Stricter than `jsonwebtoken`
+//! alone where RFC 7515 and RFC 7519 are: a header with `crit` is refused, `iss` and `sub` must
+//! be strings (the library accepts an `iss` array that contains the issuer).
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -8,6 +10,7 @@ use session_core::ids::{SessionId, UserId};
 use thiserror::Error;
 
 use crate::auth::config::{self, AuthConfigError, JwtConfig, MAX_LEEWAY_SECS, VerificationKey};
+use crate::auth::jose_header;
 
 /// Longest token looked at; real ones are well under 2 KiB.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -26,6 +29,10 @@ pub enum TokenRejection {
     TooLarge,
     #[error("the token is malformed")]
     Malformed,
+    #[error(
+        "the token's header lists critical extensions (`crit`), which this service does not support"
+    )]
+    CriticalHeader,
     #[error("the token signature is invalid")]
     BadSignature,
     #[error("the token is signed with an algorithm this service does not accept")]
@@ -93,6 +100,8 @@ impl TokenVerifier {
         }
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation)
             .map_err(|error| rejection(error.kind()))?;
+        // After the signature: a forged token is reported as forged whatever its header says.
+        jose_header::refuse_critical_extensions(token)?;
         claims(&data.claims)
     }
 }
@@ -113,6 +122,11 @@ fn rejection(kind: &ErrorKind) -> TokenRejection {
 }
 
 fn claims(claims: &Map<String, Value>) -> Result<TokenClaims, TokenRejection> {
+    // `jsonwebtoken` checked that the issuer is among the accepted ones; RFC 7519 section 4.1.1
+    // makes `iss` one string, so an array that merely contains the issuer is refused.
+    if !claims.get("iss").is_some_and(Value::is_string) {
+        return Err(TokenRejection::InvalidClaim("iss"));
+    }
     let user_id = claims
         .get("sub")
         .and_then(Value::as_str)
@@ -179,6 +193,13 @@ mod tests {
             Header::new(Algorithm::HS256),
             &EncodingKey::from_secret(SECRET),
         )
+    }
+
+    /// An HS256 header naming a critical extension.
+    fn critical_header() -> Header {
+        let mut header = Header::new(Algorithm::HS256);
+        header.crit = Some(vec!["exp".to_owned()]);
+        header
     }
 
     fn with(mut claims: Value, key: &str, value: Value) -> Value {
@@ -275,6 +296,26 @@ mod tests {
                 ),
                 TokenRejection::WrongAlgorithm,
             ),
+            (
+                hs(&with(good_claims(), "iss", json!(["iss", "other"]))),
+                TokenRejection::InvalidClaim("iss"),
+            ),
+            (
+                hs(&with(good_claims(), "iss", json!(["other"]))),
+                TokenRejection::WrongIssuer,
+            ),
+            (
+                hs(&with(good_claims(), "nbf", json!((now + 3600).to_string()))),
+                TokenRejection::Malformed,
+            ),
+            (
+                sign(
+                    &good_claims(),
+                    critical_header(),
+                    &EncodingKey::from_secret(SECRET),
+                ),
+                TokenRejection::CriticalHeader,
+            ),
             ("not.a.token".to_owned(), TokenRejection::Malformed),
             ("x".repeat(MAX_TOKEN_BYTES + 1), TokenRejection::TooLarge),
         ];
@@ -282,6 +323,42 @@ mod tests {
         for (token, expected) in cases {
             assert_eq!(verifier.verify(&token), Err(expected));
         }
+    }
+
+    #[test]
+    fn sub_must_be_a_string() {
+        let verifier = hs_verifier();
+        for sub in [
+            json!(["alice"]),
+            json!(42),
+            json!({"id": "alice"}),
+            json!(null),
+        ] {
+            let rejected = verifier.verify(&hs(&with(good_claims(), "sub", sub.clone())));
+            // `jsonwebtoken` refuses most of these itself (as malformed claims or a missing
+            // `sub`); whatever gets past it is refused when the user id is read.
+            assert!(
+                match &rejected {
+                    Err(TokenRejection::Malformed | TokenRejection::InvalidClaim("sub")) => true,
+                    Err(TokenRejection::MissingClaim(claim)) => claim == "sub",
+                    _ => false,
+                },
+                "{sub}: {rejected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_forged_token_with_crit_is_reported_as_forged() {
+        let forged = sign(
+            &good_claims(),
+            critical_header(),
+            &EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!"),
+        );
+        assert_eq!(
+            hs_verifier().verify(&forged),
+            Err(TokenRejection::BadSignature)
+        );
     }
 
     #[test]
