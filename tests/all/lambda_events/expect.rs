@@ -120,8 +120,8 @@ pub fn cases() -> Vec<Case> {
             let text = std::fs::read_to_string(&expect_path).unwrap_or_else(|e| {
                 panic!("events/{name} has no expectation: write events/{expect_name} ({e})")
             });
-            let expect = Expectation::parse(&text)
-                .unwrap_or_else(|e| panic!("events/{expect_name}: {e}"));
+            let expect =
+                Expectation::parse(&text).unwrap_or_else(|e| panic!("events/{expect_name}: {e}"));
             let function = name.split('/').next().unwrap().to_owned();
             Case {
                 name,
@@ -183,7 +183,9 @@ fn answer(fields: &mut Map<String, Value>, on_retry: Option<&str>) -> Result<Ans
         });
     }
     if let Some(authorized) = fields.remove("authorized") {
-        let authorized = authorized.as_bool().ok_or("authorized must be true or false")?;
+        let authorized = authorized
+            .as_bool()
+            .ok_or("authorized must be true or false")?;
         let context = match fields.remove("context") {
             None => BTreeMap::new(),
             Some(Value::Object(map)) => map
@@ -217,7 +219,9 @@ fn answer(fields: &mut Map<String, Value>, on_retry: Option<&str>) -> Result<Ans
     if let Some(why) = fields.remove("dropped") {
         let why = why.as_str().ok_or("dropped must be the reason logged")?;
         retry_must_be(None)?;
-        return Ok(Answer::Dropped { why: why.to_owned() });
+        return Ok(Answer::Dropped {
+            why: why.to_owned(),
+        });
     }
     if let Some(relayed) = fields.remove("relayed") {
         let detail_types = relayed

@@ -203,7 +203,10 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
                 assert!(problem["code"].is_string(), "{file}: a problem with a code");
             }
             if *replayed_on_retry {
-                assert!(response["headers"]["idempotent-replayed"].is_null(), "{file}");
+                assert!(
+                    response["headers"]["idempotent-replayed"].is_null(),
+                    "{file}"
+                );
                 let again = stage.invoke(&case.function, &payload);
                 let again = &again.answered(&file).response;
                 assert_eq!(again["statusCode"], json!(status), "{file}: {again}");
@@ -249,9 +252,17 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
                 .log_fields()
                 .into_iter()
                 .any(|f| f["message"] == "auth event dropped" && f["why"] == json!(why));
-            assert!(logged, "{file}: no log of the drop for {why}:\n{}", run.logs);
             assert!(
-                stage.statuses().await.values().all(|s| *s == SessionStatus::Active),
+                logged,
+                "{file}: no log of the drop for {why}:\n{}",
+                run.logs
+            );
+            assert!(
+                stage
+                    .statuses()
+                    .await
+                    .values()
+                    .all(|s| *s == SessionStatus::Active),
                 "{file}: a dropped event changed sessions"
             );
             assert!(stage.outbox().await.is_empty(), "{file}: emitted events");
@@ -295,5 +306,9 @@ async fn a_blank_dynamodb_endpoint_as_sam_local_passes_it_falls_back_to_aws_endp
     let response = &run.answered("validate-session").response;
     assert_eq!(response["statusCode"], 200, "{response}\n{}", run.logs);
     let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
-    assert_eq!(body["active"], true, "the seeded session, read from {}", stage.table);
+    assert_eq!(
+        body["active"], true,
+        "the seeded session, read from {}",
+        stage.table
+    );
 }

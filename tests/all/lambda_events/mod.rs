@@ -114,11 +114,20 @@ fn expectation_files_are_read_strictly() {
         (r#"{"status": 200, "stauts": 404}"#, "unknown key"),
         (r#"{"status": 200, "authorized": true}"#, "unknown key"),
         (r#"{"status": 999}"#, "status must be"),
-        (r#"{"status": 201, "on_retry": "already_handled"}"#, "here only"),
-        (r#"{"authorized": false, "context": {"user_id": "alice"}}"#, "no context"),
+        (
+            r#"{"status": 201, "on_retry": "already_handled"}"#,
+            "here only",
+        ),
+        (
+            r#"{"authorized": false, "context": {"user_id": "alice"}}"#,
+            "no context",
+        ),
         (r#"{"dropped": "x", "on_retry": "replayed"}"#, "no on_retry"),
         (r#"{"sessions_after": {"x": "active"}}"#, "no answer"),
-        (r#"{"revoked": 1, "sessions_after": {"x": "gone"}}"#, "session status"),
+        (
+            r#"{"revoked": 1, "sessions_after": {"x": "gone"}}"#,
+            "session status",
+        ),
     ] {
         let error = expect::Expectation::parse(text).unwrap_err();
         assert!(error.contains(why), "{text}: {error}");
@@ -145,7 +154,12 @@ async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
         let seeded = Seeded::new().await;
         check_in_process(case, &seeded, &env).await;
         for (id, status) in &case.expect.sessions_after {
-            assert_eq!(seeded.status(id).await, *status, "events/{}: {id}", case.name);
+            assert_eq!(
+                seeded.status(id).await,
+                *status,
+                "events/{}: {id}",
+                case.name
+            );
         }
     }
     eprintln!(
@@ -194,15 +208,19 @@ async fn check_in_process(
                 .context
                 .iter()
                 .map(|(k, v)| {
-                    let v = v.as_str().unwrap_or_else(|| panic!("{file}: context.{k}: {v}"));
+                    let v = v
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{file}: context.{k}: {v}"));
                     (k.clone(), v.to_owned())
                 })
                 .collect();
             assert_eq!(&actual, context, "{file}: the context handed to the route");
         }
         Answer::Revoked { .. } | Answer::Dropped { .. } => {
-            let consumer =
-                PasswordChangedConsumer::new(seeded.sessions.clone(), config::auth_events(env).unwrap());
+            let consumer = PasswordChangedConsumer::new(
+                seeded.sessions.clone(),
+                config::auth_events(env).unwrap(),
+            );
             let event: EventBridgeEvent<Value> = serde_json::from_str(text).unwrap();
             let outcome = consumer.handle(event.clone()).await.unwrap();
             match &case.expect.answer {
