@@ -145,8 +145,8 @@ class Resolver:
         for name, item in node.items():
             try:
                 out[name] = self.resolve(item)
-            except Unresolvable:
-                # As SAM with ignore_errors: the property keeps its unresolved form.
+            except Exception:  # pylint: disable=broad-except
+                # As SAM with ignore_errors: whatever fails, the property keeps its unresolved form.
                 out[name] = item
         return out
 
@@ -165,11 +165,11 @@ class Resolver:
             name = match.group(1)
             if name in variables:
                 return str(variables[name])
-            target, _, attribute = name.rpartition(".") if "." in name and not name.startswith("AWS::") else (name, "", "Ref")
+            target, attribute = name.rsplit(".", 1) if "." in name else (name, "Ref")
             try:
-                return str(self.symbol(target, attribute or "Ref"))
+                return str(self.symbol(target, attribute))
             except Unresolvable:
-                return "${" + name + "}"
+                return f"${target}.{attribute}"  # what SAM leaves for an unknown attribute
 
         return re.sub(r"\$\{([A-Za-z0-9:._]+)\}", replace, text)
 
@@ -182,7 +182,7 @@ class Resolver:
 
     def condition(self, name):
         if name not in self.conditions:
-            raise TemplateError(f"unknown condition {name}")
+            raise Unresolvable(f"unknown condition {name}")
         result = self.resolve(self.conditions[name])
         if not isinstance(result, bool):
             raise Unresolvable(f"condition {name}")

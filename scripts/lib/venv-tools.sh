@@ -9,6 +9,8 @@
 #                              (scripts/lib/schemathesis.sh runs it against session-local)
 #   ensure_lambda_rie          AWS's Lambda Runtime Interface Emulator from the aws-sam-cli wheel,
 #                              in .cache/lambda-rie-<version>/; prints that folder (scripts/invoke)
+#   sam_env_check [template]   scripts/invoke's reading of the template against SAM CLI's own, for
+#                              every function (aws-sam-cli in .venv-sam; optional)
 #
 # cfn-lint lives in the AWS stand-ins' virtualenv (.venv, created by scripts/lib/standins.sh):
 # moto[server] already depends on it, so this only makes sure the pinned version is the one
@@ -113,6 +115,16 @@ sam_validate() {
   # Validation is offline; a region is still required by the CLI.
   AWS_REGION="${AWS_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0 \
     "$venv/bin/sam" validate --lint --template-file "$template"
+}
+
+# Compares the environment scripts/invoke gives each function (scripts/lib/sam_env.py) with the
+# one SAM CLI's own code computes for `sam local invoke`, under several parameter sets, --env-vars
+# files and shells. Optional, not part of scripts/test: run it after bumping the SAM version.
+sam_env_check() {
+  local template="${1:-$VENV_TOOLS_ROOT/template.yaml}"
+  local venv="$VENV_TOOLS_ROOT/.venv-sam"
+  _venv_tools_install "$venv" "aws-sam-cli==$VENV_TOOLS_SAM_VERSION" || return 1
+  "$venv/bin/python" "$VENV_TOOLS_ROOT/scripts/lib/sam_env_check.py" "$template"
 }
 
 # schemathesis (property-based testing of the API against its OpenAPI document) in
