@@ -7,8 +7,8 @@ environment as SAM computes it (sam_env.py), the RIE started on free loopback po
 environment and the function's bootstrap, the event sent, the response printed on stdout. The
 RIE's and the function's own output (init, logs, REPORT line) go to stderr.
 
-Exit status: 0 when the function answered, 1 when it answered with an error (unhandled error or
-failed init: the error object is still printed, as SAM does), 2 for a usage or set-up problem.
+Exit status: 0 when the function answered; 1 when it failed: it answered an error object (printed,
+as SAM does) or exited without answering (a failed init); 2 for a usage or set-up problem.
 """
 
 import argparse
@@ -38,10 +38,16 @@ IMAGE_ENVIRONMENT = {
 INVOCATIONS_PATH = "/2015-03-31/functions/function/invocations"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count):
+    """Loopback ports the kernel hands out now, distinct (all held until each is known)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def read_event(args):
@@ -56,7 +62,7 @@ def read_event(args):
 
 def start_rie(rie_command, bootstrap, environment):
     """The RIE on free ports, running `bootstrap`; returns the process and the invoke URL."""
-    api_port, rie_port = free_port(), free_port()
+    api_port, rie_port = free_ports(2)
     command = rie_command + [
         "--runtime-interface-emulator-address", f"127.0.0.1:{rie_port}",
         "--runtime-api-address", f"127.0.0.1:{api_port}",
@@ -99,7 +105,8 @@ def stop(process):
 
 
 def is_error(status, headers, body):
-    """The RIE answers a function error (unhandled, or a failed init) with the error object."""
+    """An unhandled error comes as 200 with the error object; a runtime that exited (a failed
+    init, a crash) as a 502 without a body."""
     if status != 200:
         return True
     if any(k.lower() == "x-amz-function-error" for k in headers):
@@ -207,6 +214,10 @@ def main(argv):
         stop(process)
     sys.stdout.buffer.write(body + b"\n")
     sys.stdout.flush()
+    if status != 200:
+        # What the RIE answers when the runtime exits (a failed init, a crash): no error object.
+        print(f"invoke: the RIE answered {status}: the function exited without answering (its log is above)",
+              file=sys.stderr)
     return 1 if is_error(status, headers, body) else 0
 
 
