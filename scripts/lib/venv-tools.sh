@@ -7,6 +7,10 @@
 #   sam_validate [template]    `sam validate --lint` with aws-sam-cli from .venv-sam (optional)
 #   ensure_schemathesis        schemathesis in .venv-schemathesis; prints the path of `st`
 #                              (scripts/lib/schemathesis.sh runs it against session-local)
+#   ensure_lambda_rie          AWS's Lambda Runtime Interface Emulator from the aws-sam-cli wheel,
+#                              in .cache/lambda-rie-<version>/; prints that folder (scripts/invoke)
+#   sam_env_check [template]   scripts/invoke's reading of the template against SAM CLI's own, for
+#                              every function (aws-sam-cli in .venv-sam; optional)
 #
 # cfn-lint lives in the AWS stand-ins' virtualenv (.venv, created by scripts/lib/standins.sh):
 # moto[server] already depends on it, so this only makes sure the pinned version is the one
@@ -21,6 +25,9 @@ VENV_TOOLS_CARGO_LAMBDA_VERSION="${VENV_TOOLS_CARGO_LAMBDA_VERSION:-1.9.2}"
 # release's new rules cannot fail an unchanged template. Bump deliberately.
 VENV_TOOLS_CFN_LINT_VERSION="${VENV_TOOLS_CFN_LINT_VERSION:-1.58.0}"
 VENV_TOOLS_SAM_VERSION="${VENV_TOOLS_SAM_VERSION:-1.170.0}"
+# The aws-sam-cli wheel the RIE is taken from: the same release as `sam validate`, checked
+# against this hash. Bump both together.
+VENV_TOOLS_SAM_WHEEL_SHA256="${VENV_TOOLS_SAM_WHEEL_SHA256:-24ebaf5ecba38dc1758089968cb89ab61e124b84e92a344fc7a2771a47f4d0bf}"
 # New schemathesis releases add checks and generation strategies; pinned so an unchanged API
 # cannot start failing. Bump deliberately (and run scripts/lib/schemathesis.sh).
 VENV_TOOLS_SCHEMATHESIS_VERSION="${VENV_TOOLS_SCHEMATHESIS_VERSION:-4.32.5}"
@@ -110,10 +117,58 @@ sam_validate() {
     "$venv/bin/sam" validate --lint --template-file "$template"
 }
 
+# Compares the environment scripts/invoke gives each function (scripts/lib/sam_env.py) with the
+# one SAM CLI's own code computes for `sam local invoke`, under several parameter sets, --env-vars
+# files and shells. Optional, not part of scripts/test: run it after bumping the SAM version.
+sam_env_check() {
+  local template="${1:-$VENV_TOOLS_ROOT/template.yaml}"
+  local venv="$VENV_TOOLS_ROOT/.venv-sam"
+  _venv_tools_install "$venv" "aws-sam-cli==$VENV_TOOLS_SAM_VERSION" || return 1
+  "$venv/bin/python" "$VENV_TOOLS_ROOT/scripts/lib/sam_env_check.py" "$template"
+}
+
 # schemathesis (property-based testing of the API against its OpenAPI document) in
 # .venv-schemathesis. Prints the path of its `st` executable.
 ensure_schemathesis() {
   local venv="$VENV_TOOLS_ROOT/.venv-schemathesis"
   _venv_tools_install "$venv" "schemathesis==$VENV_TOOLS_SCHEMATHESIS_VERSION" >&2 || return 1
   printf '%s\n' "$venv/bin/st"
+}
+
+# AWS's Lambda Runtime Interface Emulator: the program `sam local invoke` runs inside its container
+# to serve the Lambda Runtime API to a function's bootstrap. AWS ships it in the aws-sam-cli wheel
+# (samcli/local/rapid/aws-lambda-rie-x86_64 and -arm64, static binaries): the wheel is downloaded
+# once without its dependencies (pinned version and hash, pip of the stand-ins' .venv), the two
+# binaries are kept in .cache/lambda-rie-<version>/ and the wheel is dropped. Prints that folder.
+ensure_lambda_rie() {
+  local dir="$VENV_TOOLS_ROOT/.cache/lambda-rie-$VENV_TOOLS_SAM_VERSION"
+  local marker="$dir/.installed"
+  if [[ ! -f "$marker" ]]; then
+    if [[ ! -x "$VENV_TOOLS_ROOT/.venv/bin/pip" ]]; then
+      # shellcheck source=standins.sh
+      source "$VENV_TOOLS_ROOT/scripts/lib/standins.sh"
+      standins_install_moto >&2 || return 1
+    fi
+    _venv_tools_say "installing the Lambda RIE from aws-sam-cli==$VENV_TOOLS_SAM_VERSION into ${dir#"$VENV_TOOLS_ROOT"/}"
+    rm -rf "$dir" && mkdir -p "$dir/wheel" || return 1
+    printf 'aws-sam-cli==%s --hash=sha256:%s\n' "$VENV_TOOLS_SAM_VERSION" "$VENV_TOOLS_SAM_WHEEL_SHA256" \
+      >"$dir/wheel/requirements.txt"
+    "$VENV_TOOLS_ROOT/.venv/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+      --require-hashes -r "$dir/wheel/requirements.txt" -d "$dir/wheel" >&2 ||
+      { _venv_tools_say "error: pip download aws-sam-cli failed"; return 1; }
+    "$VENV_TOOLS_ROOT/.venv/bin/python" - "$dir" <<'PY' || { _venv_tools_say "error: no RIE in the wheel"; return 1; }
+import glob, os, sys, zipfile
+folder = sys.argv[1]
+(wheel,) = glob.glob(os.path.join(folder, "wheel", "aws_sam_cli-*.whl"))
+with zipfile.ZipFile(wheel) as z:
+    for arch in ("x86_64", "arm64"):
+        target = os.path.join(folder, f"aws-lambda-rie-{arch}")
+        with z.open(f"samcli/local/rapid/aws-lambda-rie-{arch}") as src, open(target, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(target, 0o755)
+PY
+    rm -rf "$dir/wheel"
+    touch "$marker"
+  fi
+  printf '%s\n' "$dir"
 }

@@ -17,13 +17,31 @@ pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
+/// The SDK's variable for a DynamoDB endpoint of its own (the stand-ins' DynamoDB Local).
+const DYNAMODB_ENDPOINT: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+
+/// The DynamoDB client. A blank `AWS_ENDPOINT_URL_DYNAMODB` is what `sam local invoke` (and
+/// scripts/invoke) pass when the template declares the variable for local runs and nobody set it
+/// (docs/0035). The SDK ignores a blank `AWS_ENDPOINT_URL`, but would take a blank service
+/// endpoint as the URL and panic on the first request; it is ignored the same way here.
+fn dynamodb_client(sdk: &SdkConfig, env: &impl Env) -> aws_sdk_dynamodb::Client {
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+    if env
+        .get(DYNAMODB_ENDPOINT)
+        .is_some_and(|url| url.trim().is_empty())
+    {
+        config.set_endpoint_url(sdk.endpoint_url().map(str::to_owned));
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
+}
+
 /// The use cases over the sessions table named by `SESSIONS_TABLE`, with the configured policy.
 /// Both enrichers load lazily: only a login uses them, so no other function pays for the
 /// user-agent rules or the city database at init.
 pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>, InitError> {
     let table = config::sessions_table(env)?;
     let policy = config::policy(env)?;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table);
+    let store = DynamoStore::new(dynamodb_client(sdk, env), table);
     let mut sessions =
         Sessions::new(store, policy).with_device_enricher(Arc::new(DeviceParser::new()));
     if let Some(path) = config::geoip_db_path(env) {

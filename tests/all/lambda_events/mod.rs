@@ -1,11 +1,15 @@
 //! Every payload under `events/` goes through the real handler of the function it is filed
-//! under (its folder), over the embedded store, and gets the answer listed here, so the samples
-//! used with `sam local invoke` and `cargo lambda invoke` cannot rot.
+//! under (its folder), over the embedded store, and gets the answer its expectation file names
+//! (`expect.rs`), so the samples used with `sam local invoke`, scripts/invoke and
+//! `cargo lambda invoke` cannot rot. `invoke.rs` sends the same payloads through scripts/invoke:
+//! the built functions under AWS's Lambda RIE, on DynamoDB Local and moto.
 
 // Test code: a failed unwrap is a failed test with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod event_trust;
+mod expect;
+mod invoke;
 mod malformed;
 mod regressions;
 mod seed;
@@ -17,159 +21,32 @@ use aws_lambda_events::apigw::{ApiGatewayV2CustomAuthorizerV2Request, ApiGateway
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde_json::Value;
-use session_api::{Api, Authenticator, JwtConfig, TokenVerifier, VerificationKey};
-use session_core::domain::SessionStatus;
+use session_api::{Api, Authenticator, TokenVerifier};
 use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::authorizer::Authorizer;
-use session_lambda::config::AuthEventsConfig;
+use session_lambda::config;
 use session_lambda::event_relay::outbox_records;
 use session_lambda::http_function::HttpFunction;
 
-use seed::{ALICE_LAPTOP, ALICE_PHONE, Seeded};
-
-/// What each payload must produce.
-#[derive(Debug, Clone, Copy)]
-enum Expect {
-    Status(u16),
-    /// 201, and the same payload sent again gets the same body marked `Idempotent-Replayed`.
-    Replayed,
-    Authorized(bool),
-    /// Revoked these many sessions and left the caller's laptop session as given.
-    Revoked {
-        count: usize,
-        laptop_active: bool,
-    },
-    /// The account's status is now `status`, and these many sessions were revoked.
-    StatusChanged {
-        status: &'static str,
-        count: usize,
-    },
-    Dropped,
-    OutboxEvents(usize),
-}
-
-fn expectations() -> BTreeMap<&'static str, Expect> {
-    use Expect::*;
-    BTreeMap::from([
-        ("authorizer/active-session.json", Authorized(true)),
-        ("authorizer/bad-signature.json", Authorized(false)),
-        ("authorizer/no-token.json", Authorized(false)),
-        ("create-session/login.json", Status(201)),
-        ("create-session/login-with-idempotency-key.json", Replayed),
-        ("create-session/unknown-user.json", Status(404)),
-        ("event-relay/outbox-insert.json", OutboxEvents(1)),
-        ("get-session/other-users-session.json", Status(404)),
-        ("get-session/own-session.json", Status(200)),
-        ("link-refresh-token/link.json", Status(204)),
-        ("list-sessions/active-sessions.json", Status(200)),
-        ("logout-current/logout.json", Status(204)),
-        (
-            "account-events/password-changed.json",
-            Revoked {
-                count: 1,
-                laptop_active: true,
-            },
-        ),
-        (
-            "account-events/password-reset.json",
-            Revoked {
-                count: 2,
-                laptop_active: false,
-            },
-        ),
-        ("account-events/untrusted-source.json", Dropped),
-        (
-            "account-events/email-changed.json",
-            Revoked {
-                count: 1,
-                laptop_active: true,
-            },
-        ),
-        (
-            "account-events/mfa-changed.json",
-            Revoked {
-                count: 1,
-                laptop_active: true,
-            },
-        ),
-        (
-            "account-events/account-recovered.json",
-            Revoked {
-                count: 2,
-                laptop_active: false,
-            },
-        ),
-        (
-            "account-events/account-disabled.json",
-            StatusChanged {
-                status: "disabled",
-                count: 2,
-            },
-        ),
-        (
-            "account-events/account-enabled.json",
-            StatusChanged {
-                status: "active",
-                count: 0,
-            },
-        ),
-        (
-            "account-events/account-deleted.json",
-            StatusChanged {
-                status: "deleted",
-                count: 2,
-            },
-        ),
-        ("admin-bulk-revoke/incident.json", Status(200)),
-        ("admin-list-sessions/alice-sessions.json", Status(200)),
-        ("admin-list-sessions/unknown-user.json", Status(404)),
-        (
-            "admin-revoke-all-sessions/compromised-account.json",
-            Status(200),
-        ),
-        ("admin-revoke-session/stolen-phone.json", Status(204)),
-        ("admin-set-account-status/disable.json", Status(200)),
-        ("admin-set-account-status/enable.json", Status(200)),
-        ("revoke-all-sessions/sign-out-everywhere.json", Status(200)),
-        ("record-provider-access/plaid.json", Status(204)),
-        (
-            "revoke-all-sessions/sign-out-everywhere-else.json",
-            Status(200),
-        ),
-        ("revoke-session/sign-out-phone.json", Status(204)),
-        ("set-session-policy/upgrade-to-plus.json", Status(200)),
-        ("update-session-activity/new-ip.json", Status(200)),
-        ("validate-session/validity.json", Status(200)),
-    ])
-}
+use expect::{Answer, Case};
+use seed::Seeded;
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `events/<function>/<case>.json`, relative to `events/`.
-fn payload_files() -> Vec<String> {
-    let mut files = Vec::new();
-    let events = repo_root().join("events");
-    for dir in std::fs::read_dir(&events).unwrap() {
-        let dir = dir.unwrap().path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).unwrap() {
-            let file = file.unwrap().path();
-            if file.extension().is_some_and(|e| e == "json") {
-                files.push(
-                    file.strip_prefix(&events)
-                        .unwrap()
-                        .to_string_lossy()
-                        .replace('\\', "/"),
-                );
-            }
-        }
-    }
-    files.sort();
-    files
+/// `events/env.json`: the variables the payloads need on top of the template's (the fixture
+/// token's HS256 secret, issuer and audience; the auth account the password events come from),
+/// in `sam local invoke --env-vars` form. Read here through session-lambda's own configuration.
+fn fixture_env() -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(repo_root().join("events/env.json")).unwrap();
+    let file: Value = serde_json::from_str(&text).unwrap();
+    file["Parameters"]
+        .as_object()
+        .expect("events/env.json: a Parameters object")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
 }
 
 /// The route key the route table assigns to `function`, if it is an HTTP one.
@@ -228,109 +105,157 @@ fn http_view(response: &ApiGatewayV2httpResponse) -> (u16, http::HeaderMap, Stri
 
 #[test]
 fn every_payload_has_an_expectation_and_a_function() {
-    let files = payload_files();
-    let expected: Vec<String> = expectations().keys().map(|k| (*k).to_owned()).collect();
-    assert_eq!(
-        files, expected,
-        "events/ and the expectation table must list the same payloads"
-    );
-    for file in &files {
-        let function = file.split('/').next().unwrap();
+    let cases = expect::cases();
+    assert!(!cases.is_empty(), "no payloads found under events/");
+    for case in &cases {
         assert!(
             repo_root()
                 .join("functions")
-                .join(function)
+                .join(&case.function)
                 .join("Cargo.toml")
                 .exists(),
-            "{file} is filed under `{function}`, which is not a function crate"
+            "events/{} is filed under `{}`, which is not a function crate",
+            case.name,
+            case.function
+        );
+    }
+    let payloads = expect::payload_files();
+    for file in expect::expectation_files() {
+        assert!(
+            payloads.iter().any(|p| expect::expectation_file(p) == file),
+            "events/{file} expects an answer from a payload that does not exist"
         );
     }
 }
 
+#[test]
+fn expectation_files_are_read_strictly() {
+    // A typo or a key of another kind of answer must fail, not pass unchecked.
+    for (text, why) in [
+        (r#"{"status": 200, "stauts": 404}"#, "unknown key"),
+        (r#"{"status": 200, "authorized": true}"#, "unknown key"),
+        (r#"{"status": 999}"#, "status must be"),
+        (
+            r#"{"status": 201, "on_retry": "already_handled"}"#,
+            "here only",
+        ),
+        (
+            r#"{"authorized": false, "context": {"user_id": "alice"}}"#,
+            "no context",
+        ),
+        (r#"{"dropped": "x", "on_retry": "replayed"}"#, "no on_retry"),
+        (r#"{"sessions_after": {"x": "active"}}"#, "no answer"),
+        (
+            r#"{"revoked": 1, "sessions_after": {"x": "gone"}}"#,
+            "session status",
+        ),
+    ] {
+        let error = expect::Expectation::parse(text).unwrap_err();
+        assert!(error.contains(why), "{text}: {error}");
+    }
+    let parsed = expect::Expectation::parse(
+        r#"{"revoked": 2, "on_retry": "already_handled", "sessions_after": {"a": "revoked"}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        parsed.answer,
+        Answer::Revoked {
+            count: 2,
+            already_handled_on_retry: true
+        }
+    );
+}
+
 #[tokio::test]
 async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
-    for (file, expect) in expectations() {
-        let text = std::fs::read_to_string(repo_root().join("events").join(file)).unwrap();
-        let function = file.split('/').next().unwrap();
+    let env = fixture_env();
+    let env = |name: &str| env.get(name).cloned();
+    let cases = expect::cases();
+    for case in &cases {
         let seeded = Seeded::new().await;
-        match expect {
-            Expect::Status(status) => {
-                let (actual, _, body) = invoke_http(function, &text, &seeded).await;
-                assert_eq!(actual, status, "{file}: {body}");
-                if status >= 400 {
-                    let problem: Value = serde_json::from_str(&body).unwrap();
-                    assert!(problem["code"].is_string(), "{file}: a problem with a code");
-                }
+        check_in_process(case, &seeded, &env).await;
+        for (id, status) in &case.expect.sessions_after {
+            assert_eq!(
+                seeded.status(id).await,
+                *status,
+                "events/{}: {id}",
+                case.name
+            );
+        }
+    }
+    eprintln!(
+        "events/ payloads answered as expected in process: {}",
+        cases.len()
+    );
+}
+
+async fn check_in_process(
+    case: &Case,
+    seeded: &Seeded,
+    env: &(impl Fn(&str) -> Option<String> + Sync),
+) {
+    let file = format!("events/{}", case.name);
+    let (function, text) = (case.function.as_str(), case.payload.as_str());
+    match &case.expect.answer {
+        Answer::Http {
+            status,
+            replayed_on_retry,
+        } => {
+            let (actual, first_headers, first_body) = invoke_http(function, text, seeded).await;
+            assert_eq!(actual, *status, "{file}: {first_body}");
+            if *status >= 400 {
+                let problem: Value = serde_json::from_str(&first_body).unwrap();
+                assert!(problem["code"].is_string(), "{file}: a problem with a code");
             }
-            Expect::Replayed => {
-                let (first, first_headers, first_body) =
-                    invoke_http(function, &text, &seeded).await;
-                assert_eq!(first, 201, "{file}: {first_body}");
+            if *replayed_on_retry {
                 assert!(first_headers.get("idempotent-replayed").is_none(), "{file}");
-                let (again, headers, body) = invoke_http(function, &text, &seeded).await;
-                assert_eq!(again, 201, "{file}: {body}");
+                let (again, headers, body) = invoke_http(function, text, seeded).await;
+                assert_eq!(again, *status, "{file}: {body}");
                 assert_eq!(headers["idempotent-replayed"], "true", "{file}");
                 assert_eq!(body, first_body, "{file}: the first answer, again");
             }
-            Expect::Authorized(allowed) => {
-                let verifier = TokenVerifier::new(JwtConfig::new(
-                    VerificationKey::Hs256Secret(seed::FIXTURE_SECRET.to_vec()),
-                    seed::FIXTURE_ISSUER,
-                    seed::FIXTURE_AUDIENCE,
-                ))
-                .unwrap();
-                let authorizer =
-                    Authorizer::new(Authenticator::new(verifier, seeded.sessions.clone()));
-                let request: ApiGatewayV2CustomAuthorizerV2Request =
-                    serde_json::from_str(&text).unwrap();
-                let response = authorizer.authorize(&request).await.unwrap();
-                assert_eq!(response.is_authorized, allowed, "{file}");
-                if allowed {
-                    assert_eq!(response.context["user_id"], "alice", "{file}");
-                    assert_eq!(response.context["session_id"], ALICE_LAPTOP, "{file}");
-                } else {
-                    assert!(
-                        response.context.is_empty(),
-                        "{file}: a deny carries no identity"
-                    );
-                }
-            }
-            Expect::Revoked { .. } | Expect::StatusChanged { .. } | Expect::Dropped => {
-                assert_eq!(
-                    function, "account-events",
-                    "{file}: only the consumer revokes or drops"
-                );
-                let consumer = AccountEventsConsumer::new(
-                    seeded.sessions.clone(),
-                    AuthEventsConfig {
-                        source: "auth".into(),
-                        account: Some("123456789012".into()),
-                    },
-                );
-                let event: EventBridgeEvent<Value> = serde_json::from_str(&text).unwrap();
-                let outcome = consumer.handle(event.clone()).await.unwrap();
-                match expect {
-                    Expect::Revoked {
-                        count,
-                        laptop_active,
-                    } => {
-                        let Outcome::Revoked { session_ids } = &outcome else {
-                            panic!("{file}: {outcome:?}");
-                        };
-                        assert_eq!(session_ids.len(), count, "{file}");
-                        assert_eq!(
-                            seeded.status(ALICE_LAPTOP).await == SessionStatus::Active,
-                            laptop_active,
-                            "{file}"
-                        );
-                        assert_eq!(
-                            seeded.status(ALICE_PHONE).await,
-                            SessionStatus::Revoked,
-                            "{file}"
-                        );
-                        // Redelivery: nothing changes and nothing new is emitted.
-                        let before = seeded.store.take_events().len();
-                        assert!(before > 0, "{file}: the first delivery emitted events");
+        }
+        Answer::Authorizer {
+            authorized,
+            context,
+        } => {
+            let verifier = TokenVerifier::new(config::jwt(env).unwrap()).unwrap();
+            let authorizer = Authorizer::new(Authenticator::new(verifier, seeded.sessions.clone()));
+            let request: ApiGatewayV2CustomAuthorizerV2Request =
+                serde_json::from_str(text).unwrap();
+            let response = authorizer.authorize(&request).await.unwrap();
+            assert_eq!(response.is_authorized, *authorized, "{file}");
+            let actual: BTreeMap<String, String> = response
+                .context
+                .iter()
+                .map(|(k, v)| {
+                    let v = v
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{file}: context.{k}: {v}"));
+                    (k.clone(), v.to_owned())
+                })
+                .collect();
+            assert_eq!(&actual, context, "{file}: the context handed to the route");
+        }
+        Answer::Revoked { .. } | Answer::StatusChanged { .. } | Answer::Dropped { .. } => {
+            let consumer = AccountEventsConsumer::new(
+                seeded.sessions.clone(),
+                config::auth_events(env).unwrap(),
+            );
+            let event: EventBridgeEvent<Value> = serde_json::from_str(text).unwrap();
+            let outcome = consumer.handle(event.clone()).await.unwrap();
+            match &case.expect.answer {
+                Answer::Revoked {
+                    count,
+                    already_handled_on_retry,
+                } => {
+                    let Outcome::Revoked { session_ids } = &outcome else {
+                        panic!("{file}: {outcome:?}");
+                    };
+                    assert_eq!(session_ids.len(), *count, "{file}");
+                    let emitted = seeded.store.take_events().len();
+                    assert!(emitted > 0, "{file}: the delivery emitted events");
+                    if *already_handled_on_retry {
                         let again = consumer.handle(event).await.unwrap();
                         assert_eq!(again, Outcome::AlreadyHandled, "{file}");
                         assert!(
@@ -338,41 +263,54 @@ async fn every_payload_gets_its_expected_answer_from_the_real_handler() {
                             "{file}: redelivery emitted events"
                         );
                     }
-                    Expect::StatusChanged { status, count } => {
-                        let Outcome::StatusChanged {
-                            status: actual,
-                            session_ids,
-                        } = &outcome
-                        else {
-                            panic!("{file}: {outcome:?}");
-                        };
-                        assert_eq!((*actual, session_ids.len()), (status, count), "{file}");
+                }
+                Answer::StatusChanged {
+                    status,
+                    count,
+                    already_handled_on_retry,
+                } => {
+                    let Outcome::StatusChanged {
+                        status: actual,
+                        session_ids,
+                    } = &outcome
+                    else {
+                        panic!("{file}: {outcome:?}");
+                    };
+                    assert_eq!(
+                        (*actual, session_ids.len()),
+                        (status.as_str(), *count),
+                        "{file}"
+                    );
+                    seeded.store.take_events();
+                    if *already_handled_on_retry {
                         let again = consumer.handle(event).await.unwrap();
                         assert_eq!(again, Outcome::AlreadyHandled, "{file}");
-                    }
-                    _ => {
                         assert!(
-                            matches!(outcome, Outcome::Dropped { .. }),
-                            "{file}: {outcome:?}"
+                            seeded.store.take_events().is_empty(),
+                            "{file}: redelivery emitted events"
                         );
-                        assert_eq!(
-                            seeded.status(ALICE_PHONE).await,
-                            SessionStatus::Active,
-                            "{file}"
-                        );
-                        assert!(seeded.store.take_events().is_empty(), "{file}");
                     }
                 }
-            }
-            Expect::OutboxEvents(n) => {
-                let event: StreamEvent = serde_json::from_str(&text).unwrap();
-                let records = outbox_records(&event);
-                assert_eq!(records.len(), n, "{file}");
-                for record in records {
-                    let decoded = record.event.unwrap_or_else(|e| panic!("{file}: {e}"));
-                    assert_eq!(decoded.detail_type(), "SessionRevoked", "{file}");
+                Answer::Dropped { why } => {
+                    assert!(
+                        matches!(outcome, Outcome::Dropped { why: w } if w == why),
+                        "{file}: {outcome:?}, expected dropped for {why}"
+                    );
+                    assert!(seeded.store.take_events().is_empty(), "{file}");
                 }
+                _ => unreachable!(),
             }
+        }
+        Answer::Relayed { detail_types } => {
+            let event: StreamEvent = serde_json::from_str(text).unwrap();
+            let decoded: Vec<String> = outbox_records(&event)
+                .into_iter()
+                .map(|record| {
+                    let event = record.event.unwrap_or_else(|e| panic!("{file}: {e}"));
+                    event.detail_type().to_owned()
+                })
+                .collect();
+            assert_eq!(&decoded, detail_types, "{file}");
         }
     }
 }

@@ -11,6 +11,7 @@
 // Helpers outside `#[test]` functions fail the test by panicking, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod local_endpoint;
 mod model;
 mod security;
 
@@ -279,8 +280,9 @@ fn account_events_reach_their_consumer_with_retries_and_a_dead_letter_queue() {
 fn every_environment_variable_set_is_one_the_code_reads() {
     let template = Template::load();
     let known = model::config_variables();
-    // Read by the Lambda runtime's log set-up (session-lambda telemetry), not config.rs.
-    let runtime = ["RUST_LOG"];
+    // Read by the Lambda runtime's log set-up (session-lambda telemetry), not config.rs, and by
+    // the AWS SDK (the endpoint overrides for local runs, local_endpoint.rs).
+    let runtime = ["RUST_LOG", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"];
     let mut set_anywhere = BTreeSet::new();
     for (id, function) in template.functions() {
         for name in function.environment() {

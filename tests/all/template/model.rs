@@ -177,6 +177,16 @@ impl Template {
         &self.doc["Conditions"]
     }
 
+    /// The parameter `name` (null when the template has none of that name).
+    pub fn parameter(&self, name: &str) -> &Value {
+        &self.doc["Parameters"][name]
+    }
+
+    /// The rule `name` of the template's `Rules` (null when there is none).
+    pub fn rule(&self, name: &str) -> &Value {
+        &self.doc["Rules"][name]
+    }
+
     /// `Globals.Function`.
     pub fn function_globals(&self) -> &Value {
         &self.doc["Globals"]["Function"]
@@ -348,6 +358,16 @@ impl<'a> Function<'a> {
                 authorizer: literal_str(&p["Auth"]["Authorizer"]).map(str::to_owned),
             })
             .collect()
+    }
+
+    /// The value the template gives variable `name`: the function's own, else the global one.
+    pub fn environment_value(&self, name: &str) -> &'a Value {
+        let own = &self.resource["Properties"]["Environment"]["Variables"][name];
+        if own.is_null() {
+            &self.globals["Environment"]["Variables"][name]
+        } else {
+            own
+        }
     }
 
     /// Names of the environment variables set (globals and the function's own).
