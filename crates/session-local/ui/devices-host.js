@@ -84,7 +84,7 @@ signInForm.addEventListener("submit", async (event) => {
       method: "POST",
       body: { user_id: userId, session_id: login.session_id },
     });
-    status.textContent = `Signed in as ${userId}.`;
+    status.textContent = "";
     remember({ userId, sessionId: login.session_id, token: minted.token });
   } catch (failure) {
     if (failure.problem?.code === "route_not_found") {

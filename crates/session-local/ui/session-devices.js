@@ -273,7 +273,7 @@ const STYLES = `
   font: inherit;
   line-height: 1.45;
 }
-:host([hidden]) { display: none; }
+:host([hidden]), [hidden] { display: none !important; }
 * { box-sizing: border-box; }
 h2 { font-size: 1.35rem; margin: 0 0 .25rem; }
 h3 { font-size: 1rem; margin: 0; display: flex; flex-wrap: wrap; align-items: center; gap: .5rem; }
