@@ -78,3 +78,46 @@ fn devices_page_has_no_serious_or_critical_accessibility_violation() {
     );
     assert_no_serious_violations("/ui/devices with the dialog open", &axe(&browser, &tools));
 }
+
+#[test]
+fn console_page_has_no_serious_or_critical_accessibility_violation() {
+    let Some(tools) = Tools::find() else { return };
+    let site = Site::start();
+    let browser = Browser::start(&tools);
+    browser.goto(&site.url("/ui/console"));
+    browser.element("the console", "return document.getElementById('user-id')", json!([]));
+    assert_no_serious_violations("/ui/console", &axe(&browser, &tools));
+}
+
+#[test]
+#[ignore = "needs the /admin/ routes (GET /admin/users/{id}/sessions and the revoke and status routes)"]
+fn console_page_with_a_user_looked_up_has_no_serious_or_critical_accessibility_violation() {
+    let Some(tools) = Tools::find() else { return };
+    let site = Site::start();
+    site.register("erin", "premium");
+    let phone = site.login("erin", PHONE_UA, "193.0.6.139");
+    site.login("erin", WINDOWS_UA, "171.64.0.1");
+    let response = site.call("DELETE", "/sessions/current", Some(&phone.token), None);
+    assert_eq!(response.status, 204);
+    let browser = Browser::start(&tools);
+    browser.goto(&site.url("/ui/console"));
+    browser.run(
+        "document.getElementById('user-id').value = 'erin';
+         document.getElementById('actor').value = 'support:jane';
+         document.querySelector('#lookup button[type=submit]').click();",
+        json!([]),
+    );
+    browser.wait_until(
+        "erin's sessions",
+        "return document.querySelectorAll('#sessions tbody tr').length === 2",
+        json!([]),
+    );
+    assert_no_serious_violations("/ui/console with a user", &axe(&browser, &tools));
+    browser.run("document.getElementById('revoke-all').click()", json!([]));
+    browser.wait_until(
+        "the dialog",
+        "return document.getElementById('confirm').open",
+        json!([]),
+    );
+    assert_no_serious_violations("/ui/console with the dialog open", &axe(&browser, &tools));
+}

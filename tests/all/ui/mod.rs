@@ -14,6 +14,7 @@
 
 mod accessibility;
 mod browser;
+mod console;
 mod devices;
 mod site;
 mod wire;
