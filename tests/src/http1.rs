@@ -9,7 +9,8 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
-/// The request line and headers of one exchange, ending with the blank line.
+/// The request line and headers of one exchange, ending with the blank line. `host` is the
+/// `Host` header unless `headers` names another.
 pub fn request_head(
     method: &str,
     path: &str,
@@ -17,9 +18,11 @@ pub fn request_head(
     headers: &[(&str, &str)],
     body_len: usize,
 ) -> String {
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: {body_len}\r\n"
-    );
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+        head.push_str(&format!("host: {host}\r\n"));
+    }
+    head.push_str(&format!("connection: close\r\ncontent-length: {body_len}\r\n"));
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

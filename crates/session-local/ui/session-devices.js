@@ -497,8 +497,9 @@ export class SessionDevices extends HTMLElement {
       this.#sessions = [];
       this.#cursor = null;
     }
-    this.#fail(null);
+    // Once the API said the session ended, the message stays until a new token provider is set.
     if (this.#ended) return this.#render();
+    this.#fail(null);
     if (!this.#getToken) {
       this.#render();
       return this.#showEmpty("Sign in to see your devices.");
@@ -538,7 +539,7 @@ export class SessionDevices extends HTMLElement {
   }
 
   #render() {
-    const { list, empty, more, others } = this.#parts;
+    const { list, empty, more, others, refresh } = this.#parts;
     const view = VIEWS[this.#view];
     list.replaceChildren(...this.#sessions.map((session) => this.#item(session)));
     list.hidden = this.#sessions.length === 0;
@@ -552,6 +553,7 @@ export class SessionDevices extends HTMLElement {
     more.hidden = !this.#cursor || this.#ended;
     const hasOthers = this.#view === "active" && this.#sessions.some((s) => !s.is_current && s.status === "active");
     others.hidden = !hasOthers || this.#ended;
+    refresh.hidden = this.#ended;
   }
 
   #showEmpty(text) {

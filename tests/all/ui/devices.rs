@@ -217,6 +217,10 @@ fn devices_page_says_the_session_ended_after_it_was_revoked_elsewhere() {
         "Your session has ended. Sign in again to manage your devices."
     );
     assert!(items(&scene.browser).is_empty(), "no stale list is left on screen");
+    assert!(
+        scene.browser.run(BUTTON, json!(["Refresh"])).is_null(),
+        "nothing to refresh until the host signs in again"
+    );
     let host = scene.browser.wait_until(
         "the host page to offer the sign-in again",
         "return !document.getElementById('sign-in').hidden && document.getElementById('sign-in-status').textContent",

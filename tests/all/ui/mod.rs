@@ -16,5 +16,6 @@ mod accessibility;
 mod browser;
 mod console;
 mod devices;
+mod serving;
 mod site;
 mod wire;
