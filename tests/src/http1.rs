@@ -19,10 +19,15 @@ pub fn request_head(
     body_len: usize,
 ) -> String {
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
         head.push_str(&format!("host: {host}\r\n"));
     }
-    head.push_str(&format!("connection: close\r\ncontent-length: {body_len}\r\n"));
+    head.push_str(&format!(
+        "connection: close\r\ncontent-length: {body_len}\r\n"
+    ));
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use session_core::ids::{SessionId, UserId};
-use session_tests::http1;
 use session_local::{EventOutput, JwtSecret, LocalServer, ServerConfig, ServerError, StoreChoice};
+use session_tests::http1;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;

@@ -51,7 +51,11 @@ fn devices_page_has_no_serious_or_critical_accessibility_violation() {
     let signed_out = axe(&browser, &tools);
     assert_no_serious_violations("/ui/devices before sign-in", &signed_out);
 
-    let field = browser.element("the user id field", "return document.getElementById('user-id')", json!([]));
+    let field = browser.element(
+        "the user id field",
+        "return document.getElementById('user-id')",
+        json!([]),
+    );
     browser.clear(&field);
     browser.type_into(&field, "carol");
     let button = browser.element(
@@ -85,7 +89,11 @@ fn console_page_has_no_serious_or_critical_accessibility_violation() {
     let site = Site::start();
     let browser = Browser::start(&tools);
     browser.goto(&site.url("/ui/console"));
-    browser.element("the console", "return document.getElementById('user-id')", json!([]));
+    browser.element(
+        "the console",
+        "return document.getElementById('user-id')",
+        json!([]),
+    );
     assert_no_serious_violations("/ui/console", &axe(&browser, &tools));
 
     // The check can fail: an input without a label is a critical violation to axe.

@@ -227,8 +227,8 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let value = self.run(script, args.clone());
-            let truthy = !matches!(&value, Value::Null | Value::Bool(false))
-                && value.as_str() != Some("");
+            let truthy =
+                !matches!(&value, Value::Null | Value::Bool(false)) && value.as_str() != Some("");
             if truthy {
                 return value;
             }
@@ -268,8 +268,13 @@ impl Browser {
     /// Presses and releases `keys` on whatever has the focus: one key, or a chord (all go down
     /// in order, then up in reverse).
     pub fn press(&self, keys: &str) {
-        let down = keys.chars().map(|k| json!({ "type": "keyDown", "value": k.to_string() }));
-        let up = keys.chars().rev().map(|k| json!({ "type": "keyUp", "value": k.to_string() }));
+        let down = keys
+            .chars()
+            .map(|k| json!({ "type": "keyDown", "value": k.to_string() }));
+        let up = keys
+            .chars()
+            .rev()
+            .map(|k| json!({ "type": "keyUp", "value": k.to_string() }));
         let actions: Vec<Value> = down.chain(up).collect();
         self.command(
             "POST",

@@ -33,7 +33,10 @@ fn text_of(browser: &Browser, id: &str) -> String {
 
 fn wait_for_text(browser: &Browser, id: &str, expected: &str) {
     browser.wait_until(
-        &format!("#{id} to say {expected:?} (it says {:?})", text_of(browser, id)),
+        &format!(
+            "#{id} to say {expected:?} (it says {:?})",
+            text_of(browser, id)
+        ),
         "return document.getElementById(arguments[0]).textContent === arguments[1]",
         json!([id, expected]),
     );
@@ -141,7 +144,10 @@ fn console_looks_a_user_up_and_shows_every_session_with_how_it_ended() {
     let Some(tools) = Tools::find() else { return };
     let scene = scene(&tools);
     let listed = rows(&scene.browser);
-    let devices: Vec<&str> = listed.iter().map(|r| r["device"].as_str().unwrap()).collect();
+    let devices: Vec<&str> = listed
+        .iter()
+        .map(|r| r["device"].as_str().unwrap())
+        .collect();
     let expected: Vec<&str> = scene
         .devices
         .iter()
@@ -151,7 +157,10 @@ fn console_looks_a_user_up_and_shows_every_session_with_how_it_ended() {
     assert_eq!(devices, expected, "newest first");
     assert_eq!(listed[2]["state"], "revoked");
     assert!(
-        listed[2]["ended"].as_str().unwrap().starts_with("manual by user dave"),
+        listed[2]["ended"]
+            .as_str()
+            .unwrap()
+            .starts_with("manual by user dave"),
         "who ended it and why: {}",
         listed[2]
     );
@@ -180,7 +189,11 @@ fn console_revokes_one_session() {
         "return document.querySelector(`tr[data-session-id='${arguments[0]}'] button.revoke`)",
         json!([windows.session_id]),
     );
-    confirm(&scene.browser, "admin_action", "asked by phone, ticket 1234");
+    confirm(
+        &scene.browser,
+        "admin_action",
+        "asked by phone, ticket 1234",
+    );
     wait_for_text(
         &scene.browser,
         "status",
@@ -189,7 +202,10 @@ fn console_revokes_one_session() {
     let listed = wait_for_rows(
         &scene.browser,
         "the Windows session revoked",
-        &format!("rows.some((r) => r.id === '{}' && r.state === 'revoked')", windows.session_id),
+        &format!(
+            "rows.some((r) => r.id === '{}' && r.state === 'revoked')",
+            windows.session_id
+        ),
     );
     let row = listed
         .iter()
@@ -197,11 +213,17 @@ fn console_revokes_one_session() {
         .unwrap();
     let ended = row["ended"].as_str().unwrap();
     assert!(
-        ended.starts_with("admin_action by admin support:jane") && ended.ends_with(": asked by phone, ticket 1234"),
+        ended.starts_with("admin_action by admin support:jane")
+            && ended.ends_with(": asked by phone, ticket 1234"),
         "{ended}"
     );
-    let response = scene.site.call("GET", "/sessions", Some(&windows.token), None);
-    assert_eq!(response.status, 401, "the revoked session is refused at once");
+    let response = scene
+        .site
+        .call("GET", "/sessions", Some(&windows.token), None);
+    assert_eq!(
+        response.status, 401,
+        "the revoked session is refused at once"
+    );
 }
 
 #[test]
@@ -211,7 +233,11 @@ fn console_revokes_all_sessions_with_a_reason() {
     let scene = scene(&tools);
     click_id(&scene.browser, "revoke-all");
     scene.browser.screenshot("console-confirm-revoke-all");
-    confirm(&scene.browser, "security_concern", "credential stuffing from one network");
+    confirm(
+        &scene.browser,
+        "security_concern",
+        "credential stuffing from one network",
+    );
     wait_for_text(&scene.browser, "status", "Revoked 2 sessions of dave.");
     let listed = wait_for_rows(
         &scene.browser,
@@ -229,10 +255,16 @@ fn console_revokes_all_sessions_with_a_reason() {
         .count();
     assert_eq!(by_support, 2, "{listed:#?}");
     for device in &scene.devices[1..] {
-        let response = scene.site.call("GET", "/sessions", Some(&device.token), None);
+        let response = scene
+            .site
+            .call("GET", "/sessions", Some(&device.token), None);
         assert_eq!(response.status, 401);
     }
-    assert_eq!(text_of(&scene.browser, "account-status"), "Active", "the account stays enabled");
+    assert_eq!(
+        text_of(&scene.browser, "account-status"),
+        "Active",
+        "the account stays enabled"
+    );
 }
 
 #[test]
@@ -242,7 +274,11 @@ fn console_disables_and_enables_the_account() {
     let scene = scene(&tools);
     click_id(&scene.browser, "toggle-status");
     confirm(&scene.browser, "security_concern", "");
-    wait_for_text(&scene.browser, "status", "Disabled dave: 2 sessions revoked.");
+    wait_for_text(
+        &scene.browser,
+        "status",
+        "Disabled dave: 2 sessions revoked.",
+    );
     wait_for_text(&scene.browser, "account-status", "Disabled");
     assert_eq!(text_of(&scene.browser, "toggle-status"), "Enable account…");
     scene.browser.screenshot("console-disabled");
@@ -290,7 +326,10 @@ fn console_says_so_when_a_user_is_unknown() {
         "No user nobody is known to the session service.",
     );
     assert_eq!(
-        browser.run("return document.getElementById('account').hidden", json!([])),
+        browser.run(
+            "return document.getElementById('account').hidden",
+            json!([])
+        ),
         true,
         "no account panel for an unknown user"
     );
@@ -314,5 +353,8 @@ fn console_asks_who_is_acting_before_any_change() {
         "return document.activeElement.id + ':' + document.getElementById('actor').validity.valueMissing",
         json!([]),
     );
-    assert_eq!(invalid, "actor:true", "the focus goes to the empty actor field");
+    assert_eq!(
+        invalid, "actor:true",
+        "the focus goes to the empty actor field"
+    );
 }

@@ -94,7 +94,9 @@ fn items(browser: &Browser) -> Vec<Value> {
 fn wait_for_items(browser: &Browser, count: usize) -> Vec<Value> {
     browser.wait_until(
         &format!("{count} devices listed"),
-        &format!("const items = (() => {{ {ITEMS} }})(); return items.length === {count} && items;"),
+        &format!(
+            "const items = (() => {{ {ITEMS} }})(); return items.length === {count} && items;"
+        ),
         json!([]),
     );
     items(browser)
@@ -123,10 +125,25 @@ fn devices_page_lists_the_users_devices_newest_first_with_this_device_marked() {
     let scene = scene(&tools);
     let listed = items(&scene.browser);
     let browser_device = &listed[0];
-    assert_eq!(browser_device["current"], true, "newest first: this browser, marked");
-    assert_eq!(browser_device["sign_out"], false, "this device is signed out with the app's own sign-out");
-    let expected: Vec<&str> = scene.others.iter().rev().map(|d| d.device_info.as_str()).collect();
-    assert_eq!(names(&listed)[1..], expected[..], "the other devices, newest first");
+    assert_eq!(
+        browser_device["current"], true,
+        "newest first: this browser, marked"
+    );
+    assert_eq!(
+        browser_device["sign_out"], false,
+        "this device is signed out with the app's own sign-out"
+    );
+    let expected: Vec<&str> = scene
+        .others
+        .iter()
+        .rev()
+        .map(|d| d.device_info.as_str())
+        .collect();
+    assert_eq!(
+        names(&listed)[1..],
+        expected[..],
+        "the other devices, newest first"
+    );
     for other in &listed[1..] {
         assert_eq!(other["current"], false);
         assert_eq!(other["sign_out"], true, "{other}");
@@ -138,7 +155,10 @@ fn devices_page_lists_the_users_devices_newest_first_with_this_device_marked() {
         listed[3]
     );
     assert!(
-        scene.browser.run(BUTTON, json!(["Sign out everywhere else"])).is_object(),
+        scene
+            .browser
+            .run(BUTTON, json!(["Sign out everywhere else"]))
+            .is_object(),
         "sign out everywhere else is offered while other devices are signed in"
     );
     scene.browser.screenshot("devices");
@@ -149,9 +169,11 @@ fn devices_page_signs_one_device_out() {
     let Some(tools) = Tools::find() else { return };
     let scene = scene(&tools);
     let windows = &scene.others[1];
-    let button = scene
-        .browser
-        .element("the Windows device's sign-out", SIGN_OUT_OF, json!([windows.device_info]));
+    let button = scene.browser.element(
+        "the Windows device's sign-out",
+        SIGN_OUT_OF,
+        json!([windows.device_info]),
+    );
     scene.browser.click(&button);
     let notice = part_text(&scene.browser, ".notice");
     assert_eq!(notice, format!("Signed out {}.", windows.device_info));
@@ -163,7 +185,10 @@ fn devices_page_signs_one_device_out() {
         .iter()
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect();
-    assert!(!still_active.contains(&windows.session_id), "the API agrees");
+    assert!(
+        !still_active.contains(&windows.session_id),
+        "the API agrees"
+    );
     assert_eq!(still_active.len(), 3);
     scene.browser.screenshot("devices-signed-out-one");
 }
@@ -190,15 +215,23 @@ fn devices_page_signs_out_everywhere_else() {
         json!([]),
     );
     scene.browser.click(&confirm);
-    assert_eq!(part_text(&scene.browser, ".notice"), "Signed out 3 other devices.");
+    assert_eq!(
+        part_text(&scene.browser, ".notice"),
+        "Signed out 3 other devices."
+    );
     let listed = wait_for_items(&scene.browser, 1);
     assert_eq!(listed[0]["current"], true, "only this device is left");
     assert!(
-        scene.browser.run(BUTTON, json!(["Sign out everywhere else"])).is_null(),
+        scene
+            .browser
+            .run(BUTTON, json!(["Sign out everywhere else"]))
+            .is_null(),
         "nothing else to sign out"
     );
     let phone = &scene.others[0];
-    let response = scene.site.call("GET", "/sessions", Some(&phone.token), None);
+    let response = scene
+        .site
+        .call("GET", "/sessions", Some(&phone.token), None);
     assert_eq!(response.status, 401, "the phone's session is over");
 }
 
@@ -208,7 +241,9 @@ fn devices_page_says_the_session_ended_after_it_was_revoked_elsewhere() {
     let scene = scene(&tools);
     // On the phone, alice signs out everywhere else: this browser's session among them.
     let phone = &scene.others[0];
-    let response = scene.site.call("DELETE", "/sessions", Some(&phone.token), None);
+    let response = scene
+        .site
+        .call("DELETE", "/sessions", Some(&phone.token), None);
     assert_eq!(response.status, 200);
     click_button(&scene.browser, "Refresh");
     let error = part_text(&scene.browser, ".error");
@@ -216,7 +251,10 @@ fn devices_page_says_the_session_ended_after_it_was_revoked_elsewhere() {
         error,
         "Your session has ended. Sign in again to manage your devices."
     );
-    assert!(items(&scene.browser).is_empty(), "no stale list is left on screen");
+    assert!(
+        items(&scene.browser).is_empty(),
+        "no stale list is left on screen"
+    );
     assert!(
         scene.browser.run(BUTTON, json!(["Refresh"])).is_null(),
         "nothing to refresh until the host signs in again"
@@ -235,9 +273,11 @@ fn devices_page_shows_the_history_of_signed_out_devices() {
     let Some(tools) = Tools::find() else { return };
     let scene = scene(&tools);
     let phone = &scene.others[0];
-    let button = scene
-        .browser
-        .element("the phone's sign-out", SIGN_OUT_OF, json!([phone.device_info]));
+    let button = scene.browser.element(
+        "the phone's sign-out",
+        SIGN_OUT_OF,
+        json!([phone.device_info]),
+    );
     scene.browser.click(&button);
     wait_for_items(&scene.browser, 3);
     let history_tab = scene.browser.element(
@@ -250,7 +290,10 @@ fn devices_page_shows_the_history_of_signed_out_devices() {
     assert_eq!(listed[0]["name"], phone.device_info.as_str());
     assert_eq!(listed[0]["status"], "revoked");
     assert_eq!(listed[0]["ended"], "Signed out");
-    assert_eq!(listed[0]["sign_out"], false, "an ended session has nothing to sign out");
+    assert_eq!(
+        listed[0]["sign_out"], false,
+        "an ended session has nothing to sign out"
+    );
     scene.browser.screenshot("devices-history");
 }
 
@@ -265,14 +308,28 @@ fn devices_page_pages_through_many_devices() {
     let first_page = wait_for_items(&scene.browser, 3);
     click_button(&scene.browser, "Show more");
     let all = wait_for_items(&scene.browser, 4);
-    assert_eq!(names(&all)[..3], names(&first_page)[..], "the next page is appended");
-    assert_eq!(all[3]["name"], scene.others[0].device_info.as_str(), "the oldest comes last");
+    assert_eq!(
+        names(&all)[..3],
+        names(&first_page)[..],
+        "the next page is appended"
+    );
+    assert_eq!(
+        all[3]["name"],
+        scene.others[0].device_info.as_str(),
+        "the oldest comes last"
+    );
     assert!(
         scene.browser.run(BUTTON, json!(["Show more"])).is_null(),
         "no more pages"
     );
     assert_eq!(
-        scene.browser.focused().as_str().unwrap_or_default().split(':').next(),
+        scene
+            .browser
+            .focused()
+            .as_str()
+            .unwrap_or_default()
+            .split(':')
+            .next(),
         Some("li"),
         "the keyboard lands on the first new device"
     );
@@ -286,7 +343,9 @@ fn devices_page_says_so_when_the_service_cannot_be_reached() {
     click_button(&scene.browser, "Refresh");
     let error = part_text(&scene.browser, ".error");
     assert!(
-        error.starts_with("Could not reach the session service. Check your connection, then try again."),
+        error.starts_with(
+            "Could not reach the session service. Check your connection, then try again."
+        ),
         "{error}"
     );
     assert!(
@@ -354,7 +413,11 @@ fn devices_page_works_with_the_keyboard_alone() {
     let laptop = site.login("bob", LAPTOP_UA, "171.64.0.1");
     let browser = Browser::start(&tools);
     browser.goto(&site.url("/ui/devices"));
-    browser.element("the page", "return document.getElementById('user-id')", json!([]));
+    browser.element(
+        "the page",
+        "return document.getElementById('user-id')",
+        json!([]),
+    );
 
     // Sign in: the user id field is the first stop; type over it and submit with Enter.
     browser.press(keys::TAB);
@@ -375,17 +438,29 @@ fn devices_page_works_with_the_keyboard_alone() {
     let sign_out_labels: Vec<String> = listed
         .iter()
         .filter(|i| i["sign_out"] == true)
-        .map(|i| format!("button: Sign out {}, {}", i["name"].as_str().unwrap(), i["place"].as_str().unwrap()))
+        .map(|i| {
+            format!(
+                "button: Sign out {}, {}",
+                i["name"].as_str().unwrap(),
+                i["place"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(sign_out_labels.len(), 2);
-    assert!(sign_out_labels[0].contains(&laptop.device_info), "newest first");
+    assert!(
+        sign_out_labels[0].contains(&laptop.device_info),
+        "newest first"
+    );
     let mut expected = vec![
         "button: Sign in on another device (simulated)".to_owned(),
         "button: Sign this browser out".to_owned(),
         "tab: Signed in".to_owned(),
     ];
     expected.extend(sign_out_labels.iter().cloned());
-    expected.extend(["button: Sign out everywhere else".to_owned(), "button: Refresh".to_owned()]);
+    expected.extend([
+        "button: Sign out everywhere else".to_owned(),
+        "button: Refresh".to_owned(),
+    ]);
     browser.run("document.activeElement.blur()", json!([]));
     let mut order = Vec::new();
     for _ in 0..expected.len() {

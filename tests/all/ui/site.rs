@@ -43,10 +43,8 @@ impl Site {
     /// Starts the server over the embedded store; with `GEOIP_TEST_DB` set, sessions get real
     /// locations (the screenshots look like a real account then).
     pub fn start() -> Self {
-        let events_file = std::env::temp_dir().join(format!(
-            "session-ui-events-{}.jsonl",
-            uuid::Uuid::now_v7()
-        ));
+        let events_file =
+            std::env::temp_dir().join(format!("session-ui-events-{}.jsonl", uuid::Uuid::now_v7()));
         let mut config = ServerConfig::new("127.0.0.1:0".parse().unwrap());
         config.jwt_secret = JwtSecret::resolve(Some(SECRET.to_owned()));
         config.events = EventOutput::File(events_file.clone());
@@ -89,7 +87,13 @@ impl Site {
         format!("http://{}{path}", self.addr)
     }
 
-    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> RawResponse {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> RawResponse {
         let authorization = token.map(|token| format!("Bearer {token}"));
         let mut headers = vec![("content-type", "application/json")];
         if let Some(value) = &authorization {
@@ -99,7 +103,14 @@ impl Site {
         exchange(self.addr, method, path, &headers, body.as_bytes()).unwrap()
     }
 
-    fn json(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, status: u16) -> Value {
+    fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
         let response = self.call(method, path, token, body);
         assert_eq!(
             response.status,
@@ -133,7 +144,10 @@ impl Site {
         let session_id = created["session_id"].as_str().unwrap().to_owned();
         Device {
             token: self.token(user, &session_id),
-            device_info: created["device_info"].as_str().unwrap_or_default().to_owned(),
+            device_info: created["device_info"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             session_id,
         }
     }
@@ -150,7 +164,13 @@ impl Site {
 
     /// The user's active sessions, as the API lists them to `device`.
     pub fn active_sessions(&self, device: &Device) -> Vec<Value> {
-        let page = self.json("GET", "/sessions?active_only=true", Some(&device.token), None, 200);
+        let page = self.json(
+            "GET",
+            "/sessions?active_only=true",
+            Some(&device.token),
+            None,
+            200,
+        );
         page["sessions"].as_array().unwrap().clone()
     }
 

@@ -186,9 +186,13 @@ mod tests {
     #[test]
     fn the_sign_in_is_off_beyond_loopback() {
         let secret = JwtSecret::dev_default();
-        assert!(DevSignIn::for_listen_address("127.0.0.1".parse().unwrap(), secret.clone()).is_some());
+        assert!(
+            DevSignIn::for_listen_address("127.0.0.1".parse().unwrap(), secret.clone()).is_some()
+        );
         assert!(DevSignIn::for_listen_address("::1".parse().unwrap(), secret.clone()).is_some());
-        assert!(DevSignIn::for_listen_address("0.0.0.0".parse().unwrap(), secret.clone()).is_none());
+        assert!(
+            DevSignIn::for_listen_address("0.0.0.0".parse().unwrap(), secret.clone()).is_none()
+        );
         assert!(DevSignIn::for_listen_address("192.0.2.1".parse().unwrap(), secret).is_none());
     }
 }
