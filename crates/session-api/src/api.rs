@@ -11,9 +11,9 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::caller::{Caller, RequestContext};
-use crate::handlers::{Input, UserCaller, docs, internal, user};
+use crate::handlers::{Input, RouteRequest, UserCaller};
 use crate::problem::{ApiError, problem_response};
-use crate::routes::{self, Route};
+use crate::routes::{self, Access};
 
 /// Longest path plus query accepted; every route of this API fits in a fraction of it.
 const MAX_URI_BYTES: usize = 2048;
@@ -87,54 +87,26 @@ impl<S: SessionStore> Api<S> {
                 limit: MAX_URI_BYTES,
             });
         }
-        let route = routes::resolve(&parts.method, path)?;
-        tracing::Span::current().record("route", route.template());
-        let input = Input {
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body,
+        let matched = routes::resolve(&parts.method, path)?;
+        tracing::Span::current().record("route", matched.route.route_key());
+        let caller = match matched.route.access {
+            Access::User => Some(signed_in(ctx)?),
+            Access::Service | Access::Admin => {
+                service(ctx)?;
+                None
+            }
+            Access::Public => None,
         };
-        let sessions = &self.sessions;
-        match route {
-            Route::ListSessions => user::list_sessions(sessions, &signed_in(ctx)?, &input).await,
-            Route::RevokeAllSessions => {
-                user::revoke_other_sessions(sessions, &signed_in(ctx)?, &input).await
-            }
-            Route::RevokeCurrentSession => {
-                user::revoke_current_session(sessions, &signed_in(ctx)?, &input).await
-            }
-            Route::GetSession(id) => {
-                user::get_session(sessions, &signed_in(ctx)?, id, &input).await
-            }
-            Route::RevokeSession(id) => {
-                user::revoke_session(sessions, &signed_in(ctx)?, id, &input).await
-            }
-            Route::CreateSession => {
-                service(ctx)?;
-                internal::create_session(sessions, &input).await
-            }
-            Route::SessionValidity(id) => {
-                service(ctx)?;
-                internal::session_validity(sessions, id, &input).await
-            }
-            Route::SessionActivity(id) => {
-                service(ctx)?;
-                internal::record_activity(sessions, id, &input).await
-            }
-            Route::RecordProviderAccess(id) => {
-                service(ctx)?;
-                internal::record_provider_access(sessions, id, &input).await
-            }
-            Route::LinkRefreshToken(id) => {
-                service(ctx)?;
-                internal::link_refresh_token(sessions, id, &input).await
-            }
-            Route::SetSessionPolicy(user_id) => {
-                service(ctx)?;
-                internal::set_session_policy(sessions, user_id, &input).await
-            }
-            Route::OpenApi => docs::openapi_document(&input),
-        }
+        let request = RouteRequest {
+            caller,
+            parameters: matched.parameters,
+            input: Input {
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body,
+            },
+        };
+        routes::dispatch(matched.route.operation_id, &self.sessions, &request).await
     }
 }
 
@@ -152,7 +124,8 @@ fn signed_in(ctx: &RequestContext) -> Result<UserCaller, ApiError> {
     }
 }
 
-/// Internal routes are for services; a user's token, however valid, is the wrong credential.
+/// Internal and admin routes are for services; a user's token, however valid, is the wrong
+/// credential.
 fn service(ctx: &RequestContext) -> Result<(), ApiError> {
     match &ctx.caller {
         Caller::Service { .. } => Ok(()),

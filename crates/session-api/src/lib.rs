@@ -30,4 +30,4 @@ pub use body::MAX_BODY_BYTES;
 pub use caller::{Caller, RequestContext};
 pub use dto::{FieldError, Problem};
 pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, problem_response};
-pub use routes::{Access, route_access};
+pub use routes::{Access, Route, route_access, route_for_function, routes};

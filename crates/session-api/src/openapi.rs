@@ -19,13 +19,16 @@ use crate::dto::{
     SessionListResponse, SessionPolicyRequest, SessionPolicyResponse, SessionStatusView,
     SessionView, ValidityResponse, schema,
 };
-use crate::handlers::{docs, internal, user};
 use crate::problem::PROBLEM_CONTENT_TYPE;
+use crate::routes::RoutePaths;
 
 /// Name of the security scheme of user routes.
 pub const BEARER_SCHEME: &str = "bearer";
 /// Name of the security scheme of internal routes.
 pub const SIGV4_SCHEME: &str = "sigv4";
+/// The role (OpenAPI 3.1 allows role names on any scheme) that marks an IAM route as one for
+/// support and security staff, granted separately from the internal routes.
+pub const ADMIN_ROLE: &str = "admin";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -34,20 +37,6 @@ pub const SIGV4_SCHEME: &str = "sigv4";
         description = "Multi-device session management: users list and revoke their sessions; \
                        internal services create, validate and update them. Errors are RFC 9457 \
                        problem documents (`application/problem+json`) with a stable `code`."
-    ),
-    paths(
-        user::list_sessions,
-        user::revoke_other_sessions,
-        user::revoke_current_session,
-        user::get_session,
-        user::revoke_session,
-        internal::create_session,
-        internal::session_validity,
-        internal::record_activity,
-        internal::record_provider_access,
-        internal::link_refresh_token,
-        internal::set_session_policy,
-        docs::openapi_document,
     ),
     components(schemas(
         Problem,
@@ -67,7 +56,6 @@ pub const SIGV4_SCHEME: &str = "sigv4";
         SessionPolicyResponse,
         LimitBehaviourView,
     )),
-    modifiers(&SecuritySchemes, &InternalRouteDetails, &ResponsesOfEveryRoute),
     tags(
         (name = "sessions", description = "A signed-in user's own sessions (bearer JWT)"),
         (name = "internal", description = "Internal services (IAM / SigV4 signed requests)"),
@@ -107,8 +95,8 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// What the annotations of the internal handlers do not say (kept here rather than in
-/// `handlers/internal.rs`, whose create route is being reworked; see issue 7).
+/// What the annotations of the internal handlers cannot say: an optional body, and a path
+/// parameter validated like a body field.
 struct InternalRouteDetails;
 
 impl Modify for InternalRouteDetails {
@@ -272,9 +260,19 @@ fn retry_after_header() -> Header {
     )
 }
 
-/// The document as a value, e.g. to write it to a file at build time.
+/// The document as a value, e.g. to write it to a file at build time: the routes' paths
+/// (crate::routes) with the shared components, security schemes and responses.
 pub fn document() -> OpenApiDocument {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    document.merge(RoutePaths::openapi());
+    for modifier in [
+        &SecuritySchemes as &dyn Modify,
+        &InternalRouteDetails,
+        &ResponsesOfEveryRoute,
+    ] {
+        modifier.modify(&mut document);
+    }
+    document
 }
 
 /// The document serialised once and shared by every request.

@@ -71,13 +71,17 @@ fn into_lambda(response: http::Response<Bytes>) -> Response<Body> {
     Response::from_parts(parts, body)
 }
 
-/// Entry point of an HTTP function: builds everything once, then serves `route_key`.
-pub fn serve(route_key: &'static str) -> crate::EntryPoint {
-    Box::pin(serve_route(route_key))
+/// Entry point of an HTTP function: builds everything once, then serves the route the route table
+/// assigns to `function` (the function crate's name).
+pub fn serve(function: &'static str) -> crate::EntryPoint {
+    Box::pin(serve_route(function))
 }
 
-async fn serve_route(route_key: &'static str) -> Result<(), lambda_http::Error> {
+async fn serve_route(function: &'static str) -> Result<(), lambda_http::Error> {
     telemetry::init();
+    let route_key = session_api::route_for_function(function)
+        .map(session_api::Route::route_key)
+        .ok_or_else(|| init_failed(InitError::NoRoute { function }))?;
     let sdk = wiring::sdk_config().await;
     let sessions = wiring::sessions(&sdk, &ProcessEnv).map_err(init_failed)?;
     let function = HttpFunction::new(route_key, Api::new(sessions));

@@ -9,6 +9,8 @@ use crate::config::ConfigError;
 pub enum InitError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("no route of the API is served by a function named `{function}`")]
+    NoRoute { function: &'static str },
     #[error("JWT verification is misconfigured: {0}")]
     Jwt(#[from] session_api::AuthConfigError),
 }

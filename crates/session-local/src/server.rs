@@ -254,7 +254,7 @@ async fn respond<S: SessionStore>(
 /// (open locally), user routes go through the bearer authorizer.
 async fn caller<S: SessionStore>(state: &AppState<S>, parts: &Parts) -> Result<Caller, ApiError> {
     match route_access(parts.uri.path()) {
-        Some(Access::Service) => Ok(Caller::Service {
+        Some(Access::Service | Access::Admin) => Ok(Caller::Service {
             principal: LOCAL_PRINCIPAL.to_owned(),
         }),
         Some(Access::User) => {

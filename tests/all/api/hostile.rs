@@ -735,7 +735,7 @@ async fn send(h: &Harness, alice: &Login, c: &Case) -> Reply {
         Who::Service => service(),
         Who::User => alice.caller(),
         Who::Edge => match route_access(request.uri().path()) {
-            Some(Access::Service) => service(),
+            Some(Access::Service | Access::Admin) => service(),
             Some(Access::User) => {
                 let authorization = request
                     .headers()

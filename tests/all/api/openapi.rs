@@ -1,38 +1,24 @@
 //! The OpenAPI document parses, is 3.1, lists every route with the right security scheme, and
 //! describes the bodies it references.
 
-use serde_json::Value;
-use session_api::Caller;
+use serde_json::{Value, json};
+use session_api::{Access, Caller};
 
 use super::support::Harness;
 
-/// Every route the API serves, with the security scheme it needs (`None`: public).
-const ROUTES: [(&str, &str, Option<&str>); 12] = [
-    ("/sessions", "get", Some("bearer")),
-    ("/sessions", "delete", Some("bearer")),
-    ("/sessions/current", "delete", Some("bearer")),
-    ("/sessions/{id}", "get", Some("bearer")),
-    ("/sessions/{id}", "delete", Some("bearer")),
-    ("/internal/sessions", "post", Some("sigv4")),
-    ("/internal/sessions/{id}/validity", "get", Some("sigv4")),
-    ("/internal/sessions/{id}/activity", "post", Some("sigv4")),
-    (
-        "/internal/sessions/{id}/provider-access",
-        "post",
-        Some("sigv4"),
-    ),
-    (
-        "/internal/sessions/{id}/refresh-token",
-        "put",
-        Some("sigv4"),
-    ),
-    (
-        "/internal/users/{user_id}/session-policy",
-        "put",
-        Some("sigv4"),
-    ),
-    ("/openapi.json", "get", None),
-];
+/// Every route of the route table, as (path, lowercase method, access).
+fn routes() -> Vec<(String, String, Access)> {
+    session_api::routes()
+        .iter()
+        .map(|r| {
+            (
+                r.path.clone(),
+                r.method.as_str().to_ascii_lowercase(),
+                r.access,
+            )
+        })
+        .collect()
+}
 
 async fn document() -> Value {
     let h = Harness::new();
@@ -65,9 +51,9 @@ async fn the_document_lists_every_route_and_nothing_else() {
         })
         .collect();
     listed.sort();
-    let mut expected: Vec<(String, String)> = ROUTES
-        .iter()
-        .map(|(path, method, _)| ((*path).to_owned(), (*method).to_owned()))
+    let mut expected: Vec<(String, String)> = routes()
+        .into_iter()
+        .map(|(path, method, _)| (path, method))
         .collect();
     expected.sort();
     assert_eq!(listed, expected);
@@ -76,17 +62,23 @@ async fn the_document_lists_every_route_and_nothing_else() {
 #[tokio::test]
 async fn every_route_names_its_security_scheme() {
     let doc = document().await;
-    for (path, method, scheme) in ROUTES {
-        let operation = &doc["paths"][path][method];
+    for (path, method, access) in routes() {
+        let operation = &doc["paths"][&path][&method];
         let security = operation["security"]
             .as_array()
             .unwrap_or_else(|| panic!("{method} {path}"));
+        let (scheme, roles) = match access {
+            Access::User => (Some("bearer"), json!([])),
+            Access::Service => (Some("sigv4"), json!([])),
+            Access::Admin => (Some("sigv4"), json!(["admin"])),
+            Access::Public => (None, json!([])),
+        };
         match scheme {
             Some(scheme) => assert!(
                 security
                     .iter()
-                    .any(|requirement| requirement.get(scheme).is_some()),
-                "{method} {path} should require {scheme}"
+                    .any(|requirement| requirement.get(scheme) == Some(&roles)),
+                "{method} {path} should require {scheme} {roles}"
             ),
             None => assert!(
                 security
@@ -155,4 +147,31 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
         Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
         _ => {}
     }
+}
+
+/// The README's route table lists exactly the routes of the API (one row per `METHOD /path`).
+#[test]
+fn the_readme_lists_every_route_and_nothing_else() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    let mut listed: Vec<String> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once('`'))
+        .map(|(route, _)| route.split('?').next().unwrap_or(route).to_owned())
+        .filter(|route| {
+            route.split_once(' ').is_some_and(|(m, p)| {
+                m.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/')
+            })
+        })
+        .collect();
+    listed.sort();
+    let mut expected: Vec<String> = session_api::routes()
+        .iter()
+        .map(|r| r.route_key().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(listed, expected, "README.md's route table");
 }

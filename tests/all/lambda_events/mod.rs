@@ -113,30 +113,15 @@ fn payload_files() -> Vec<String> {
     files
 }
 
-/// The route key a function's `main.rs` binds (`serve("GET /sessions")`), if it is an HTTP one.
-fn bound_route(function: &str) -> Option<String> {
-    let main = std::fs::read_to_string(
-        repo_root()
-            .join("functions")
-            .join(function)
-            .join("src/main.rs"),
-    )
-    .unwrap();
-    let start = main.find("http_function::serve(\"")? + "http_function::serve(\"".len();
-    let end = main[start..].find('"')? + start;
-    Some(main[start..end].to_owned())
-}
-
 /// Runs an HTTP payload through the handler of `function`: status, headers, body.
 async fn invoke_http(
     function: &str,
     payload: &str,
     seeded: &Seeded,
 ) -> (u16, http::HeaderMap, String) {
-    let route =
-        bound_route(function).unwrap_or_else(|| panic!("{function} is not an HTTP function"));
-    let route: &'static str = Box::leak(route.into_boxed_str());
-    let handler = HttpFunction::new(route, Api::new(seeded.sessions.clone()));
+    let route = session_api::route_for_function(function)
+        .unwrap_or_else(|| panic!("{function} is not an HTTP function"));
+    let handler = HttpFunction::new(route.route_key(), Api::new(seeded.sessions.clone()));
     let request: LambdaRequest = serde_json::from_str(payload).unwrap();
     let response = handler
         .handle(lambda_http::Request::from(request))

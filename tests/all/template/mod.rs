@@ -110,16 +110,19 @@ fn every_http_route_is_bound_to_its_function_with_the_right_authorisation() {
             "{id}: the HttpApi event must name the API ({}) in ApiId",
             template.http_api_id()
         );
-        let internal = event.path.starts_with("/internal/");
+        let iam = matches!(
+            krate.access,
+            Some(session_api::Access::Service | session_api::Access::Admin)
+        );
         let effective = event
             .authorizer
             .as_deref()
             .or(template.default_authorizer())
             .unwrap_or("NONE");
-        if internal {
+        if iam {
             assert_eq!(
                 effective, "AWS_IAM",
-                "{id}: internal route `{route_key}` must use IAM"
+                "{id}: internal or admin route `{route_key}` must use IAM"
             );
         } else {
             assert_eq!(

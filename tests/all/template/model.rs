@@ -19,14 +19,17 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// A crate in `functions/`: its binary (named after its folder) and, for an HTTP function, the
-/// API Gateway route key its `main.rs` binds.
+/// API Gateway route key the API's route table assigns to it (session_api::routes).
 #[derive(Debug)]
 pub struct FunctionCrate {
     pub name: String,
     pub route_key: Option<String>,
+    /// The route's access kind, for an HTTP function.
+    pub access: Option<session_api::Access>,
 }
 
-const HTTP_ENTRY: &str = "http_function::serve(";
+/// What an HTTP function's `main.rs` calls: the route is looked up by the crate's own name.
+const HTTP_ENTRY: &str = "http_function::serve(env!(\"CARGO_PKG_NAME\"))";
 
 pub fn function_crates() -> Vec<FunctionCrate> {
     let dir = workspace_root().join("functions");
@@ -52,8 +55,17 @@ pub fn function_crates() -> Vec<FunctionCrate> {
         let main = path.join("src/main.rs");
         let source =
             fs::read_to_string(&main).unwrap_or_else(|e| panic!("{}: {e}", main.display()));
+        let route = session_api::route_for_function(&name);
+        assert_eq!(
+            source.contains(HTTP_ENTRY),
+            route.is_some(),
+            "{}: an HTTP function serves `{HTTP_ENTRY}` and the route table names it; \
+             a function the route table names is an HTTP function",
+            main.display()
+        );
         crates.push(FunctionCrate {
-            route_key: route_key(&source, &main),
+            route_key: route.map(|r| r.route_key().to_owned()),
+            access: route.map(|r| r.access),
             name,
         });
     }
@@ -63,37 +75,17 @@ pub fn function_crates() -> Vec<FunctionCrate> {
         "no function crates in {}",
         dir.display()
     );
+    let names: BTreeSet<&str> = crates.iter().map(|c| c.name.as_str()).collect();
+    for route in session_api::routes() {
+        if let Some(function) = route.function {
+            assert!(
+                names.contains(function),
+                "the route table assigns `{}` to functions/{function}, which does not exist",
+                route.route_key()
+            );
+        }
+    }
     crates
-}
-
-/// `session_lambda::http_function::serve("GET /sessions/{id}")` -> `GET /sessions/{id}`.
-fn route_key(source: &str, main: &Path) -> Option<String> {
-    let start = source.find(HTTP_ENTRY)? + HTTP_ENTRY.len();
-    let rest = source[start..].trim_start();
-    let literal = rest
-        .strip_prefix('"')
-        .and_then(|r| r.split_once('"'))
-        .map(|(key, _)| key.to_owned())
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: http_function::serve must be given the route key as a string literal",
-                main.display()
-            )
-        });
-    let (method, path) = literal.split_once(' ').unwrap_or_else(|| {
-        panic!(
-            "{}: route key `{literal}` is not `METHOD /path`",
-            main.display()
-        )
-    });
-    assert!(
-        !method.is_empty()
-            && method.chars().all(|c| c.is_ascii_uppercase())
-            && path.starts_with('/'),
-        "{}: route key `{literal}` is not `METHOD /path`",
-        main.display()
-    );
-    Some(literal)
 }
 
 /// The environment variable names session-lambda's configuration reads

@@ -3,7 +3,10 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use crate::handlers::Input;
+use session_core::Sessions;
+use session_core::ports::SessionStore;
+
+use crate::handlers::RouteRequest;
 use crate::openapi;
 use crate::problem::ApiError;
 use crate::query::QueryParams;
@@ -14,12 +17,14 @@ use crate::response;
     get,
     path = "/openapi.json",
     tag = "meta",
-    operation_id = "openapi_document",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")),
     security(())
 )]
-pub(crate) fn openapi_document(input: &Input<'_>) -> Result<Response<Bytes>, ApiError> {
-    QueryParams::parse(input.query)?.finish()?;
+pub(crate) async fn openapi_document<S: SessionStore>(
+    _sessions: &Sessions<S>,
+    request: &RouteRequest<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    QueryParams::parse(request.input.query)?.finish()?;
     let json = openapi::json().map_err(|error| ApiError::Internal {
         cause: format!("could not serialise the OpenAPI document: {error}"),
     })?;

@@ -13,7 +13,7 @@ use crate::dto::{
     ProviderAccessRequest, RefreshTokenRequest, SessionPolicyRequest, SessionPolicyResponse,
     ValidityResponse,
 };
-use crate::handlers::{Input, session_id, user_id};
+use crate::handlers::{RouteRequest, session_id, user_id};
 use crate::idempotency;
 use crate::problem::ApiError;
 use crate::query::QueryParams;
@@ -27,7 +27,6 @@ use crate::response;
     post,
     path = "/internal/sessions",
     tag = "internal",
-    operation_id = "create_session",
     params(
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]*[A-Za-z0-9][\x21-\x7E]*$", description = "Makes a retried login safe: every request with the same key within 24 hours gets the first successful answer back, and nothing is created or evicted again. Visible ASCII, 1-255 characters (a UUID is a good key). The same key with a different body is a 422."),
     ),
@@ -47,8 +46,9 @@ use crate::response;
 )]
 pub(crate) async fn create_session<S: SessionStore>(
     sessions: &Sessions<S>,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let input = &request.input;
     QueryParams::parse(input.query)?.finish()?;
     let key = idempotency::idempotency_key(input.headers)?;
     let request: CreateSessionRequest =
@@ -76,7 +76,6 @@ pub(crate) async fn create_session<S: SessionStore>(
     get,
     path = "/internal/sessions/{id}/validity",
     tag = "internal",
-    operation_id = "session_validity",
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "Active, or inactive with the reason (`revoked`, `expired`, `idle_expired`, `not_found`)", body = ValidityResponse),
@@ -87,9 +86,9 @@ pub(crate) async fn create_session<S: SessionStore>(
 )]
 pub(crate) async fn session_validity<S: SessionStore>(
     sessions: &Sessions<S>,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (raw_id, input) = (request.parameter("id"), &request.input);
     let id = session_id(raw_id)?;
     QueryParams::parse(input.query)?.finish()?;
     let validity = sessions
@@ -110,7 +109,6 @@ pub(crate) async fn session_validity<S: SessionStore>(
     post,
     path = "/internal/sessions/{id}/activity",
     tag = "internal",
-    operation_id = "record_session_activity",
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     request_body(content = ActivityRequest, content_type = "application/json", description = "May be empty"),
     responses(
@@ -121,11 +119,11 @@ pub(crate) async fn session_validity<S: SessionStore>(
     ),
     security(("sigv4" = []))
 )]
-pub(crate) async fn record_activity<S: SessionStore>(
+pub(crate) async fn record_session_activity<S: SessionStore>(
     sessions: &Sessions<S>,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (raw_id, input) = (request.parameter("id"), &request.input);
     let id = session_id(raw_id)?;
     QueryParams::parse(input.query)?.finish()?;
     let request: ActivityRequest = decode_json(input.headers, input.body, EmptyBody::EmptyObject)?;
@@ -140,7 +138,6 @@ pub(crate) async fn record_activity<S: SessionStore>(
     post,
     path = "/internal/sessions/{id}/provider-access",
     tag = "internal",
-    operation_id = "record_provider_access",
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     request_body(content = ProviderAccessRequest, content_type = "application/json"),
     responses(
@@ -153,9 +150,9 @@ pub(crate) async fn record_activity<S: SessionStore>(
 )]
 pub(crate) async fn record_provider_access<S: SessionStore>(
     sessions: &Sessions<S>,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (raw_id, input) = (request.parameter("id"), &request.input);
     let id = session_id(raw_id)?;
     QueryParams::parse(input.query)?.finish()?;
     let request: ProviderAccessRequest =
@@ -171,7 +168,6 @@ pub(crate) async fn record_provider_access<S: SessionStore>(
     put,
     path = "/internal/sessions/{id}/refresh-token",
     tag = "internal",
-    operation_id = "link_refresh_token",
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     request_body(content = RefreshTokenRequest, content_type = "application/json"),
     responses(
@@ -184,9 +180,9 @@ pub(crate) async fn record_provider_access<S: SessionStore>(
 )]
 pub(crate) async fn link_refresh_token<S: SessionStore>(
     sessions: &Sessions<S>,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (raw_id, input) = (request.parameter("id"), &request.input);
     let id = session_id(raw_id)?;
     QueryParams::parse(input.query)?.finish()?;
     let request: RefreshTokenRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
@@ -203,7 +199,6 @@ pub(crate) async fn link_refresh_token<S: SessionStore>(
     put,
     path = "/internal/users/{user_id}/session-policy",
     tag = "internal",
-    operation_id = "set_session_policy",
     params(("user_id" = String, Path, description = "The platform's user id (percent-encoded)")),
     request_body(content = SessionPolicyRequest, content_type = "application/json"),
     responses(
@@ -215,9 +210,9 @@ pub(crate) async fn link_refresh_token<S: SessionStore>(
 )]
 pub(crate) async fn set_session_policy<S: SessionStore>(
     sessions: &Sessions<S>,
-    raw_user_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (raw_user_id, input) = (request.parameter("user_id"), &request.input);
     QueryParams::parse(input.query)?.finish()?;
     let request: SessionPolicyRequest =
         decode_json(input.headers, input.body, EmptyBody::Rejected)?;

@@ -18,6 +18,31 @@ pub(crate) struct Input<'a> {
     pub(crate) body: &'a [u8],
 }
 
+/// A request as a handler sees it: the caller already checked against the route's access, the
+/// raw path parameters of its template, and the rest of the request.
+pub(crate) struct RouteRequest<'a> {
+    /// The signed-in user, on user routes.
+    pub(crate) caller: Option<UserCaller>,
+    pub(crate) parameters: Vec<(&'static str, &'a str)>,
+    pub(crate) input: Input<'a>,
+}
+
+impl RouteRequest<'_> {
+    /// The user a user route acts for.
+    pub(crate) fn user(&self) -> Result<&UserCaller, ApiError> {
+        self.caller.as_ref().ok_or(ApiError::Unauthorized)
+    }
+
+    /// A path parameter of the route's template, raw (percent-encoded); empty when the template
+    /// has none of that name, which no handler asks for.
+    pub(crate) fn parameter(&self, name: &str) -> &str {
+        self.parameters
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, value)| value)
+    }
+}
+
 /// The signed-in user a user route acts for.
 #[derive(Clone, Debug)]
 pub(crate) struct UserCaller {

@@ -12,7 +12,7 @@ use session_core::{SessionError, Sessions};
 use crate::dto::{
     FieldError, Problem, RevokeAllResponse, SessionListResponse, SessionView, UserRevocationReason,
 };
-use crate::handlers::{Input, UserCaller, session_id};
+use crate::handlers::{RouteRequest, UserCaller, session_id};
 use crate::problem::ApiError;
 use crate::query::QueryParams;
 use crate::response;
@@ -28,7 +28,6 @@ const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity"
     get,
     path = "/sessions",
     tag = "sessions",
-    operation_id = "list_sessions",
     params(
         ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
@@ -44,9 +43,9 @@ const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity"
 )]
 pub(crate) async fn list_sessions<S: SessionStore>(
     sessions: &Sessions<S>,
-    caller: &UserCaller,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (caller, input) = (request.user()?, &request.input);
     let mut query = QueryParams::parse(input.query)?;
     let mut errors = Vec::new();
     let active_only = match query.take("active_only")?.as_deref() {
@@ -93,7 +92,6 @@ pub(crate) async fn list_sessions<S: SessionStore>(
     get,
     path = "/sessions/{id}",
     tag = "sessions",
-    operation_id = "get_session",
     params(("id" = uuid::Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = SessionView),
@@ -105,10 +103,10 @@ pub(crate) async fn list_sessions<S: SessionStore>(
 )]
 pub(crate) async fn get_session<S: SessionStore>(
     sessions: &Sessions<S>,
-    caller: &UserCaller,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (caller, input) = (request.user()?, &request.input);
+    let raw_id = request.parameter("id");
     let id = session_id(raw_id)?;
     QueryParams::parse(input.query)?.finish()?;
     let listed = sessions
@@ -128,7 +126,6 @@ pub(crate) async fn get_session<S: SessionStore>(
     delete,
     path = "/sessions/{id}",
     tag = "sessions",
-    operation_id = "revoke_session",
     params(
         ("id" = uuid::Uuid, Path, description = "Session id"),
         ("reason" = inline(Option<UserRevocationReason>), Query, description = "`manual` (default), `logout` or `suspicious_activity`"),
@@ -143,10 +140,10 @@ pub(crate) async fn get_session<S: SessionStore>(
 )]
 pub(crate) async fn revoke_session<S: SessionStore>(
     sessions: &Sessions<S>,
-    caller: &UserCaller,
-    raw_id: &str,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (caller, input) = (request.user()?, &request.input);
+    let raw_id = request.parameter("id");
     let id = session_id(raw_id)?;
     let mut query = QueryParams::parse(input.query)?;
     let reason = match query.take("reason")? {
@@ -170,7 +167,6 @@ pub(crate) async fn revoke_session<S: SessionStore>(
     delete,
     path = "/sessions/current",
     tag = "sessions",
-    operation_id = "revoke_current_session",
     responses(
         (status = 204, description = "The caller's session is revoked"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -179,9 +175,9 @@ pub(crate) async fn revoke_session<S: SessionStore>(
 )]
 pub(crate) async fn revoke_current_session<S: SessionStore>(
     sessions: &Sessions<S>,
-    caller: &UserCaller,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (caller, input) = (request.user()?, &request.input);
     QueryParams::parse(input.query)?.finish()?;
     revoke_own(
         sessions,
@@ -222,7 +218,6 @@ async fn revoke_own<S: SessionStore>(
     delete,
     path = "/sessions",
     tag = "sessions",
-    operation_id = "revoke_other_sessions",
     responses(
         (status = 200, description = "Other sessions revoked", body = RevokeAllResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -232,9 +227,9 @@ async fn revoke_own<S: SessionStore>(
 )]
 pub(crate) async fn revoke_other_sessions<S: SessionStore>(
     sessions: &Sessions<S>,
-    caller: &UserCaller,
-    input: &Input<'_>,
+    request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
+    let (caller, input) = (request.user()?, &request.input);
     QueryParams::parse(input.query)?.finish()?;
     let revoked = sessions
         .revoke_all_user_sessions(RevokeAllUserSessions {
