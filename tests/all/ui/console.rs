@@ -333,6 +333,7 @@ fn console_says_so_when_a_user_is_unknown() {
         true,
         "no account panel for an unknown user"
     );
+    browser.screenshot("console-unknown-user");
 }
 
 #[test]
