@@ -253,6 +253,11 @@ function icon(deviceType) {
   return svg;
 }
 
+/** Whether the list offers to sign `session` out: active, and not the one making the request. */
+function canSignOut(session) {
+  return session.status === "active" && !session.is_current;
+}
+
 const STYLES = `
 :host {
   --session-devices-text: #1f2937;
@@ -551,7 +556,7 @@ export class SessionDevices extends HTMLElement {
       empty.hidden = true;
     }
     more.hidden = !this.#cursor || this.#ended;
-    const hasOthers = this.#view === "active" && this.#sessions.some((s) => !s.is_current && s.status === "active");
+    const hasOthers = this.#view === "active" && this.#sessions.some(canSignOut);
     others.hidden = !hasOthers || this.#ended;
     refresh.hidden = this.#ended;
   }
@@ -577,7 +582,7 @@ export class SessionDevices extends HTMLElement {
       "data-status": session.status,
       tabindex: "-1",
     }, icon(session.device_type), el("div", {}, heading, el("p", { class: "meta" }, placeOf(session)), when));
-    if (active && !session.is_current) {
+    if (canSignOut(session)) {
       const button = el("button", { type: "button", class: "sign-out" },
         "Sign out", el("span", { class: "visually-hidden" }, ` ${name}, ${placeOf(session)}`));
       button.addEventListener("click", () => this.#signOut(session, button));
@@ -598,7 +603,7 @@ export class SessionDevices extends HTMLElement {
     const name = deviceName(session);
     button.disabled = true;
     this.#fail(null);
-    const index = this.#sessions.indexOf(session);
+    const index = this.#sessions.filter(canSignOut).indexOf(session);
     try {
       const token = await this.#token();
       await callApi(this.#apiBase, `/sessions/${encodeURIComponent(session.id)}`, { method: "DELETE", token });
@@ -618,12 +623,12 @@ export class SessionDevices extends HTMLElement {
     await this.refresh();
     // Keep the keyboard where it was: on the next device's button, or the list's end.
     const buttons = [...this.#parts.list.querySelectorAll("button.sign-out")];
-    const next = buttons[Math.min(Math.max(index - 1, 0), buttons.length - 1)];
+    const next = buttons[Math.min(Math.max(index, 0), buttons.length - 1)];
     (next ?? this.#parts.refresh).focus();
   }
 
   #confirmOthers() {
-    const count = this.#sessions.filter((s) => !s.is_current && s.status === "active").length;
+    const count = this.#sessions.filter(canSignOut).length;
     const more = this.#cursor ? " and any others" : "";
     const devices = count === 1 ? "1 other device" : `${count} other devices`;
     this.#parts.dialogText.textContent =
