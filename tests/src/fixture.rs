@@ -261,7 +261,7 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
         let mut ids = Vec::with_capacity(n);
         for _ in 0..n {
             self.advance(Duration::minutes(1));
-            ids.push(self.login(user).await.session.id);
+            ids.push(self.login(user).await.session.id());
         }
         ids
     }
@@ -353,7 +353,7 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
         self.list_all(user, true, 100, None)
             .await
             .into_iter()
-            .map(|s| s.session.id)
+            .map(|s| s.session.id())
             .collect()
     }
 
@@ -382,6 +382,10 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
             expires_at: now + Duration::days(30),
             idle_timeout_secs: None,
             refresh_token_id: None,
+            device_type: None,
+            country_code: None,
+            coordinates: None,
+            suspicious_revoke_at_count: None,
         })
     }
 
@@ -403,4 +407,15 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
     pub async fn commit_ok(&self, changes: ChangeSet) {
         self.store.commit(changes).await.expect("commit succeeds");
     }
+}
+
+/// `session` with its stored fields changed by `edit`: sessions in states no transition leads to
+/// directly, as a store could hold them.
+pub fn edited(
+    session: &session_core::domain::Session,
+    edit: impl FnOnce(&mut session_core::domain::SessionRecord),
+) -> session_core::domain::Session {
+    let mut record = session.to_record();
+    edit(&mut record);
+    session_core::domain::Session::restore(record)
 }

@@ -1,7 +1,8 @@
 //! Shared test support: the store contract suite that every `SessionStore` implementation must
 //! pass, the harness a store provides to run it, and the fixture its cases are written against.
 //!
-//! A store's test module implements [`StoreHarness`] and invokes [`store_contract_suite!`]:
+//! A store's test module implements [`StoreHarness`] and invokes [`store_contract_suite!`], which
+//! runs every case written in [`contract`] (tests/build.rs lists them on each build):
 //!
 //! ```ignore
 //! session_tests::store_contract_suite!(|| async { MemoryHarness }, concurrent_logins = 64, rounds = 20);

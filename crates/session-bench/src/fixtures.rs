@@ -64,7 +64,13 @@ pub async fn user_with_sessions(
         .await?;
     let mut ids = Vec::with_capacity(count);
     for n in 0..count {
-        ids.push(sessions.create_session(login(user_id, n)).await?.session.id);
+        ids.push(
+            sessions
+                .create_session(login(user_id, n))
+                .await?
+                .session
+                .id(),
+        );
     }
     Ok(ids)
 }

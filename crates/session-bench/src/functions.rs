@@ -82,7 +82,7 @@ pub async fn seed() -> Result<Seed, BoxError> {
         .create_session(fixtures::login(&user, 0))
         .await?
         .session
-        .id;
+        .id();
     Ok(Seed {
         table,
         user,

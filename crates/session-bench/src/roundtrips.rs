@@ -142,7 +142,7 @@ async fn user_with(
                 .create_session(fixtures::login(&user_id, n))
                 .await?
                 .session
-                .id,
+                .id(),
         );
     }
     Ok((user_id, ids))

@@ -98,7 +98,7 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
                 s.create_session(fixtures::login(&user, k))
                     .await?
                     .session
-                    .id,
+                    .id(),
             );
             if k + 1 == n {
                 last_create = ddb::totals(&recorder.take());

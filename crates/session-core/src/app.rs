@@ -153,7 +153,7 @@ impl<S: SessionStore> Sessions<S> {
     ) -> Vec<SessionWrite> {
         idle.into_iter()
             .map(|stored| {
-                ledger.active.remove(&stored.value.id);
+                ledger.active.remove(&stored.value.id());
                 SessionWrite::Replace {
                     session: stored.value,
                     expected_version: stored.version,

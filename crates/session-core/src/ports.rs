@@ -49,7 +49,7 @@ pub enum SessionWrite {
 impl SessionWrite {
     pub fn session_id(&self) -> SessionId {
         match self {
-            Self::Insert(session) | Self::Replace { session, .. } => session.id,
+            Self::Insert(session) | Self::Replace { session, .. } => session.id(),
             Self::Revoke { session_id, .. } => *session_id,
         }
     }

@@ -92,7 +92,7 @@ impl State {
                     expected_version, ..
                 } => stored.is_some_and(|s| s.version == *expected_version),
                 SessionWrite::Revoke { user_id, .. } => {
-                    stored.is_some_and(|s| s.value.user_id == *user_id && !s.value.is_revoked())
+                    stored.is_some_and(|s| *s.value.user_id() == *user_id && !s.value.is_revoked())
                 }
             };
             if !holds {
@@ -143,11 +143,11 @@ impl State {
         match write {
             SessionWrite::Insert(session) => {
                 self.by_user
-                    .entry(session.user_id.clone())
+                    .entry(session.user_id().clone())
                     .or_default()
-                    .insert((session.created_at, session.id));
+                    .insert((session.created_at(), session.id()));
                 self.sessions.insert(
-                    session.id,
+                    session.id(),
                     Versioned {
                         value: session,
                         version: 1,
@@ -155,7 +155,7 @@ impl State {
                 );
             }
             SessionWrite::Replace { session, .. } => {
-                if let Some(stored) = self.sessions.get_mut(&session.id) {
+                if let Some(stored) = self.sessions.get_mut(&session.id()) {
                     stored.value = session;
                     stored.version += 1;
                 }
@@ -165,8 +165,10 @@ impl State {
                 revocation,
                 ..
             } => {
-                if let Some(stored) = self.sessions.get_mut(&session_id) {
-                    stored.value.revocation = Some(revocation);
+                // `check` made sure the session is unrevoked, so the revocation takes.
+                if let Some(stored) = self.sessions.get_mut(&session_id)
+                    && stored.value.revoke(revocation).is_ok()
+                {
                     stored.version += 1;
                 }
             }

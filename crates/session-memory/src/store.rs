@@ -127,7 +127,7 @@ impl SessionStore for MemoryStore {
             .filter(|s| {
                 query
                     .unexpired_at
-                    .is_none_or(|now| !s.is_revoked() && s.expires_at > now)
+                    .is_none_or(|now| !s.is_revoked() && s.expires_at() > now)
             })
             .cloned()
             .collect();

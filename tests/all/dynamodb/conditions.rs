@@ -8,6 +8,7 @@ use session_core::ports::{
 
 use super::sample::{created_event, ledger, revocation, session, t0, user};
 use super::support::{TestStore, test_store};
+use session_tests::fixture::edited;
 
 fn sessions(writes: Vec<SessionWrite>) -> ChangeSet {
     ChangeSet {
@@ -61,7 +62,7 @@ async fn session_writes_conflict_when_their_condition_fails() {
     };
     assert_conflict(&t, sessions(vec![missing]), "replace of a missing session").await;
     let not_owner = SessionWrite::Revoke {
-        session_id: s.id,
+        session_id: s.id(),
         user_id: user("mallory"),
         revocation: system_revocation(),
     };
@@ -72,7 +73,7 @@ async fn session_writes_conflict_when_their_condition_fails() {
     )
     .await;
     let absent = SessionWrite::Revoke {
-        session_id: session(&alice, t0()).id,
+        session_id: session(&alice, t0()).id(),
         user_id: alice.clone(),
         revocation: system_revocation(),
     };
@@ -85,7 +86,7 @@ async fn session_writes_conflict_when_their_condition_fails() {
         },
     );
     let revoke = |revocation| SessionWrite::Revoke {
-        session_id: s.id,
+        session_id: s.id(),
         user_id: alice.clone(),
         revocation,
     };
@@ -102,8 +103,10 @@ async fn session_writes_conflict_when_their_condition_fails() {
 
     // The first revocation stands, at the version of the one successful revoke.
     let mut expected = s;
-    expected.revocation = Some(first);
-    let stored = t.store.load_session(expected.id).await.unwrap();
+    expected = edited(&expected, |r| {
+        r.revocation = Some(first);
+    });
+    let stored = t.store.load_session(expected.id()).await.unwrap();
     assert_eq!(
         stored,
         Some(Versioned {
@@ -124,7 +127,7 @@ async fn ledger_writes_conflict_when_their_condition_fails() {
     };
     let remove = |user_id| LedgerWrite::RemoveActive {
         user_id,
-        session_ids: vec![session(&bob, t0()).id],
+        session_ids: vec![session(&bob, t0()).id()],
     };
     assert_conflict(
         &t,
@@ -178,9 +181,9 @@ async fn a_failed_transaction_writes_nothing() {
     };
     assert_conflict(&t, doomed, "one stale write").await;
     assert_eq!(t.store.load_user(&carol).await.unwrap(), None);
-    assert_eq!(t.store.load_session(new.id).await.unwrap(), None);
+    assert_eq!(t.store.load_session(new.id()).await.unwrap(), None);
     assert_eq!(t.store.load_event(event.event_id).await.unwrap(), None);
-    let stored = t.store.load_session(existing.id).await.unwrap();
+    let stored = t.store.load_session(existing.id()).await.unwrap();
     assert_eq!(
         stored,
         Some(Versioned {
@@ -197,8 +200,8 @@ async fn a_session_touched_twice_conflicts_without_a_request() {
     let twice = sessions(vec![
         SessionWrite::Insert(s.clone()),
         SessionWrite::Revoke {
-            session_id: s.id,
-            user_id: s.user_id.clone(),
+            session_id: s.id(),
+            user_id: s.user_id().clone(),
             revocation: system_revocation(),
         },
     ]);
@@ -231,7 +234,7 @@ async fn a_transaction_holds_up_to_one_hundred_writes() {
     assert!(t.requests.take().is_empty(), "refused before sending");
     t.store.commit(inserts(100)).await.unwrap();
     for s in &all[..100] {
-        assert!(t.store.load_session(s.id).await.unwrap().is_some());
+        assert!(t.store.load_session(s.id()).await.unwrap().is_some());
     }
 }
 
@@ -252,7 +255,7 @@ async fn injected_failures_reach_the_caller_as_unavailable_and_write_nothing() {
     }
     t.faults.fail_next_reads(2);
     assert!(matches!(
-        t.store.load_session(s.id).await,
+        t.store.load_session(s.id()).await,
         Err(StoreError::Unavailable(_))
     ));
     assert!(matches!(
@@ -260,7 +263,7 @@ async fn injected_failures_reach_the_caller_as_unavailable_and_write_nothing() {
         Err(StoreError::Unavailable(_))
     ));
     assert_eq!(
-        t.store.load_session(s.id).await.unwrap(),
+        t.store.load_session(s.id()).await.unwrap(),
         None,
         "the failed commit wrote nothing"
     );
@@ -268,7 +271,7 @@ async fn injected_failures_reach_the_caller_as_unavailable_and_write_nothing() {
         .commit(sessions(vec![SessionWrite::Insert(s.clone())]))
         .await
         .unwrap();
-    assert!(t.store.load_session(s.id).await.unwrap().is_some());
+    assert!(t.store.load_session(s.id()).await.unwrap().is_some());
 }
 
 #[tokio::test]
@@ -299,7 +302,7 @@ async fn a_processed_marker_refuses_the_same_work_twice_and_is_written_only_with
         Err(CommitError::AlreadyProcessed) => {}
         other => panic!("expected AlreadyProcessed, got {other:?}"),
     }
-    assert_eq!(t.store.load_session(second.id).await.unwrap(), None);
+    assert_eq!(t.store.load_session(second.id()).await.unwrap(), None);
 
     // A marker whose work fails a condition is not written either: the work can be redone.
     let stale = ChangeSet {

@@ -10,6 +10,7 @@ use session_memory::MemoryStore;
 
 use super::sample::{revocation, session, t0, user};
 use super::support::test_store;
+use session_tests::fixture::edited;
 
 /// Seven sessions of one user (two created at the same instant, two revoked, one expired) and
 /// two of another user.
@@ -18,9 +19,15 @@ fn sample_sessions(owner: &UserId, other: &UserId) -> Vec<Session> {
         .map(|i| session(owner, t0() + Duration::minutes(i)))
         .collect();
     all.push(session(owner, t0() + Duration::minutes(3)));
-    all[1].revocation = Some(revocation(RevocationReason::Logout, Actor::System));
-    all[4].revocation = Some(revocation(RevocationReason::Manual, Actor::System));
-    all[2].expires_at = t0() + Duration::hours(2);
+    all[1] = edited(&all[1], |r| {
+        r.revocation = Some(revocation(RevocationReason::Logout, Actor::System));
+    });
+    all[4] = edited(&all[4], |r| {
+        r.revocation = Some(revocation(RevocationReason::Manual, Actor::System));
+    });
+    all[2] = edited(&all[2], |r| {
+        r.expires_at = t0() + Duration::hours(2);
+    });
     all.push(session(other, t0() + Duration::minutes(2)));
     all.push(session(other, t0() + Duration::minutes(10)));
     all
@@ -93,7 +100,7 @@ async fn pages_match_the_embedded_store_for_every_limit_with_and_without_the_fil
     let listed: Vec<_> = everything[0]
         .sessions
         .iter()
-        .map(|s| (s.created_at, s.id))
+        .map(|s| (s.created_at(), s.id()))
         .collect();
     let mut newest_first = listed.clone();
     newest_first.sort_by(|a, b| b.cmp(a));
@@ -113,7 +120,7 @@ async fn a_position_between_items_continues_strictly_after_it() {
     // sessions older than it.
     let forged = CursorPosition {
         created_at: t0() + Duration::minutes(3) + Duration::seconds(30),
-        session_id: session(&owner, t0()).id,
+        session_id: session(&owner, t0()).id(),
     };
     let query = SessionQuery {
         user_id: owner.clone(),
@@ -128,7 +135,7 @@ async fn a_position_between_items_continues_strictly_after_it() {
         actual
             .sessions
             .iter()
-            .all(|s| s.user_id == owner && s.created_at < forged.created_at)
+            .all(|s| *s.user_id() == owner && s.created_at() < forged.created_at)
     );
 }
 

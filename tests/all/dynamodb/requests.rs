@@ -59,7 +59,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
         );
         created.push(outcome.session);
     }
-    let newest = created[2].id;
+    let newest = created[2].id();
 
     let validity = sessions
         .validate_session(ValidateSession { session_id: newest })
@@ -144,7 +144,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     assert!(total(&trips) <= 2, "link refresh token: {trips:?}");
 
     let revoke = RevokeSession {
-        session_id: created[1].id,
+        session_id: created[1].id(),
         user_id: alice.clone(),
         reason: RevocationReason::Logout,
         by: Actor::User {
@@ -199,6 +199,6 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
         .create_session_idempotently(login, key)
         .await
         .unwrap();
-    assert!(replay.replayed && replay.session.id == first.session.id);
+    assert!(replay.replayed && replay.session.id() == first.session.id());
     assert_eq!(t.requests.take(), counts(&[("GetItem", 2)]), "replay");
 }

@@ -9,6 +9,7 @@ use session_dynamodb::schema;
 
 use super::sample::{self, created_event, full_session, ledger, revocation, session, t0, user};
 use super::support::test_store;
+use session_tests::fixture::edited;
 
 #[tokio::test]
 async fn ledger_session_and_events_written_by_a_commit_read_back_identically() {
@@ -16,13 +17,15 @@ async fn ledger_session_and_events_written_by_a_commit_read_back_identically() {
     let alice = user("auth0|alice");
     let minimal = {
         let mut s = session(&alice, t0());
-        s.device_info = None;
-        s.user_agent = None;
-        s.ip_address = None;
-        s.last_ip_address = None;
-        s.location = None;
-        s.idle_timeout_secs = None;
-        s.refresh_token_id = None;
+        s = edited(&s, |r| {
+            r.device_info = None;
+            r.user_agent = None;
+            r.ip_address = None;
+            r.last_ip_address = None;
+            r.location = None;
+            r.idle_timeout_secs = None;
+            r.refresh_token_id = None;
+        });
         s
     };
     let full = full_session(&alice);
@@ -58,7 +61,7 @@ async fn ledger_session_and_events_written_by_a_commit_read_back_identically() {
         })
     );
     for s in [minimal, full] {
-        let stored = t.store.load_session(s.id).await.unwrap();
+        let stored = t.store.load_session(s.id()).await.unwrap();
         assert_eq!(
             stored,
             Some(Versioned {
@@ -73,7 +76,7 @@ async fn ledger_session_and_events_written_by_a_commit_read_back_identically() {
     assert_eq!(t.store.load_user(&user("nobody")).await.unwrap(), None);
     assert_eq!(
         t.store
-            .load_session(sample::session(&alice, t0()).id)
+            .load_session(sample::session(&alice, t0()).id())
             .await
             .unwrap(),
         None
@@ -100,8 +103,10 @@ async fn every_write_moves_the_version_by_one() {
         .unwrap();
 
     // Replace: the whole session, at the expected version.
-    s.is_trusted = true;
-    s.suspicious_activity_count = 5;
+    s = edited(&s, |r| {
+        r.is_trusted = true;
+        r.suspicious_activity_count = 5;
+    });
     let replace = SessionWrite::Replace {
         session: s.clone(),
         expected_version: 1,
@@ -114,7 +119,7 @@ async fn every_write_moves_the_version_by_one() {
         .await
         .unwrap();
     assert_eq!(
-        t.store.load_session(s.id).await.unwrap(),
+        t.store.load_session(s.id()).await.unwrap(),
         Some(Versioned {
             value: s.clone(),
             version: 2
@@ -129,7 +134,7 @@ async fn every_write_moves_the_version_by_one() {
         },
     );
     let revoke = SessionWrite::Revoke {
-        session_id: s.id,
+        session_id: s.id(),
         user_id: bob.clone(),
         revocation: rev.clone(),
     };
@@ -140,9 +145,11 @@ async fn every_write_moves_the_version_by_one() {
         })
         .await
         .unwrap();
-    s.revocation = Some(rev);
+    s = edited(&s, |r| {
+        r.revocation = Some(rev);
+    });
     assert_eq!(
-        t.store.load_session(s.id).await.unwrap(),
+        t.store.load_session(s.id()).await.unwrap(),
         Some(Versioned {
             value: s.clone(),
             version: 3
@@ -151,7 +158,7 @@ async fn every_write_moves_the_version_by_one() {
 
     // Ledger put at its version, then RemoveActive of one present and one absent id.
     let other = session(&bob, t0());
-    l.active.insert(other.id, (&other).into());
+    l.active.insert(other.id(), (&other).into());
     t.store
         .commit(ChangeSet {
             ledger: Some(put_ledger(l.clone(), Some(1))),
@@ -165,7 +172,7 @@ async fn every_write_moves_the_version_by_one() {
     );
     let remove = LedgerWrite::RemoveActive {
         user_id: bob.clone(),
-        session_ids: vec![s.id, s.id, session(&bob, t0()).id],
+        session_ids: vec![s.id(), s.id(), session(&bob, t0()).id()],
     };
     t.store
         .commit(ChangeSet {
@@ -174,7 +181,7 @@ async fn every_write_moves_the_version_by_one() {
         })
         .await
         .unwrap();
-    l.active.remove(&s.id);
+    l.active.remove(&s.id());
     assert_eq!(
         t.store.load_user(&bob).await.unwrap(),
         Some(Versioned {
@@ -227,13 +234,13 @@ async fn a_malformed_item_reads_as_corrupt_naming_the_attribute() {
     t.client()
         .update_item()
         .table_name(t.store.table())
-        .set_key(Some(schema::session_key(s.id)))
+        .set_key(Some(schema::session_key(s.id())))
         .update_expression("SET expires_at = :bad")
         .expression_attribute_values(":bad", AttributeValue::N("12".into()))
         .send()
         .await
         .unwrap();
-    match t.store.load_session(s.id).await {
+    match t.store.load_session(s.id()).await {
         Err(StoreError::Corrupt(message)) => assert!(message.contains("`expires_at`"), "{message}"),
         other => panic!("expected Corrupt, got {other:?}"),
     }

@@ -9,6 +9,7 @@ use session_core::domain::{
 };
 use session_core::events::{DomainEvent, EventPayload, SessionCreated};
 use session_core::ids::{EventId, ProviderName, RefreshTokenId, SessionId, TierName, UserId};
+use session_tests::fixture::edited;
 use uuid::Uuid;
 
 pub fn t0() -> DateTime<Utc> {
@@ -32,15 +33,21 @@ pub fn session(user: &UserId, created_at: DateTime<Utc>) -> Session {
         expires_at: created_at + Duration::days(30),
         idle_timeout_secs: Some(3600),
         refresh_token_id: Some(RefreshTokenId::from_str("rt-123").unwrap()),
+        device_type: None,
+        country_code: None,
+        coordinates: None,
+        suspicious_revoke_at_count: None,
     })
 }
 
 /// A session with every optional field set, sub-second times included.
 pub fn full_session(user: &UserId) -> Session {
     let mut s = session(user, t0() + Duration::nanoseconds(123_456_789));
-    s.last_ip_address = "2001:db8::7".parse().ok();
-    s.is_trusted = true;
-    s.suspicious_activity_count = 2;
+    s = edited(&s, |r| {
+        r.last_ip_address = "2001:db8::7".parse().ok();
+        r.is_trusted = true;
+        r.suspicious_activity_count = 2;
+    });
     s.record_provider_access(
         t0() + Duration::seconds(3),
         ProviderName::from_str("plaid").unwrap(),
@@ -49,7 +56,9 @@ pub fn full_session(user: &UserId) -> Session {
         t0() + Duration::seconds(4),
         ProviderName::from_str("mx").unwrap(),
     );
-    s.last_activity_at = t0() + Duration::minutes(5);
+    s = edited(&s, |r| {
+        r.last_activity_at = t0() + Duration::minutes(5);
+    });
     s
 }
 
@@ -71,7 +80,7 @@ pub fn ledger(user: &UserId, sessions: &[&Session]) -> UserLedger {
         },
     );
     for s in sessions {
-        ledger.active.insert(s.id, ActiveEntry::from(*s));
+        ledger.active.insert(s.id(), ActiveEntry::from(*s));
     }
     ledger
 }
@@ -79,15 +88,15 @@ pub fn ledger(user: &UserId, sessions: &[&Session]) -> UserLedger {
 pub fn created_event(session: &Session) -> DomainEvent {
     DomainEvent {
         event_id: EventId::from_uuid(Uuid::now_v7()),
-        occurred_at: session.created_at,
+        occurred_at: session.created_at(),
         payload: EventPayload::SessionCreated(SessionCreated {
-            session_id: session.id,
-            user_id: session.user_id.clone(),
-            device_info: session.device_info.clone(),
-            ip_address: session.ip_address,
-            location: session.location.clone(),
-            user_agent: session.user_agent.clone(),
-            expires_at: session.expires_at,
+            session_id: session.id(),
+            user_id: session.user_id().clone(),
+            device_info: session.device_info().map(str::to_owned),
+            ip_address: session.ip_address(),
+            location: session.location().map(str::to_owned),
+            user_agent: session.user_agent().map(str::to_owned),
+            expires_at: session.expires_at(),
         }),
     }
 }

@@ -59,7 +59,7 @@ async fn login(sessions: &Sessions<DynamoStore>, user: &UserId) -> SessionId {
         expires_at: None,
         refresh_token_id: None,
     };
-    sessions.create_session(cmd).await.unwrap().session.id
+    sessions.create_session(cmd).await.unwrap().session.id()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,7 +206,7 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
             .unwrap()
             .unwrap()
             .value
-            .last_ip_address
+            .last_ip_address()
     };
 
     let read_only = authorizer(false);

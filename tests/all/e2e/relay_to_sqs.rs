@@ -34,7 +34,7 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
             expires_at: None,
             refresh_token_id: None,
         };
-        ids.push(sessions.create_session(login).await.unwrap().session.id);
+        ids.push(sessions.create_session(login).await.unwrap().session.id());
     }
     let by = Actor::User {
         user_id: alice.clone(),

@@ -195,7 +195,7 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
                     expires_at: None,
                     refresh_token_id: None,
                 };
-                last = Some(sessions.create_session(login).await.unwrap().session.id);
+                last = Some(sessions.create_session(login).await.unwrap().session.id());
             }
             let by = Actor::User {
                 user_id: user.clone(),

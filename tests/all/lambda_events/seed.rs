@@ -63,10 +63,14 @@ impl Seeded {
                     expires_at: at + Duration::days(30),
                     idle_timeout_secs: None,
                     refresh_token_id: None,
+                    device_type: None,
+                    country_code: None,
+                    coordinates: None,
+                    suspicious_revoke_at_count: None,
                 });
                 ledger
                     .active
-                    .insert(session.id, ActiveEntry::from(&session));
+                    .insert(session.id(), ActiveEntry::from(&session));
                 changes.sessions.push(SessionWrite::Insert(session));
             }
             changes.ledger = Some(LedgerWrite::Put {

@@ -53,8 +53,12 @@ pub async fn an_allowed_request_is_recorded_as_throttled_activity<H: StoreHarnes
         ["SessionActivityUpdated", "SuspiciousSessionActivity"]
     );
     let stored = fx.stored(id).await.value;
-    assert_eq!(stored.last_ip_address, Some(ip(NEIGHBOUR_IP)));
-    assert_eq!(stored.last_activity_at, fx.now(), "the idle timer restarts");
+    assert_eq!(stored.last_ip_address(), Some(ip(NEIGHBOUR_IP)));
+    assert_eq!(
+        stored.last_activity_at(),
+        fx.now(),
+        "the idle timer restarts"
+    );
 }
 
 /// Another user's token, a missing session or an inactive one: denied with the reason, and

@@ -63,7 +63,7 @@ async fn revocation_reasons<H: StoreHarness>(
 ) -> BTreeMap<SessionId, Option<RevocationReason>> {
     let mut reasons = BTreeMap::new();
     for id in ids {
-        let reason = fx.stored(id).await.value.revocation.map(|r| r.reason);
+        let reason = fx.stored(id).await.value.revocation().map(|r| r.reason);
         reasons.insert(id, reason);
     }
     reasons
@@ -114,7 +114,7 @@ pub async fn concurrent_logins_never_exceed_the_limit<H: StoreHarness>(
                 Err(e) => panic!("round {round}: a login failed: {e}"),
             }
         }
-        let all: BTreeSet<SessionId> = results.iter().map(|r| r.session.id).collect();
+        let all: BTreeSet<SessionId> = results.iter().map(|r| r.session.id()).collect();
         assert_eq!(all.len(), logins, "round {round}: distinct sessions");
 
         let active = fx.active_ids(&alice).await;
@@ -205,7 +205,7 @@ pub async fn revoke_all_racing_logins_keeps_the_limit_and_loses_no_revocation<H:
                 let sessions = fx.sessions.clone();
                 let cmd = login_cmd(&alice);
                 Box::pin(async move {
-                    Raced::Login(sessions.create_session(cmd).await.map(|c| c.session.id))
+                    Raced::Login(sessions.create_session(cmd).await.map(|c| c.session.id()))
                 }) as BoxedTask<Raced>
             })
             .collect();
@@ -319,7 +319,7 @@ pub async fn concurrent_revocations_of_one_session_succeed_exactly_once<H: Store
         let fx = Fixture::new(&h).await;
         let alice = user("alice");
         fx.register(&alice, "basic", None).await;
-        let id = fx.login(&alice).await.session.id;
+        let id = fx.login(&alice).await.session.id();
         fx.take_events().await;
 
         let tasks = (0..REVOKERS)
@@ -351,8 +351,8 @@ pub async fn concurrent_revocations_of_one_session_succeed_exactly_once<H: Store
                 .all(|e| matches!(e, SessionError::SessionAlreadyRevoked)),
             "round {round}: {outcomes:?}"
         );
-        let won = winners[0].revocation.clone().expect("revoked");
-        assert_eq!(fx.stored(id).await.value.revocation, Some(won.clone()));
+        let won = winners[0].revocation().cloned().expect("revoked");
+        assert_eq!(fx.stored(id).await.value.revocation(), Some(&won));
 
         let events = fx.take_events().await;
         assert_eq!(
@@ -383,7 +383,7 @@ pub async fn writes_racing_a_revocation_never_resurrect_the_session<H: StoreHarn
         let fx = Fixture::new(&h).await;
         let alice = user("alice");
         fx.register(&alice, "basic", None).await;
-        let id = fx.login(&alice).await.session.id;
+        let id = fx.login(&alice).await.session.id();
         fx.take_events().await;
 
         let mut tasks: Vec<BoxedTask<Outcome>> = Vec::new();
@@ -436,7 +436,7 @@ pub async fn writes_racing_a_revocation_never_resurrect_the_session<H: StoreHarn
             }
         }
         let stored = fx.stored(id).await.value;
-        let revocation = stored.revocation.clone().expect("still revoked");
+        let revocation = stored.revocation().expect("still revoked");
         assert_eq!(
             revocation.reason,
             RevocationReason::SuspiciousActivity,
@@ -448,7 +448,7 @@ pub async fn writes_racing_a_revocation_never_resurrect_the_session<H: StoreHarn
             "round {round}"
         );
         assert_eq!(
-            stored.providers_accessed.len(),
+            stored.providers_accessed().len(),
             recorded_access,
             "round {round}"
         );

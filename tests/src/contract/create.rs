@@ -42,32 +42,28 @@ pub async fn create_enriches_device_and_location_and_stores_them<H: StoreHarness
         [ip(LOGIN_IP)],
         "location enricher called with the IP"
     );
-    assert_eq!(created_session.device_info.as_deref(), Some(DEVICE));
-    assert_eq!(created_session.location.as_deref(), Some(LOCATION));
-    let stored = fx.stored(created_session.id).await.value;
+    assert_eq!(created_session.device_info(), Some(DEVICE));
+    assert_eq!(created_session.location(), Some(LOCATION));
+    let stored = fx.stored(created_session.id()).await.value;
     assert_eq!(
-        stored.device_info.as_deref(),
+        stored.device_info(),
         Some(DEVICE),
         "device description stored"
     );
+    assert_eq!(stored.location(), Some(LOCATION), "location stored");
     assert_eq!(
-        stored.location.as_deref(),
-        Some(LOCATION),
-        "location stored"
-    );
-    assert_eq!(
-        stored.device_type.as_deref(),
+        stored.device_type(),
         Some(DEVICE_TYPE),
         "device type stored"
     );
     assert_eq!(
-        stored.last_country_code.as_deref(),
+        stored.last_country_code(),
         Some("US"),
         "the login is the first sighting"
     );
     assert_eq!(
-        stored.last_fix.map(|f| (f.coordinates, f.at)),
-        Some((mountain_view(), created_session.created_at)),
+        stored.last_fix().map(|f| (f.coordinates, f.at)),
+        Some((mountain_view(), created_session.created_at())),
         "coordinates and time of the login kept for travel checks"
     );
 
@@ -75,13 +71,13 @@ pub async fn create_enriches_device_and_location_and_stores_them<H: StoreHarness
     let created_events = created(&events);
     assert_eq!(created_events.len(), 1);
     let event = created_events[0];
-    assert_eq!(event.session_id, created_session.id);
+    assert_eq!(event.session_id, created_session.id());
     assert_eq!(event.user_id, alice);
     assert_eq!(event.device_info.as_deref(), Some(DEVICE));
     assert_eq!(event.location.as_deref(), Some(LOCATION));
     assert_eq!(event.ip_address, Some(ip(LOGIN_IP)));
     assert_eq!(event.user_agent.as_deref(), Some(USER_AGENT));
-    assert_eq!(event.expires_at, stored.expires_at);
+    assert_eq!(event.expires_at, stored.expires_at());
 }
 
 /// Enrichers that fail cost the description and the location, never the login.
@@ -100,17 +96,20 @@ pub async fn create_is_fail_open_when_enrichment_breaks<H: StoreHarness>(h: H) {
     let session = outcome
         .expect("login succeeds despite broken enrichers")
         .session;
-    let stored = fx.stored(session.id).await.value;
-    assert_eq!(stored.device_info, None);
-    assert_eq!(stored.location, None);
-    assert_eq!(stored.device_type, None);
-    assert_eq!((stored.last_country_code, stored.last_fix), (None, None));
+    let stored = fx.stored(session.id()).await.value;
+    assert_eq!(stored.device_info(), None);
+    assert_eq!(stored.location(), None);
+    assert_eq!(stored.device_type(), None);
     assert_eq!(
-        stored.user_agent.as_deref(),
+        (stored.last_country_code(), stored.last_fix()),
+        (None, None)
+    );
+    assert_eq!(
+        stored.user_agent(),
         Some(USER_AGENT),
         "the raw facts are still kept"
     );
-    assert!(fx.is_active(session.id).await);
+    assert!(fx.is_active(session.id()).await);
     assert_eq!(detail_types(&fx.take_events().await), ["SessionCreated"]);
 }
 
@@ -173,26 +172,26 @@ pub async fn create_stores_requested_expiry_refresh_token_and_truncated_user_age
         .expect("login")
         .session;
 
-    let stored = fx.stored(session.id).await.value;
-    assert_eq!(stored.expires_at, expires_at);
+    let stored = fx.stored(session.id()).await.value;
+    assert_eq!(stored.expires_at(), expires_at);
     assert_eq!(
-        stored.refresh_token_id.as_ref().map(RefreshTokenId::as_str),
+        stored.refresh_token_id().map(RefreshTokenId::as_str),
         Some("rt-42")
     );
-    let agent = stored.user_agent.expect("user agent stored");
+    let agent = stored.user_agent().expect("user agent stored");
     assert_eq!(
         agent.len(),
         session_core::domain::session::MAX_USER_AGENT_BYTES
     );
     assert!(
-        long_agent.starts_with(&agent),
+        long_agent.starts_with(agent),
         "the stored user agent is a prefix of the sent one"
     );
     fx.advance(Duration::minutes(59));
-    assert!(fx.is_active(session.id).await);
+    assert!(fx.is_active(session.id()).await);
     fx.advance(Duration::minutes(1));
     assert!(
-        !fx.is_active(session.id).await,
+        !fx.is_active(session.id()).await,
         "expired at the requested expiry"
     );
 }

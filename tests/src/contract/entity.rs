@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use chrono::Duration;
 use session_core::domain::{
-    ActiveEntry, Actor, Coordinates, Fix, Revocation, RevocationReason, SessionStatus, UserLedger,
-    UserPolicy,
+    ActiveEntry, Actor, Coordinates, Fix, Revocation, RevocationReason, Session, SessionStatus,
+    UserLedger, UserPolicy,
 };
 use session_core::error::SessionError;
 use session_core::ids::{ProviderName, RefreshTokenId, TierName};
@@ -31,7 +31,7 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
     // carry more).
     let created = fx.now() + Duration::milliseconds(123);
 
-    let mut full = fx.unsaved_session(&alice);
+    let mut full = fx.unsaved_session(&alice).to_record();
     full.device_info = Some("Firefox on Linux".to_owned());
     full.user_agent =
         Some("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko Firefox/128.0 – ü".to_owned());
@@ -70,29 +70,29 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
     });
     full.suspicious_revoke_at_count = Some(3);
 
-    let mut empty = fx.unsaved_session(&alice);
+    let mut empty = fx.unsaved_session(&alice).to_record();
     empty.device_info = None;
     empty.user_agent = None;
     empty.ip_address = None;
     empty.location = None;
     empty.last_ip_address = None;
 
-    let mut by_service = fx.unsaved_session(&alice);
+    let mut by_service = fx.unsaved_session(&alice).to_record();
     by_service.revocation = Some(Revocation {
         at: fx.now(),
         reason: RevocationReason::AdminAction,
         by: Actor::Service,
     });
-    let mut by_system = fx.unsaved_session(&alice);
+    let mut by_system = fx.unsaved_session(&alice).to_record();
     by_system.revocation = Some(Revocation {
         at: fx.now(),
         reason: RevocationReason::SessionLimitExceeded,
         by: Actor::System,
     });
 
-    for session in [full, empty, by_service, by_system] {
+    for session in [full, empty, by_service, by_system].map(Session::restore) {
         fx.commit_ok(insert(session.clone())).await;
-        let stored = fx.stored(session.id).await;
+        let stored = fx.stored(session.id()).await;
         assert_eq!(
             stored.value, session,
             "the session reads back exactly as written"
@@ -176,35 +176,35 @@ pub async fn new_session_is_active_until_its_absolute_expiry<H: StoreHarness>(h:
     let login_at = fx.now();
     let created = fx.login(&alice).await.session;
 
-    let stored = fx.stored(created.id).await.value;
+    let stored = fx.stored(created.id()).await.value;
     assert_eq!(
         stored, created,
         "the stored session is the one the login returned"
     );
-    assert_eq!(stored.created_at, login_at);
-    assert_eq!(stored.last_activity_at, login_at);
+    assert_eq!(stored.created_at(), login_at);
+    assert_eq!(stored.last_activity_at(), login_at);
     assert_eq!(
-        stored.expires_at,
+        stored.expires_at(),
         login_at + fx.sessions.policy().session_lifetime()
     );
-    assert_eq!(stored.ip_address, Some(ip(LOGIN_IP)));
-    assert_eq!(stored.last_ip_address, Some(ip(LOGIN_IP)));
-    assert_eq!(stored.user_agent.as_deref(), Some(USER_AGENT));
-    assert_eq!(stored.device_info.as_deref(), Some(DEVICE));
-    assert_eq!(stored.location.as_deref(), Some(LOCATION));
-    assert!(stored.revocation.is_none() && !stored.is_trusted);
-    assert_eq!(stored.suspicious_activity_count, 0);
-    assert!(stored.providers_accessed.is_empty() && stored.refresh_token_id.is_none());
+    assert_eq!(stored.ip_address(), Some(ip(LOGIN_IP)));
+    assert_eq!(stored.last_ip_address(), Some(ip(LOGIN_IP)));
+    assert_eq!(stored.user_agent(), Some(USER_AGENT));
+    assert_eq!(stored.device_info(), Some(DEVICE));
+    assert_eq!(stored.location(), Some(LOCATION));
+    assert!(stored.revocation().is_none() && !stored.is_trusted());
+    assert_eq!(stored.suspicious_activity_count(), 0);
+    assert!(stored.providers_accessed().is_empty() && stored.refresh_token_id().is_none());
 
-    assert!(fx.is_active(created.id).await, "active right after login");
+    assert!(fx.is_active(created.id()).await, "active right after login");
     fx.advance(fx.sessions.policy().session_lifetime() - Duration::seconds(1));
     assert!(
-        fx.is_active(created.id).await,
+        fx.is_active(created.id()).await,
         "active one second before expiry"
     );
     fx.advance_secs(1);
     assert_eq!(
-        fx.validity(created.id).await.reason(),
+        fx.validity(created.id()).await.reason(),
         Some(SessionStatus::Expired.as_str()),
         "inactive from expires_at on"
     );
@@ -216,7 +216,7 @@ pub async fn entity_changes_persist_through_a_versioned_replace<H: StoreHarness>
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
 
     let loaded = fx.stored(id).await;
     let mut session = loaded.value;
@@ -235,10 +235,11 @@ pub async fn entity_changes_persist_through_a_versioned_replace<H: StoreHarness>
 
     let loaded = fx.stored(id).await;
     assert_eq!(
-        loaded.value.suspicious_activity_count, 2,
+        loaded.value.suspicious_activity_count(),
+        2,
         "the counter accumulated"
     );
-    assert!(loaded.value.is_trusted);
+    assert!(loaded.value.is_trusted());
     let mut session = loaded.value;
     assert_eq!(
         session.record_suspicious_activity(),
@@ -263,9 +264,9 @@ pub async fn entity_changes_persist_through_a_versioned_replace<H: StoreHarness>
     .await;
 
     let mut reloaded = fx.stored(id).await.value;
-    assert_eq!(reloaded.suspicious_activity_count, 3);
+    assert_eq!(reloaded.suspicious_activity_count(), 3);
     assert_eq!(
-        reloaded.revocation.as_ref(),
+        reloaded.revocation(),
         Some(&revocation),
         "revocation at/reason/by stored"
     );

@@ -120,15 +120,15 @@ pub async fn a_key_answers_for_its_window_then_starts_afresh<H: StoreHarness>(h:
         .await
         .expect("retry inside the window");
     assert!(late_retry.replayed);
-    assert_eq!(late_retry.session.id, first.session.id);
+    assert_eq!(late_retry.session.id(), first.session.id());
 
     fx.advance_secs(1);
     let fresh = keyed_login(&fx, login_cmd(&alice), "daily")
         .await
         .expect("login after the window");
     assert!(!fresh.replayed, "the key expired with its window");
-    assert_ne!(fresh.session.id, first.session.id);
-    assert!(fx.is_active(fresh.session.id).await);
+    assert_ne!(fresh.session.id(), first.session.id());
+    assert!(fx.is_active(fresh.session.id()).await);
 }
 
 /// A retry that arrives after the expiry the first request asked for still gets the first
@@ -148,7 +148,7 @@ pub async fn a_retry_after_the_requested_expiry_still_replays<H: StoreHarness>(h
         .await
         .expect("the retry replays");
     assert!(retry.replayed);
-    assert_eq!(retry.session.id, first.session.id);
+    assert_eq!(retry.session.id(), first.session.id());
 }
 
 /// A keyed login whose commit fails leaves no record behind: the retry logs in for real.
@@ -194,8 +194,11 @@ pub async fn racing_copies_of_a_keyed_login_create_one_session<H: StoreHarness>(
 
     let originals = answers.iter().filter(|a| !a.replayed).count();
     assert_eq!(originals, 1, "exactly one copy created the session");
-    let id = answers[0].session.id;
-    assert!(answers.iter().all(|a| a.session.id == id), "one session id");
+    let id = answers[0].session.id();
+    assert!(
+        answers.iter().all(|a| a.session.id() == id),
+        "one session id"
+    );
     assert_eq!(fx.active_ids(&alice).await.len(), 1);
     assert_eq!(detail_types(&fx.take_events().await), ["SessionCreated"]);
 }

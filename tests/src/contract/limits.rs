@@ -28,7 +28,7 @@ pub async fn create_under_the_limit_evicts_nothing<H: StoreHarness>(h: H) {
     assert!(first.evicted_session_ids.is_empty() && second.evicted_session_ids.is_empty());
     assert_eq!(
         fx.active_ids(&alice).await,
-        set(&[first.session.id, second.session.id])
+        set(&[first.session.id(), second.session.id()])
     );
     assert_eq!(
         detail_types(&fx.take_events().await),
@@ -76,15 +76,16 @@ pub async fn create_at_the_limit_evicts_the_oldest_created_with_events_in_order<
     let eviction = evicted(&events)[0];
     assert_eq!(eviction.session_id, oldest);
     assert_eq!(eviction.reason, RevocationReason::SessionLimitExceeded);
-    assert_eq!(eviction.evicted_by_session_id, Some(login.session.id));
+    assert_eq!(eviction.evicted_by_session_id, Some(login.session.id()));
     assert_eq!(eviction.device_info.as_deref(), Some(DEVICE));
-    assert_eq!(created(&events)[0].session_id, login.session.id);
+    assert_eq!(created(&events)[0].session_id, login.session.id());
 
     let revocation = fx
         .stored(oldest)
         .await
         .value
-        .revocation
+        .revocation()
+        .cloned()
         .expect("oldest revoked");
     assert_eq!(revocation.reason, RevocationReason::SessionLimitExceeded);
     assert_eq!(revocation.by, Actor::System);
@@ -92,8 +93,14 @@ pub async fn create_at_the_limit_evicts_the_oldest_created_with_events_in_order<
         fx.validity(oldest).await.reason(),
         Some(SessionStatus::Revoked.as_str())
     );
-    assert_eq!(fx.active_ids(&alice).await, set(&[newer, login.session.id]));
-    assert_eq!(fx.ledger_ids(&alice).await, set(&[newer, login.session.id]));
+    assert_eq!(
+        fx.active_ids(&alice).await,
+        set(&[newer, login.session.id()])
+    );
+    assert_eq!(
+        fx.ledger_ids(&alice).await,
+        set(&[newer, login.session.id()])
+    );
 }
 
 /// A user several sessions over the limit (the tier's limit was lowered by configuration) is
@@ -140,12 +147,12 @@ pub async fn create_far_over_a_lowered_tier_limit_evicts_all_excess_in_one_step<
     let evicted_ids: Vec<SessionId> = evicted(&events).iter().map(|e| e.session_id).collect();
     assert_eq!(evicted_ids, excess);
     for id in excess {
-        let reason = fx.stored(*id).await.value.revocation.map(|r| r.reason);
+        let reason = fx.stored(*id).await.value.revocation().map(|r| r.reason);
         assert_eq!(reason, Some(RevocationReason::SessionLimitExceeded));
     }
     assert_eq!(
         fx.active_ids(&alice).await,
-        set(&[ids[4], login.session.id])
+        set(&[ids[4], login.session.id()])
     );
 }
 
@@ -175,7 +182,7 @@ pub async fn lowering_the_override_evicts_the_excess_at_once_with_tier_changed<H
         assert_eq!(event.evicted_by_session_id, None);
     }
     for id in &ids[..3] {
-        let reason = fx.stored(*id).await.value.revocation.map(|r| r.reason);
+        let reason = fx.stored(*id).await.value.revocation().map(|r| r.reason);
         assert_eq!(reason, Some(RevocationReason::TierChanged));
     }
     assert_eq!(fx.active_ids(&alice).await, set(&ids[3..]));
@@ -264,7 +271,7 @@ pub async fn deny_tier_refuses_the_login_and_creates_nothing<H: StoreHarness>(h:
         .list_all(&alice, false, 100, None)
         .await
         .iter()
-        .map(|s| s.session.id)
+        .map(|s| s.session.id())
         .collect();
     assert_eq!(set(&listed), set(&ids), "no session was created");
     assert_eq!(fx.active_ids(&alice).await, set(&ids), "none was evicted");
@@ -285,9 +292,9 @@ pub async fn expired_sessions_do_not_count_toward_the_limit<H: StoreHarness>(h: 
         .await
         .expect("login")
         .session
-        .id;
+        .id();
     fx.advance_secs(60);
-    let long = fx.login(&alice).await.session.id;
+    let long = fx.login(&alice).await.session.id();
     fx.take_events().await;
 
     fx.advance(Duration::hours(2));
@@ -295,9 +302,12 @@ pub async fn expired_sessions_do_not_count_toward_the_limit<H: StoreHarness>(h: 
 
     assert!(login.evicted_session_ids.is_empty());
     assert_eq!(detail_types(&fx.take_events().await), ["SessionCreated"]);
-    assert_eq!(fx.active_ids(&alice).await, set(&[long, login.session.id]));
+    assert_eq!(
+        fx.active_ids(&alice).await,
+        set(&[long, login.session.id()])
+    );
     let expired = fx.stored(short).await.value;
-    assert!(expired.revocation.is_none(), "expired, not revoked");
+    assert!(expired.revocation().is_none(), "expired, not revoked");
     assert_eq!(expired.status(fx.now()), SessionStatus::Expired);
 }
 
@@ -317,7 +327,7 @@ pub async fn revoked_sessions_do_not_count_toward_the_limit<H: StoreHarness>(h: 
     assert!(login.evicted_session_ids.is_empty());
     assert_eq!(
         fx.active_ids(&alice).await,
-        set(&[ids[1], login.session.id])
+        set(&[ids[1], login.session.id()])
     );
 }
 
@@ -345,7 +355,7 @@ pub async fn idle_sessions_do_not_count_toward_a_deny_limit<H: StoreHarness>(h: 
 
     let login = outcome.expect("an idle user is not at the limit");
     assert!(login.evicted_session_ids.is_empty());
-    assert_eq!(fx.active_ids(&alice).await, set(&[login.session.id]));
+    assert_eq!(fx.active_ids(&alice).await, set(&[login.session.id()]));
     assert_eq!(detail_types(&fx.take_events().await), ["SessionCreated"]);
     for id in idle {
         assert_eq!(
@@ -367,9 +377,9 @@ pub async fn idle_sessions_never_cost_an_active_session_its_slot<H: StoreHarness
     .await;
     let alice = user("alice");
     fx.register(&alice, "idle-evict", None).await;
-    let used = fx.login(&alice).await.session.id;
+    let used = fx.login(&alice).await.session.id();
     fx.advance_secs(60);
-    let quiet = fx.login(&alice).await.session.id;
+    let quiet = fx.login(&alice).await.session.id();
     fx.advance_secs(300);
     let kept_alive = fx
         .sessions
@@ -394,11 +404,14 @@ pub async fn idle_sessions_never_cost_an_active_session_its_slot<H: StoreHarness
         login.evicted_session_ids.is_empty(),
         "one active + one new fits a limit of 2"
     );
-    assert_eq!(fx.active_ids(&alice).await, set(&[used, login.session.id]));
-    assert!(fx.stored(used).await.value.revocation.is_none());
+    assert_eq!(
+        fx.active_ids(&alice).await,
+        set(&[used, login.session.id()])
+    );
+    assert!(fx.stored(used).await.value.revocation().is_none());
     assert_eq!(detail_types(&fx.take_events().await), ["SessionCreated"]);
     assert!(
-        fx.stored(quiet).await.value.revocation.is_none(),
+        fx.stored(quiet).await.value.revocation().is_none(),
         "idle, not revoked"
     );
 
@@ -425,9 +438,9 @@ pub async fn lowering_the_limit_never_revokes_an_active_session_for_an_idle_one<
     .await;
     let alice = user("alice");
     fx.register(&alice, "idle-evict", None).await;
-    let used = fx.login(&alice).await.session.id;
+    let used = fx.login(&alice).await.session.id();
     fx.advance_secs(60);
-    let quiet = fx.login(&alice).await.session.id;
+    let quiet = fx.login(&alice).await.session.id();
     fx.advance_secs(300);
     fx.sessions
         .update_session_activity(UpdateSessionActivity {
@@ -454,7 +467,7 @@ pub async fn lowering_the_limit_never_revokes_an_active_session_for_an_idle_one<
     assert!(fx.take_events().await.is_empty(), "nothing evicted");
     assert!(fx.is_active(used).await);
     assert!(
-        fx.stored(quiet).await.value.revocation.is_none(),
+        fx.stored(quiet).await.value.revocation().is_none(),
         "idle, not revoked"
     );
 }

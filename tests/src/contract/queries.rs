@@ -28,7 +28,7 @@ async fn get<H: StoreHarness>(
 }
 
 fn ids(listed: &[ListedSession]) -> Vec<SessionId> {
-    listed.iter().map(|s| s.session.id).collect()
+    listed.iter().map(|s| s.session.id()).collect()
 }
 
 /// Four sessions of alice, oldest first: one that expires after an hour, one revoked, two
@@ -44,7 +44,7 @@ async fn mixed_sessions<H: StoreHarness>(fx: &Fixture<'_, H>, alice: &UserId) ->
         .await
         .expect("login")
         .session
-        .id;
+        .id();
     let rest = fx.login_n(alice, 3).await;
     fx.revoke(rest[0], alice, RevocationReason::Logout)
         .await
@@ -66,7 +66,7 @@ pub async fn get_session_returns_the_owners_session_with_is_current<H: StoreHarn
     assert_eq!(other.session, fx.stored(ids[0]).await.value);
     assert_eq!(other.status, SessionStatus::Active);
     assert!(!other.is_current);
-    assert_eq!(current.session.id, ids[1]);
+    assert_eq!(current.session.id(), ids[1]);
     assert!(current.is_current);
 }
 
@@ -77,7 +77,7 @@ pub async fn get_session_of_another_user_or_missing_is_refused<H: StoreHarness>(
     let alice = user("alice");
     let mallory = user("mallory");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
 
     let foreign = get(&fx, id, &mallory, None).await;
     let missing = get(&fx, fx.new_session_id(), &alice, None).await;
@@ -105,7 +105,7 @@ pub async fn get_session_returns_revoked_and_expired_sessions_to_their_owner<H: 
 
     assert_eq!(revoked_view.status, SessionStatus::Revoked);
     assert_eq!(
-        revoked_view.session.revocation.map(|r| r.reason),
+        revoked_view.session.revocation().map(|r| r.reason),
         Some(RevocationReason::Logout)
     );
     assert_eq!(expired_view.status, SessionStatus::Expired);
@@ -183,7 +183,7 @@ pub async fn list_marks_only_the_current_session<H: StoreHarness>(h: H) {
     let current: Vec<SessionId> = listed
         .iter()
         .filter(|s| s.is_current)
-        .map(|s| s.session.id)
+        .map(|s| s.session.id())
         .collect();
     assert_eq!(current, [ids[1]]);
     assert_eq!(listed.len(), 3);
@@ -315,7 +315,7 @@ pub async fn list_never_shows_another_users_sessions<H: StoreHarness>(h: H) {
         with_foreign_cursor
             .sessions
             .iter()
-            .all(|s| s.session.user_id == bob),
+            .all(|s| *s.session.user_id() == bob),
         "a foreign cursor only positions within bob's own sessions"
     );
     assert!(

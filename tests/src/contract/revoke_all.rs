@@ -50,7 +50,7 @@ pub async fn revoke_all_revokes_every_session_and_reports_the_count<H: StoreHarn
     fx.register(&alice, "pro", None).await;
     fx.register(&bob, "pro", None).await;
     let ids = fx.login_n(&alice, 4).await;
-    let bobs = fx.login(&bob).await.session.id;
+    let bobs = fx.login(&bob).await.session.id();
     fx.take_events().await;
 
     let outcome = revoke_all(&fx, &alice, RevocationReason::LogoutAll, None).await;
@@ -58,7 +58,7 @@ pub async fn revoke_all_revokes_every_session_and_reports_the_count<H: StoreHarn
     let revoked_ids = outcome.expect("revoked").session_ids;
     assert_eq!(set(&revoked_ids), set(&ids));
     for session in stored_all(&fx, &ids).await {
-        let revocation = session.revocation.expect("revoked");
+        let revocation = session.revocation().expect("revoked");
         assert_eq!(revocation.reason, RevocationReason::LogoutAll);
         assert_eq!(revocation.by, Actor::Service);
     }
@@ -111,7 +111,7 @@ pub async fn revoke_all_keeps_the_excepted_session_active<H: StoreHarness>(h: H)
 
     assert_eq!(set(&outcome.expect("revoked").session_ids), set(&ids[..2]));
     assert_eq!(fx.active_ids(&alice).await, set(&[current]));
-    assert!(fx.stored(current).await.value.revocation.is_none());
+    assert!(fx.stored(current).await.value.revocation().is_none());
     let events = fx.take_events().await;
     let done = all_revoked(&events)[0];
     assert_eq!(done.session_count, 2);
@@ -256,7 +256,7 @@ pub async fn revoke_all_revokes_more_sessions_than_one_commit_holds<H: StoreHarn
         stored_all(&fx, &ids)
             .await
             .iter()
-            .all(|s| s.revocation.as_ref().map(|r| r.reason) == Some(RevocationReason::LogoutAll))
+            .all(|s| s.revocation().map(|r| r.reason) == Some(RevocationReason::LogoutAll))
     );
     let events = fx.take_events().await;
     let types = detail_types(&events);
@@ -310,7 +310,7 @@ pub async fn revoke_all_with_a_marker_runs_once_and_a_repeat_changes_nothing<H: 
         ["AllSessionsRevocationAttempted", "AllSessionsRevoked"]
     );
 
-    let new_login = fx.login(&alice).await.session.id;
+    let new_login = fx.login(&alice).await.session.id();
     fx.take_events().await;
     let again = fx
         .sessions
@@ -346,7 +346,7 @@ pub async fn revoke_all_created_before_spares_later_logins<H: StoreHarness>(h: H
     let before = fx.login_n(&alice, 2).await;
     let changed_at = fx.now();
     fx.advance_secs(60);
-    let after = fx.login(&alice).await.session.id;
+    let after = fx.login(&alice).await.session.id();
 
     let outcome = fx
         .sessions

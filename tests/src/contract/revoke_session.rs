@@ -54,7 +54,7 @@ pub async fn revoke_session_revokes_it_with_attempted_then_revoked_events<H: Sto
         stored, returned,
         "the store holds what the command returned"
     );
-    let revocation = stored.revocation.expect("revocation stored");
+    let revocation = stored.revocation().expect("revocation stored");
     assert_eq!(revocation.at, at);
     assert_eq!(revocation.reason, RevocationReason::Logout);
     assert_eq!(
@@ -125,7 +125,7 @@ pub async fn revoke_another_users_session_fails_with_not_session_owner_and_keeps
     let mallory = user("mallory");
     fx.register(&alice, "basic", None).await;
     fx.register(&mallory, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
 
     let outcome = fx.revoke(id, &mallory, RevocationReason::Manual).await;
@@ -135,7 +135,7 @@ pub async fn revoke_another_users_session_fails_with_not_session_owner_and_keeps
         "{outcome:?}"
     );
     assert_attempted_then_failed(&fx.take_events().await, id, &mallory, "not_session_owner");
-    assert!(fx.stored(id).await.value.revocation.is_none());
+    assert!(fx.stored(id).await.value.revocation().is_none());
     assert!(fx.is_active(id).await);
 }
 
@@ -149,7 +149,7 @@ pub async fn revoke_already_revoked_session_fails_and_keeps_the_first_revocation
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     let first_at = fx.now();
     fx.revoke(id, &alice, RevocationReason::Logout)
         .await
@@ -169,7 +169,13 @@ pub async fn revoke_already_revoked_session_fails_and_keeps_the_first_revocation
         &alice,
         "session_already_revoked",
     );
-    let revocation = fx.stored(id).await.value.revocation.expect("still revoked");
+    let revocation = fx
+        .stored(id)
+        .await
+        .value
+        .revocation()
+        .cloned()
+        .expect("still revoked");
     assert_eq!(
         (revocation.at, revocation.reason),
         (first_at, RevocationReason::Logout)
@@ -186,7 +192,7 @@ pub async fn revoke_session_commit_failure_emits_failed_store_unavailable_and_ch
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
     let before = fx.stored(id).await;
 
@@ -216,7 +222,7 @@ pub async fn revoke_session_read_failure_emits_failed_store_unavailable<H: Store
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
 
     fx.fail_next_reads(1);
@@ -238,7 +244,7 @@ pub async fn revoke_session_with_the_store_down_leaves_no_attempted_event_alone<
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
 
     fx.fail_next_commits(2);
@@ -266,7 +272,7 @@ pub async fn revoke_expired_session_succeeds<H: StoreHarness>(h: H) {
         .await
         .expect("login")
         .session
-        .id;
+        .id();
     fx.advance(Duration::hours(2));
     fx.take_events().await;
 
@@ -275,7 +281,7 @@ pub async fn revoke_expired_session_succeeds<H: StoreHarness>(h: H) {
     assert!(outcome.is_ok(), "{outcome:?}");
     let stored = fx.stored(id).await.value;
     assert_eq!(
-        stored.revocation.map(|r| r.reason),
+        stored.revocation().map(|r| r.reason),
         Some(RevocationReason::Manual)
     );
     assert_eq!(

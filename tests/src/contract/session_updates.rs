@@ -62,7 +62,7 @@ pub async fn repeated_activity_within_the_interval_writes_once<H: StoreHarness>(
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
     fx.advance_secs(i64::from(fx.sessions.policy().activity_write_interval_secs));
     let written_at = fx.now();
@@ -82,7 +82,7 @@ pub async fn repeated_activity_within_the_interval_writes_once<H: StoreHarness>(
         after_first,
         "no further write, version included"
     );
-    assert_eq!(after_first.value.last_activity_at, written_at);
+    assert_eq!(after_first.value.last_activity_at(), written_at);
     let events = fx.take_events().await;
     assert_eq!(detail_types(&events), ["SessionActivityUpdated"]);
     let event = activity_updated(&events)[0];
@@ -95,7 +95,7 @@ pub async fn activity_is_written_again_once_the_interval_has_passed<H: StoreHarn
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     let interval = i64::from(fx.sessions.policy().activity_write_interval_secs);
     fx.advance_secs(interval);
     assert!(activity(&fx, id, LOGIN_IP).await.recorded);
@@ -110,7 +110,7 @@ pub async fn activity_is_written_again_once_the_interval_has_passed<H: StoreHarn
     let outcome = activity(&fx, id, LOGIN_IP).await;
 
     assert!(outcome.recorded);
-    assert_eq!(fx.stored(id).await.value.last_activity_at, fx.now());
+    assert_eq!(fx.stored(id).await.value.last_activity_at(), fx.now());
     assert_eq!(activity_updated(&fx.take_events().await).len(), 1);
 }
 
@@ -120,7 +120,7 @@ pub async fn activity_from_a_new_ip_writes_at_once_and_reports_ip_changed<H: Sto
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
     fx.advance_secs(5);
 
@@ -128,13 +128,13 @@ pub async fn activity_from_a_new_ip_writes_at_once_and_reports_ip_changed<H: Sto
 
     assert!(moved.recorded && moved.ip_changed);
     let stored = fx.stored(id).await.value;
-    assert_eq!(stored.last_ip_address, Some(ip("198.51.100.23")));
+    assert_eq!(stored.last_ip_address(), Some(ip("198.51.100.23")));
     assert_eq!(
-        stored.ip_address,
+        stored.ip_address(),
         Some(ip(LOGIN_IP)),
         "the login address is kept"
     );
-    assert_eq!(stored.last_activity_at, fx.now());
+    assert_eq!(stored.last_activity_at(), fx.now());
     let events = fx.take_events().await;
     let event = activity_updated(&events)[0];
     assert!(event.ip_changed);
@@ -158,7 +158,7 @@ pub async fn provider_access_keeps_order_without_duplicates_and_emits_each_acces
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
 
     for name in ["plaid", "yodlee", "plaid", "mx"] {
@@ -168,19 +168,16 @@ pub async fn provider_access_keeps_order_without_duplicates_and_emits_each_acces
 
     let stored = fx.stored(id).await.value;
     let names: Vec<&str> = stored
-        .providers_accessed
+        .providers_accessed()
         .iter()
         .map(ProviderName::as_str)
         .collect();
     assert_eq!(names, ["plaid", "yodlee", "mx"]);
     assert_eq!(
-        stored
-            .last_provider_accessed
-            .as_ref()
-            .map(ProviderName::as_str),
+        stored.last_provider_accessed().map(ProviderName::as_str),
         Some("mx")
     );
-    assert_eq!(stored.last_provider_sync_at, Some(fx.now()));
+    assert_eq!(stored.last_provider_sync_at(), Some(fx.now()));
     let events = fx.take_events().await;
     let accessed: Vec<&str> = provider_access(&events)
         .iter()
@@ -200,12 +197,11 @@ pub async fn link_refresh_token_is_stored_and_refused_on_inactive_sessions<H: St
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
 
     link(&fx, id, "rt-1").await.expect("linked");
-    let token = |s: &session_core::domain::Session| {
-        s.refresh_token_id.as_ref().map(|t| t.as_str().to_owned())
-    };
+    let token =
+        |s: &session_core::domain::Session| s.refresh_token_id().map(|t| t.as_str().to_owned());
     assert_eq!(token(&fx.stored(id).await.value).as_deref(), Some("rt-1"));
     link(&fx, id, "rt-2").await.expect("relinked");
     assert_eq!(token(&fx.stored(id).await.value).as_deref(), Some("rt-2"));
@@ -238,7 +234,7 @@ pub async fn revocation_is_final_even_after_later_writes<H: StoreHarness>(h: H) 
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.revoke(id, &alice, RevocationReason::Logout)
         .await
         .expect("revoked");

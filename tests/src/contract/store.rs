@@ -13,7 +13,7 @@ use session_core::ports::{
     ChangeSet, CommitError, LedgerWrite, SessionQuery, SessionStore, SessionWrite, StoreError,
 };
 
-use crate::fixture::user;
+use crate::fixture::{edited, user};
 use crate::{Fixture, StoreHarness};
 
 fn ledger_with(user_id: &UserId, sessions: &[&Session]) -> UserLedger {
@@ -26,7 +26,7 @@ fn ledger_with(user_id: &UserId, sessions: &[&Session]) -> UserLedger {
     );
     ledger.active = sessions
         .iter()
-        .map(|s| (s.id, ActiveEntry::from(*s)))
+        .map(|s| (s.id(), ActiveEntry::from(*s)))
         .collect();
     ledger
 }
@@ -82,13 +82,14 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
     fx.commit_ok(put_new(ledger_with(&alice, &[&existing])))
         .await;
     let ledger_before = fx.ledger(&alice).await;
-    let existing_before = fx.stored(existing.id).await;
+    let existing_before = fx.stored(existing.id()).await;
 
     let newcomer = fx.unsaved_session(&alice);
     let mut changed_ledger = ledger_with(&alice, &[&existing, &newcomer]);
     changed_ledger.policy.max_sessions = Some(9);
-    let mut touched = existing.clone();
+    let mut touched = existing.to_record();
     touched.suspicious_activity_count = 5;
+    let touched = session_core::domain::Session::restore(touched);
     let stale_replace = ChangeSet {
         ledger: Some(LedgerWrite::Put {
             ledger: changed_ledger.clone(),
@@ -133,12 +134,12 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
             "{what}: ledger untouched"
         );
         assert_eq!(
-            fx.stored(existing.id).await,
+            fx.stored(existing.id()).await,
             existing_before,
             "{what}: session untouched"
         );
         assert_eq!(
-            load(&fx, newcomer.id).await,
+            load(&fx, newcomer.id()).await,
             None,
             "{what}: nothing inserted"
         );
@@ -156,8 +157,9 @@ pub async fn insert_of_an_existing_session_conflicts<H: StoreHarness>(h: H) {
     let first = fx.unsaved_session(&alice);
     fx.commit_ok(sessions(vec![SessionWrite::Insert(first.clone())]))
         .await;
-    let mut second = first.clone();
-    second.device_info = Some("Edge on Windows".to_owned());
+    let second = edited(&first, |r| {
+        r.device_info = Some("Edge on Windows".to_owned())
+    });
 
     let outcome = fx
         .store
@@ -165,7 +167,7 @@ pub async fn insert_of_an_existing_session_conflicts<H: StoreHarness>(h: H) {
         .await;
 
     assert_conflict(outcome, "duplicate insert");
-    assert_eq!(load(&fx, first.id).await, Some(first));
+    assert_eq!(load(&fx, first.id()).await, Some(first));
 }
 
 /// A replace succeeds only at the stored version, and every write moves the version on; a
@@ -176,21 +178,19 @@ pub async fn replace_requires_the_current_version<H: StoreHarness>(h: H) {
     let session = fx.unsaved_session(&alice);
     fx.commit_ok(sessions(vec![SessionWrite::Insert(session.clone())]))
         .await;
-    let v1 = fx.stored(session.id).await.version;
+    let v1 = fx.stored(session.id()).await.version;
 
-    let mut first_change = session.clone();
-    first_change.is_trusted = true;
+    let first_change = edited(&session, |r| r.is_trusted = true);
     fx.commit_ok(sessions(vec![SessionWrite::Replace {
         session: first_change.clone(),
         expected_version: v1,
     }]))
     .await;
-    let after = fx.stored(session.id).await;
+    let after = fx.stored(session.id()).await;
     assert_eq!(after.value, first_change);
     assert_ne!(after.version, v1, "a write moves the version");
 
-    let mut stale_change = session.clone();
-    stale_change.suspicious_activity_count = 9;
+    let stale_change = edited(&session, |r| r.suspicious_activity_count = 9);
     let stale = fx
         .store
         .commit(sessions(vec![SessionWrite::Replace {
@@ -200,7 +200,7 @@ pub async fn replace_requires_the_current_version<H: StoreHarness>(h: H) {
         .await;
     assert_conflict(stale, "replace at an old version");
     assert_eq!(
-        fx.stored(session.id).await,
+        fx.stored(session.id()).await,
         after,
         "the stale replace wrote nothing"
     );
@@ -214,7 +214,7 @@ pub async fn replace_requires_the_current_version<H: StoreHarness>(h: H) {
         }]))
         .await;
     assert_conflict(missing, "replace of a missing session");
-    assert_eq!(load(&fx, ghost.id).await, None, "a replace never creates");
+    assert_eq!(load(&fx, ghost.id()).await, None, "a replace never creates");
 }
 
 /// A ledger put succeeds only when the stored version is the expected one (`None`: no ledger
@@ -274,7 +274,7 @@ pub async fn revoke_write_requires_owner_and_unrevoked<H: StoreHarness>(h: H) {
     let session = fx.unsaved_session(&alice);
     fx.commit_ok(sessions(vec![SessionWrite::Insert(session.clone())]))
         .await;
-    let before = fx.stored(session.id).await;
+    let before = fx.stored(session.id()).await;
     let revoke = |session_id, user_id: &UserId, at| {
         sessions(vec![SessionWrite::Revoke {
             session_id,
@@ -285,11 +285,11 @@ pub async fn revoke_write_requires_owner_and_unrevoked<H: StoreHarness>(h: H) {
 
     assert_conflict(
         fx.store
-            .commit(revoke(session.id, &mallory, fx.now()))
+            .commit(revoke(session.id(), &mallory, fx.now()))
             .await,
         "revoke as another owner",
     );
-    assert_eq!(fx.stored(session.id).await, before);
+    assert_eq!(fx.stored(session.id()).await, before);
     let missing = fx.new_session_id();
     assert_conflict(
         fx.store.commit(revoke(missing, &alice, fx.now())).await,
@@ -298,21 +298,20 @@ pub async fn revoke_write_requires_owner_and_unrevoked<H: StoreHarness>(h: H) {
     assert_eq!(load(&fx, missing).await, None, "a revoke never creates");
 
     let at = fx.now() + Duration::seconds(5);
-    fx.commit_ok(revoke(session.id, &alice, at)).await;
-    let after = fx.stored(session.id).await;
-    let mut expected = session.clone();
-    expected.revocation = Some(revocation(at));
+    fx.commit_ok(revoke(session.id(), &alice, at)).await;
+    let after = fx.stored(session.id()).await;
+    let expected = edited(&session, |r| r.revocation = Some(revocation(at)));
     assert_eq!(after.value, expected, "only the revocation changed");
     assert_ne!(after.version, before.version);
 
     assert_conflict(
         fx.store
-            .commit(revoke(session.id, &alice, at + Duration::seconds(5)))
+            .commit(revoke(session.id(), &alice, at + Duration::seconds(5)))
             .await,
         "revoke of a revoked session",
     );
     assert_eq!(
-        fx.stored(session.id).await,
+        fx.stored(session.id()).await,
         after,
         "the first revocation stands"
     );
@@ -339,7 +338,7 @@ pub async fn remove_active_requires_the_ledger_and_moves_its_version<H: StoreHar
     };
 
     assert_conflict(
-        fx.store.commit(remove(&ghost, vec![a.id])).await,
+        fx.store.commit(remove(&ghost, vec![a.id()])).await,
         "remove from a missing ledger",
     );
     assert!(
@@ -350,12 +349,12 @@ pub async fn remove_active_requires_the_ledger_and_moves_its_version<H: StoreHar
             .is_none()
     );
 
-    fx.commit_ok(remove(&alice, vec![a.id, fx.new_session_id()]))
+    fx.commit_ok(remove(&alice, vec![a.id(), fx.new_session_id()]))
         .await;
     let after = fx.ledger(&alice).await;
     let expected: BTreeMap<SessionId, ActiveEntry> = [&b, &c]
         .iter()
-        .map(|s| (s.id, ActiveEntry::from(*s)))
+        .map(|s| (s.id(), ActiveEntry::from(*s)))
         .collect();
     assert_eq!(after.value.active, expected);
     assert_eq!(
@@ -440,7 +439,7 @@ pub async fn outbox_holds_events_iff_their_commit_succeeded<H: StoreHarness>(h: 
         [e3, e4, e5],
         "commit order across commits"
     );
-    assert!(load(&fx, with_insert.id).await.is_some());
+    assert!(load(&fx, with_insert.id()).await.is_some());
 }
 
 /// Injected failures fail exactly the next reads / commits, as unavailable, writing nothing;
@@ -463,7 +462,7 @@ pub async fn injected_failures_fail_exactly_the_next_calls_and_write_nothing<H: 
     };
 
     fx.fail_next_reads(3);
-    let read1 = fx.store.load_session(session.id).await;
+    let read1 = fx.store.load_session(session.id()).await;
     let read2 = fx.store.load_user(&alice).await;
     let read3 = fx.store.list_user_sessions(query.clone()).await;
     assert!(
@@ -480,7 +479,7 @@ pub async fn injected_failures_fail_exactly_the_next_calls_and_write_nothing<H: 
     );
     assert!(
         fx.store
-            .load_session(session.id)
+            .load_session(session.id())
             .await
             .is_ok_and(|s| s.is_some())
     );
@@ -507,14 +506,14 @@ pub async fn injected_failures_fail_exactly_the_next_calls_and_write_nothing<H: 
         "{failed:?}"
     );
     assert_eq!(
-        load(&fx, other.id).await,
+        load(&fx, other.id()).await,
         None,
         "the failed commit wrote nothing"
     );
     assert!(fx.take_events().await.is_empty());
     fx.commit_ok(sessions(vec![SessionWrite::Insert(other.clone())]))
         .await;
-    assert_eq!(load(&fx, other.id).await, Some(other));
+    assert_eq!(load(&fx, other.id()).await, Some(other));
 }
 
 /// A change set that writes one session twice is rejected whole.
@@ -529,7 +528,7 @@ pub async fn change_set_touching_a_session_twice_is_rejected<H: StoreHarness>(h:
             sessions: vec![
                 SessionWrite::Insert(session.clone()),
                 SessionWrite::Revoke {
-                    session_id: session.id,
+                    session_id: session.id(),
                     user_id: alice.clone(),
                     revocation: revocation(fx.now()),
                 },
@@ -540,7 +539,7 @@ pub async fn change_set_touching_a_session_twice_is_rejected<H: StoreHarness>(h:
         .await;
 
     assert!(outcome.is_err(), "{outcome:?}");
-    assert_eq!(load(&fx, session.id).await, None);
+    assert_eq!(load(&fx, session.id()).await, None);
     assert!(fx.take_events().await.is_empty());
 }
 
@@ -577,7 +576,7 @@ pub async fn a_commit_as_large_as_the_store_allows_succeeds<H: StoreHarness>(h: 
     fx.commit_ok(changes).await;
 
     for session in &new_sessions {
-        assert_eq!(load(&fx, session.id).await.as_ref(), Some(session));
+        assert_eq!(load(&fx, session.id()).await.as_ref(), Some(session));
     }
     assert_eq!(fx.ledger(&alice).await.value.active.len(), inserts);
     assert_eq!(fx.take_events().await, events);
@@ -593,14 +592,15 @@ pub async fn store_lists_a_users_sessions_newest_first_in_pages<H: StoreHarness>
     let t0 = fx.now();
     let mut alices = Vec::new();
     for minute in [0, 1, 2, 2, 3, 4, 5] {
-        let mut s = fx.unsaved_session(&alice);
-        s.created_at = t0 + Duration::minutes(minute);
-        s.last_activity_at = s.created_at;
-        s.expires_at = s.created_at + Duration::days(1);
+        let s = edited(&fx.unsaved_session(&alice), |r| {
+            r.created_at = t0 + Duration::minutes(minute);
+            r.last_activity_at = r.created_at;
+            r.expires_at = r.created_at + Duration::days(1);
+        });
         alices.push(s);
     }
-    alices[1].revocation = Some(revocation(t0));
-    alices[4].expires_at = t0 + Duration::minutes(30);
+    alices[1] = edited(&alices[1], |r| r.revocation = Some(revocation(t0)));
+    alices[4] = edited(&alices[4], |r| r.expires_at = t0 + Duration::minutes(30));
     // Stored out of order, so order comes from the store, not from insertion.
     for i in [3, 0, 6, 1, 5, 2, 4] {
         fx.commit_ok(sessions(vec![SessionWrite::Insert(alices[i].clone())]))
@@ -612,7 +612,7 @@ pub async fn store_lists_a_users_sessions_newest_first_in_pages<H: StoreHarness>
         )]))
         .await;
     }
-    let newest_first: Vec<SessionId> = alices.iter().rev().map(|s| s.id).collect();
+    let newest_first: Vec<SessionId> = alices.iter().rev().map(|s| s.id()).collect();
 
     let page_through = |unexpired_at| {
         let store = fx.store.clone();
@@ -642,7 +642,7 @@ pub async fn store_lists_a_users_sessions_newest_first_in_pages<H: StoreHarness>
     };
 
     let all = page_through(None).await;
-    assert_eq!(all.iter().map(|s| s.id).collect::<Vec<_>>(), newest_first);
+    assert_eq!(all.iter().map(|s| s.id()).collect::<Vec<_>>(), newest_first);
     assert_eq!(
         all,
         alices.iter().rev().cloned().collect::<Vec<_>>(),
@@ -650,12 +650,16 @@ pub async fn store_lists_a_users_sessions_newest_first_in_pages<H: StoreHarness>
     );
 
     let at = t0 + Duration::hours(1);
-    let live: Vec<SessionId> = page_through(Some(at)).await.iter().map(|s| s.id).collect();
+    let live: Vec<SessionId> = page_through(Some(at))
+        .await
+        .iter()
+        .map(|s| s.id())
+        .collect();
     let expected: Vec<SessionId> = alices
         .iter()
         .rev()
-        .filter(|s| s.revocation.is_none() && s.expires_at > at)
-        .map(|s| s.id)
+        .filter(|s| s.revocation().is_none() && s.expires_at() > at)
+        .map(|s| s.id())
         .collect();
     assert_eq!(live, expected);
     assert_eq!(live.len(), 5);
@@ -685,7 +689,7 @@ pub async fn an_event_id_is_committed_once<H: StoreHarness>(h: H) {
         "the rival is not written"
     );
     assert!(
-        fx.store.load_session(session.id).await.unwrap().is_none(),
+        fx.store.load_session(session.id()).await.unwrap().is_none(),
         "nor anything committed with it"
     );
 }

@@ -83,7 +83,7 @@ pub(crate) async fn logged_in<'h, H: StoreHarness>(
     let fx = Fixture::with_config(h, config(json)).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
     (fx, id)
 }
@@ -111,7 +111,7 @@ pub async fn ip_change_is_counted_and_emitted_with_both_addresses<H: StoreHarnes
         json!({"from": LOGIN_IP, "to": NEIGHBOUR_IP})
     );
     assert_eq!(signal.suspicious_count, 1);
-    assert_eq!(fx.stored(id).await.value.suspicious_activity_count, 1);
+    assert_eq!(fx.stored(id).await.value.suspicious_activity_count(), 1);
 
     fx.advance_secs(5);
     let again = report(&fx, id, NEIGHBOUR_IP, USER_AGENT).await;
@@ -137,9 +137,9 @@ pub async fn country_change_is_counted_and_emitted_with_both_countries<H: StoreH
     let counts: Vec<u32> = signals.iter().map(|s| s.suspicious_count).collect();
     assert_eq!(counts, [1, 2], "each event carries the count it reached");
     let stored = fx.stored(id).await.value;
-    assert_eq!(stored.last_country_code.as_deref(), Some("GB"));
-    assert_eq!(stored.last_fix.map(|f| f.at), Some(fx.now()));
-    assert_eq!(stored.suspicious_activity_count, 2);
+    assert_eq!(stored.last_country_code(), Some("GB"));
+    assert_eq!(stored.last_fix().map(|f| f.at), Some(fx.now()));
+    assert_eq!(stored.suspicious_activity_count(), 2);
 }
 
 /// New York an hour after a login in Mountain View (~4,100 km) is faster than 1000 km/h:
@@ -147,7 +147,7 @@ pub async fn country_change_is_counted_and_emitted_with_both_countries<H: StoreH
 /// is plausible.
 pub async fn impossible_travel_is_counted_with_distance_and_speed<H: StoreHarness>(h: H) {
     let (fx, hasty) = logged_in(&h, "{}").await;
-    let patient = fx.login(&user("alice")).await.session.id;
+    let patient = fx.login(&user("alice")).await.session.id();
     fx.take_events().await;
     fx.advance(Duration::hours(1));
 
@@ -200,12 +200,8 @@ pub async fn user_agent_change_is_counted_and_emitted_by_device<H: StoreHarness>
     );
     assert_eq!(signal.suspicious_count, 1);
     let stored = fx.stored(id).await.value;
-    assert_eq!(
-        stored.user_agent.as_deref(),
-        Some(USER_AGENT),
-        "login's kept"
-    );
-    assert_eq!(stored.last_user_agent.as_deref(), Some(FIREFOX_UA));
+    assert_eq!(stored.user_agent(), Some(USER_AGENT), "login's kept");
+    assert_eq!(stored.last_user_agent(), Some(FIREFOX_UA));
 
     fx.advance_secs(5);
     assert!(!report(&fx, id, LOGIN_IP, FIREFOX_UA).await.recorded);
@@ -215,7 +211,7 @@ pub async fn user_agent_change_is_counted_and_emitted_by_device<H: StoreHarness>
     );
     let back = report(&fx, id, LOGIN_IP, USER_AGENT).await;
     assert!(back.recorded && back.suspicious_activity_count == 2);
-    assert_eq!(fx.stored(id).await.value.last_user_agent, None);
+    assert_eq!(fx.stored(id).await.value.last_user_agent(), None);
 }
 
 /// Signals switched off in `suspicious_signals` are neither counted nor emitted; the activity is
@@ -235,12 +231,8 @@ pub async fn switched_off_signals_are_neither_counted_nor_emitted<H: StoreHarnes
         ["SessionActivityUpdated"]
     );
     let stored = fx.stored(id).await.value;
-    assert_eq!(stored.suspicious_activity_count, 0);
-    assert_eq!(
-        stored.last_country_code.as_deref(),
-        Some("GB"),
-        "still tracked"
-    );
+    assert_eq!(stored.suspicious_activity_count(), 0);
+    assert_eq!(stored.last_country_code(), Some("GB"), "still tracked");
 }
 
 /// On a tier that revokes at 3, the third signal revokes the session in the report's own commit:
@@ -289,9 +281,9 @@ pub async fn reaching_the_threshold_revokes_with_events_in_order<H: StoreHarness
     );
     assert_eq!(done.device_info.as_deref(), Some(DEVICE));
     let stored = fx.stored(id).await.value;
-    let revocation = stored.revocation.expect("revoked");
+    let revocation = stored.revocation().expect("revoked");
     assert_eq!(
-        (revocation.reason, revocation.by, revocation.at),
+        (revocation.reason, revocation.by.clone(), revocation.at),
         (
             RevocationReason::SuspiciousActivity,
             Actor::System,
@@ -356,7 +348,7 @@ pub async fn record_only_tier_never_revokes<H: StoreHarness>(h: H) {
         assert!(outcome.active && !outcome.revoked);
     }
 
-    assert_eq!(fx.stored(id).await.value.suspicious_activity_count, 10);
+    assert_eq!(fx.stored(id).await.value.suspicious_activity_count(), 10);
     assert!(fx.is_active(id).await);
     let events = fx.take_events().await;
     assert_eq!(suspicious(&events).len(), 10);
@@ -374,7 +366,7 @@ pub async fn the_response_is_the_one_copied_at_login<H: StoreHarness>(h: H) {
         .await
         .expect("login")
         .session
-        .id;
+        .id();
 
     let mut outcomes = Vec::new();
     for from in [NEIGHBOUR_IP, LOGIN_IP, NEIGHBOUR_IP] {
@@ -395,11 +387,11 @@ pub async fn the_response_is_the_one_copied_at_login<H: StoreHarness>(h: H) {
     }
 
     assert_eq!(
-        fx.stored(before).await.value.suspicious_revoke_at_count,
+        fx.stored(before).await.value.suspicious_revoke_at_count(),
         Some(3)
     );
     assert_eq!(
-        fx.stored(after).await.value.suspicious_revoke_at_count,
+        fx.stored(after).await.value.suspicious_revoke_at_count(),
         None
     );
     assert!(outcomes.contains(&(before, true)), "{outcomes:?}");

@@ -14,13 +14,13 @@ pub async fn validate_active_session_reports_owner_and_expiry<H: StoreHarness>(h
     fx.register(&alice, "basic", None).await;
     let session = fx.login(&alice).await.session;
 
-    let validity = fx.validity(session.id).await;
+    let validity = fx.validity(session.id()).await;
 
     assert_eq!(
         validity,
         Validity::Active {
             user_id: alice,
-            expires_at: session.expires_at
+            expires_at: session.expires_at()
         }
     );
 }
@@ -30,7 +30,7 @@ pub async fn validate_revoked_session_is_inactive_revoked<H: StoreHarness>(h: H)
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
-    let id = fx.login(&alice).await.session.id;
+    let id = fx.login(&alice).await.session.id();
     assert!(fx.is_active(id).await);
 
     fx.revoke(id, &alice, RevocationReason::Logout)
@@ -63,7 +63,7 @@ pub async fn validate_expired_session_is_inactive_expired<H: StoreHarness>(h: H)
         .await
         .expect("login")
         .session
-        .id;
+        .id();
 
     fx.clock.set(expires_at);
     let validity = fx.validity(id).await;
@@ -90,8 +90,8 @@ pub async fn validate_idle_session_is_inactive_idle_expired<H: StoreHarness>(h: 
     .await;
     let alice = user("alice");
     fx.register(&alice, "idle", None).await;
-    let quiet = fx.login(&alice).await.session.id;
-    let busy = fx.login(&alice).await.session.id;
+    let quiet = fx.login(&alice).await.session.id();
+    let busy = fx.login(&alice).await.session.id();
 
     fx.advance_secs(300);
     let outcome = fx

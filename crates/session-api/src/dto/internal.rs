@@ -72,10 +72,10 @@ pub struct CreatedSessionResponse {
 impl From<CreatedSession> for CreatedSessionResponse {
     fn from(created: CreatedSession) -> Self {
         Self {
-            session_id: *created.session.id.as_uuid(),
-            device_info: created.session.device_info,
-            location: created.session.location,
-            expires_at: created.session.expires_at,
+            session_id: *created.session.id().as_uuid(),
+            device_info: created.session.device_info().map(str::to_owned),
+            location: created.session.location().map(str::to_owned),
+            expires_at: created.session.expires_at(),
             evicted_session_ids: uuids(&created.evicted_session_ids),
         }
     }

@@ -83,15 +83,15 @@ impl From<ListedSession> for SessionView {
     fn from(listed: ListedSession) -> Self {
         let session = listed.session;
         Self {
-            id: *session.id.as_uuid(),
+            id: *session.id().as_uuid(),
             is_revoked: session.is_revoked(),
-            device_info: session.device_info,
-            device_type: session.device_type,
-            ip_address: session.ip_address,
-            location: session.location,
-            created_at: session.created_at,
-            last_activity_at: session.last_activity_at,
-            expires_at: session.expires_at,
+            device_info: session.device_info().map(str::to_owned),
+            device_type: session.device_type().map(str::to_owned),
+            ip_address: session.ip_address(),
+            location: session.location().map(str::to_owned),
+            created_at: session.created_at(),
+            last_activity_at: session.last_activity_at(),
+            expires_at: session.expires_at(),
             is_current: listed.is_current,
             status: listed.status.into(),
         }

@@ -22,9 +22,9 @@ pub struct ActiveEntry {
 impl From<&Session> for ActiveEntry {
     fn from(session: &Session) -> Self {
         Self {
-            created_at: session.created_at,
-            expires_at: session.expires_at,
-            device_info: session.device_info.clone(),
+            created_at: session.created_at(),
+            expires_at: session.expires_at(),
+            device_info: session.device_info().map(str::to_owned),
         }
     }
 }

@@ -14,4 +14,4 @@ pub use policy::{
     EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError, SuspiciousPolicy,
     SuspiciousResponse, SuspiciousSignals, TierPolicy, UserPolicy,
 };
-pub use session::{Actor, Revocation, RevocationReason, Session, SessionStatus};
+pub use session::{Actor, Revocation, RevocationReason, Session, SessionRecord, SessionStatus};

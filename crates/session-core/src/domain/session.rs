@@ -117,9 +117,11 @@ impl SessionStatus {
     }
 }
 
-/// One device of one user.
+/// A session as stored: every field, as an adapter reads it from or writes it to a store. The
+/// only way from a record to a [`Session`] is [`Session::restore`]; the only way back is
+/// [`Session::to_record`].
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
-pub struct Session {
+pub struct SessionRecord {
     pub id: SessionId,
     pub user_id: UserId,
     pub device_info: Option<String>,
@@ -129,8 +131,6 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    /// The tier's idle timeout when the session was created, kept on the session so that a
-    /// validation needs the session alone (one read).
     pub idle_timeout_secs: Option<u32>,
     pub revocation: Option<Revocation>,
     pub is_trusted: bool,
@@ -142,26 +142,25 @@ pub struct Session {
     pub providers_accessed: Vec<ProviderName>,
     // The fields below came with suspicious-activity detection; `serde(default)` (and optional
     // attributes in the DynamoDB codec) keep sessions stored before them readable.
-    /// What the login's user agent runs on ("desktop", "mobile", "tablet", "bot", "other").
     #[serde(default)]
     pub device_type: Option<String>,
-    /// The user agent of the latest recorded activity, only while it differs from the login's
-    /// (`user_agent`), so the usual session stores the string once.
     #[serde(default)]
     pub last_user_agent: Option<String>,
-    /// Country of the latest located request (login or activity): the baseline of the next
-    /// country check.
     #[serde(default)]
     pub last_country_code: Option<String>,
-    /// Coordinates of the latest located request with coordinates, and when it was made: the
-    /// baseline of the next impossible-travel check.
     #[serde(default)]
     pub last_fix: Option<Fix>,
-    /// The tier's suspicious-activity revoke threshold when the session was created (`None`:
-    /// record only), kept on the session like `idle_timeout_secs` so that an activity report
-    /// needs the session alone (one read).
     #[serde(default)]
     pub suspicious_revoke_at_count: Option<u32>,
+}
+
+/// One device of one user. Its fields are private: a session starts at a login
+/// ([`Session::new`]) or is restored from what a store kept ([`Session::restore`]), and changes
+/// only through its transitions, none of which can undo a revocation.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(from = "SessionRecord", into = "SessionRecord")]
+pub struct Session {
+    record: SessionRecord,
 }
 
 /// What recording activity changed.
@@ -176,48 +175,223 @@ pub struct NewSession {
     pub id: SessionId,
     pub user_id: UserId,
     pub device_info: Option<String>,
+    /// What the device is ("desktop", "mobile", "tablet", "bot", "other"), when known.
+    pub device_type: Option<String>,
     pub user_agent: Option<String>,
     pub ip_address: Option<IpAddr>,
+    /// Display text of where the login came from ("Mountain View, US").
     pub location: Option<String>,
+    /// The login's country and coordinates: the baseline of the first country and travel checks.
+    pub country_code: Option<String>,
+    pub coordinates: Option<Coordinates>,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The tier's idle timeout, kept on the session so that a validation needs the session
+    /// alone (one read).
     pub idle_timeout_secs: Option<u32>,
+    /// The tier's suspicious-activity revoke threshold (`None`: record only), kept on the session
+    /// like the idle timeout so that an activity report needs the session alone (one read).
+    pub suspicious_revoke_at_count: Option<u32>,
     pub refresh_token_id: Option<RefreshTokenId>,
 }
 
+impl NewSession {
+    /// A login with nothing known but who, when and until when; the other facts are `None`.
+    pub fn at(
+        id: SessionId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            user_id,
+            device_info: None,
+            device_type: None,
+            user_agent: None,
+            ip_address: None,
+            location: None,
+            country_code: None,
+            coordinates: None,
+            now,
+            expires_at,
+            idle_timeout_secs: None,
+            suspicious_revoke_at_count: None,
+            refresh_token_id: None,
+        }
+    }
+}
+
+impl From<SessionRecord> for Session {
+    fn from(record: SessionRecord) -> Self {
+        Self::restore(record)
+    }
+}
+
+impl From<Session> for SessionRecord {
+    fn from(session: Session) -> Self {
+        session.record
+    }
+}
+
 impl Session {
+    /// A session starting at a login: active, last seen now from the login's address, nothing
+    /// counted yet.
     pub fn new(new: NewSession) -> Self {
         Self {
-            id: new.id,
-            user_id: new.user_id,
-            device_info: new.device_info,
-            user_agent: new.user_agent,
-            ip_address: new.ip_address,
-            location: new.location,
-            created_at: new.now,
-            last_activity_at: new.now,
-            expires_at: new.expires_at,
-            idle_timeout_secs: new.idle_timeout_secs,
-            revocation: None,
-            is_trusted: false,
-            refresh_token_id: new.refresh_token_id,
-            last_ip_address: new.ip_address,
-            suspicious_activity_count: 0,
-            last_provider_accessed: None,
-            last_provider_sync_at: None,
-            providers_accessed: Vec::new(),
-            device_type: None,
-            last_user_agent: None,
-            last_country_code: None,
-            last_fix: None,
-            suspicious_revoke_at_count: None,
+            record: SessionRecord {
+                id: new.id,
+                user_id: new.user_id,
+                device_info: new.device_info,
+                user_agent: new.user_agent,
+                ip_address: new.ip_address,
+                location: new.location,
+                created_at: new.now,
+                last_activity_at: new.now,
+                expires_at: new.expires_at,
+                idle_timeout_secs: new.idle_timeout_secs,
+                revocation: None,
+                is_trusted: false,
+                refresh_token_id: new.refresh_token_id,
+                last_ip_address: new.ip_address,
+                suspicious_activity_count: 0,
+                last_provider_accessed: None,
+                last_provider_sync_at: None,
+                providers_accessed: Vec::new(),
+                device_type: new.device_type,
+                last_user_agent: None,
+                last_country_code: new.country_code,
+                last_fix: new.coordinates.map(|coordinates| Fix {
+                    coordinates,
+                    at: new.now,
+                }),
+                suspicious_revoke_at_count: new.suspicious_revoke_at_count,
+            },
         }
     }
 
+    /// A session as a store kept it.
+    pub fn restore(record: SessionRecord) -> Self {
+        Self { record }
+    }
+
+    /// What a store keeps of this session.
+    pub fn record(&self) -> &SessionRecord {
+        &self.record
+    }
+
+    /// What a store keeps of this session, owned.
+    pub fn to_record(&self) -> SessionRecord {
+        self.record.clone()
+    }
+
+    pub fn id(&self) -> SessionId {
+        self.record.id
+    }
+
+    pub fn user_id(&self) -> &UserId {
+        &self.record.user_id
+    }
+
+    /// Human description of the device ("Chrome on Mac OS X").
+    pub fn device_info(&self) -> Option<&str> {
+        self.record.device_info.as_deref()
+    }
+
+    /// What the login's user agent runs on ("desktop", "mobile", "tablet", "bot", "other").
+    pub fn device_type(&self) -> Option<&str> {
+        self.record.device_type.as_deref()
+    }
+
+    /// The login's user agent, truncated.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.record.user_agent.as_deref()
+    }
+
+    /// The login's address.
+    pub fn ip_address(&self) -> Option<IpAddr> {
+        self.record.ip_address
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.record.location.as_deref()
+    }
+
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.record.created_at
+    }
+
+    pub fn last_activity_at(&self) -> DateTime<Utc> {
+        self.record.last_activity_at
+    }
+
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.record.expires_at
+    }
+
+    pub fn idle_timeout_secs(&self) -> Option<u32> {
+        self.record.idle_timeout_secs
+    }
+
+    pub fn revocation(&self) -> Option<&Revocation> {
+        self.record.revocation.as_ref()
+    }
+
+    pub fn is_trusted(&self) -> bool {
+        self.record.is_trusted
+    }
+
+    pub fn refresh_token_id(&self) -> Option<&RefreshTokenId> {
+        self.record.refresh_token_id.as_ref()
+    }
+
+    /// The address of the latest recorded activity (the login's until then).
+    pub fn last_ip_address(&self) -> Option<IpAddr> {
+        self.record.last_ip_address
+    }
+
+    pub fn suspicious_activity_count(&self) -> u32 {
+        self.record.suspicious_activity_count
+    }
+
+    pub fn last_provider_accessed(&self) -> Option<&ProviderName> {
+        self.record.last_provider_accessed.as_ref()
+    }
+
+    pub fn last_provider_sync_at(&self) -> Option<DateTime<Utc>> {
+        self.record.last_provider_sync_at
+    }
+
+    /// Every provider accessed, in first-access order, without duplicates.
+    pub fn providers_accessed(&self) -> &[ProviderName] {
+        &self.record.providers_accessed
+    }
+
+    /// The user agent of the latest recorded activity, only while it differs from the login's.
+    pub fn last_user_agent(&self) -> Option<&str> {
+        self.record.last_user_agent.as_deref()
+    }
+
+    /// Country of the latest located request: the baseline of the next country check.
+    pub fn last_country_code(&self) -> Option<&str> {
+        self.record.last_country_code.as_deref()
+    }
+
+    /// Coordinates of the latest located request with coordinates, and when it was made: the
+    /// baseline of the next impossible-travel check.
+    pub fn last_fix(&self) -> Option<Fix> {
+        self.record.last_fix
+    }
+
+    /// The suspicious-activity count at which this session is revoked; `None`: record only.
+    pub fn suspicious_revoke_at_count(&self) -> Option<u32> {
+        self.record.suspicious_revoke_at_count
+    }
+
     pub fn status(&self, now: DateTime<Utc>) -> SessionStatus {
-        if self.revocation.is_some() {
+        if self.record.revocation.is_some() {
             SessionStatus::Revoked
-        } else if now >= self.expires_at {
+        } else if now >= self.record.expires_at {
             SessionStatus::Expired
         } else if self.idle_deadline().is_some_and(|deadline| now >= deadline) {
             SessionStatus::IdleExpired
@@ -231,30 +405,32 @@ impl Session {
     }
 
     pub fn is_revoked(&self) -> bool {
-        self.revocation.is_some()
+        self.record.revocation.is_some()
     }
 
     fn idle_deadline(&self) -> Option<DateTime<Utc>> {
-        self.idle_timeout_secs
-            .map(|secs| self.last_activity_at + Duration::seconds(i64::from(secs)))
+        self.record
+            .idle_timeout_secs
+            .map(|secs| self.record.last_activity_at + Duration::seconds(i64::from(secs)))
     }
 
     /// Revokes the session. Expired sessions can be revoked; revoked ones cannot, so the first
     /// revocation's time, reason and actor are never overwritten.
     pub fn revoke(&mut self, revocation: Revocation) -> Result<(), SessionError> {
-        if self.revocation.is_some() {
+        if self.record.revocation.is_some() {
             return Err(SessionError::SessionAlreadyRevoked);
         }
-        self.revocation = Some(revocation);
+        self.record.revocation = Some(revocation);
         Ok(())
     }
 
     /// Records a request seen on this session, from `ip` when known.
     pub fn record_activity(&mut self, now: DateTime<Utc>, ip: Option<IpAddr>) -> ActivityChange {
-        self.last_activity_at = self.last_activity_at.max(now);
+        let record = &mut self.record;
+        record.last_activity_at = record.last_activity_at.max(now);
         let ip_changed = match ip {
-            Some(ip) if self.last_ip_address != Some(ip) => {
-                self.last_ip_address = Some(ip);
+            Some(ip) if record.last_ip_address != Some(ip) => {
+                record.last_ip_address = Some(ip);
                 true
             }
             _ => false,
@@ -265,17 +441,18 @@ impl Session {
     /// The user agent the next report is compared with: the latest recorded one, else the
     /// login's.
     pub fn current_user_agent(&self) -> Option<&str> {
-        self.last_user_agent
+        self.record
+            .last_user_agent
             .as_deref()
-            .or(self.user_agent.as_deref())
+            .or(self.record.user_agent.as_deref())
     }
 
     /// Remembers the user agent of a recorded report; returns whether it differs from the
     /// current one (an unknown current one counts as no change: there is nothing to differ from).
     pub fn record_user_agent(&mut self, user_agent: &str) -> bool {
         let changed = self.current_user_agent().is_some_and(|ua| ua != user_agent);
-        self.last_user_agent =
-            (self.user_agent.as_deref() != Some(user_agent)).then(|| user_agent.to_owned());
+        self.record.last_user_agent =
+            (self.record.user_agent.as_deref() != Some(user_agent)).then(|| user_agent.to_owned());
         changed
     }
 
@@ -288,37 +465,39 @@ impl Session {
         at: DateTime<Utc>,
     ) {
         if let Some(cc) = country_code {
-            self.last_country_code = Some(cc.to_owned());
+            self.record.last_country_code = Some(cc.to_owned());
         }
         if let Some(coordinates) = coordinates {
-            self.last_fix = Some(Fix { coordinates, at });
+            self.record.last_fix = Some(Fix { coordinates, at });
         }
     }
 
     /// Records an access to a data provider: last one and time, plus the ordered set of all.
     pub fn record_provider_access(&mut self, now: DateTime<Utc>, provider: ProviderName) {
-        if !self.providers_accessed.contains(&provider)
-            && self.providers_accessed.len() < MAX_PROVIDERS_PER_SESSION
+        let record = &mut self.record;
+        if !record.providers_accessed.contains(&provider)
+            && record.providers_accessed.len() < MAX_PROVIDERS_PER_SESSION
         {
-            self.providers_accessed.push(provider.clone());
+            record.providers_accessed.push(provider.clone());
         }
-        self.last_provider_accessed = Some(provider);
-        self.last_provider_sync_at = Some(now);
+        record.last_provider_accessed = Some(provider);
+        record.last_provider_sync_at = Some(now);
     }
 
     /// Counts one more anomaly on this session and returns the new count.
     pub fn record_suspicious_activity(&mut self) -> u32 {
-        self.suspicious_activity_count = self.suspicious_activity_count.saturating_add(1);
-        self.suspicious_activity_count
+        let count = self.record.suspicious_activity_count.saturating_add(1);
+        self.record.suspicious_activity_count = count;
+        count
     }
 
     /// Marks the device trusted; returns whether anything changed.
     pub fn mark_trusted(&mut self) -> bool {
-        !std::mem::replace(&mut self.is_trusted, true)
+        !std::mem::replace(&mut self.record.is_trusted, true)
     }
 
     pub fn link_refresh_token(&mut self, refresh_token_id: RefreshTokenId) {
-        self.refresh_token_id = Some(refresh_token_id);
+        self.record.refresh_token_id = Some(refresh_token_id);
     }
 }
 
@@ -347,6 +526,10 @@ mod tests {
             expires_at: t0() + Duration::days(30),
             idle_timeout_secs: idle,
             refresh_token_id: None,
+            device_type: None,
+            country_code: None,
+            coordinates: None,
+            suspicious_revoke_at_count: None,
         })
     }
 
@@ -362,9 +545,9 @@ mod tests {
     fn new_session_is_active() {
         let s = session(None);
         assert_eq!(s.status(t0()), SessionStatus::Active);
-        assert_eq!(s.last_ip_address, s.ip_address);
-        assert_eq!(s.suspicious_activity_count, 0);
-        assert!(!s.is_trusted);
+        assert_eq!(s.last_ip_address(), s.ip_address());
+        assert_eq!(s.suspicious_activity_count(), 0);
+        assert!(!s.is_trusted());
     }
 
     #[test]
@@ -372,7 +555,7 @@ mod tests {
         let mut s = session(None);
         s.revoke(revocation(RevocationReason::Logout)).unwrap();
         assert_eq!(s.status(t0()), SessionStatus::Revoked);
-        let r = s.revocation.as_ref().map(|r| (r.at, r.reason));
+        let r = s.revocation().map(|r| (r.at, r.reason));
         assert_eq!(r, Some((t0(), RevocationReason::Logout)));
     }
 
@@ -383,7 +566,7 @@ mod tests {
         let second = s.revoke(revocation(RevocationReason::AdminAction));
         assert!(matches!(second, Err(SessionError::SessionAlreadyRevoked)));
         assert_eq!(
-            s.revocation.map(|r| r.reason),
+            s.revocation().map(|r| r.reason),
             Some(RevocationReason::Logout)
         );
     }
@@ -421,11 +604,15 @@ mod tests {
         let later = t0() + Duration::minutes(5);
         let same = s.record_activity(later, "203.0.113.7".parse().ok());
         assert!(!same.ip_changed);
-        assert_eq!(s.last_activity_at, later);
+        assert_eq!(s.last_activity_at(), later);
         let moved = s.record_activity(later, "198.51.100.1".parse().ok());
         assert!(moved.ip_changed);
-        assert_eq!(s.last_ip_address, "198.51.100.1".parse().ok());
-        assert_eq!(s.ip_address, "203.0.113.7".parse().ok(), "login IP is kept");
+        assert_eq!(s.last_ip_address(), "198.51.100.1".parse().ok());
+        assert_eq!(
+            s.ip_address(),
+            "203.0.113.7".parse().ok(),
+            "login IP is kept"
+        );
     }
 
     #[test]
@@ -435,16 +622,16 @@ mod tests {
             s.record_provider_access(t0(), ProviderName::from_str(name).unwrap());
         }
         let names: Vec<&str> = s
-            .providers_accessed
+            .providers_accessed()
             .iter()
             .map(ProviderName::as_str)
             .collect();
         assert_eq!(names, ["plaid", "yodlee", "mx"]);
         assert_eq!(
-            s.last_provider_accessed.as_ref().map(ProviderName::as_str),
+            s.last_provider_accessed().map(ProviderName::as_str),
             Some("mx")
         );
-        assert_eq!(s.last_provider_sync_at, Some(t0()));
+        assert_eq!(s.last_provider_sync_at(), Some(t0()));
     }
 
     #[test]
@@ -452,24 +639,26 @@ mod tests {
         let mut s = session(None);
         assert_eq!(s.record_suspicious_activity(), 1);
         assert_eq!(s.record_suspicious_activity(), 2);
-        assert_eq!(s.suspicious_activity_count, 2);
+        assert_eq!(s.suspicious_activity_count(), 2);
     }
 
     #[test]
     fn user_agent_changes_are_tracked_against_the_latest_one() {
-        let mut s = session(None);
-        s.user_agent = Some("UA-1".into());
+        let mut record = session(None).to_record();
+        record.user_agent = Some("UA-1".into());
+        let mut s = Session::restore(record);
         assert!(!s.record_user_agent("UA-1"));
         assert_eq!(
-            s.last_user_agent, None,
+            s.last_user_agent(),
+            None,
             "same as the login's: not stored twice"
         );
         assert!(s.record_user_agent("UA-2"));
         assert_eq!(s.current_user_agent(), Some("UA-2"));
         assert!(!s.record_user_agent("UA-2"), "compared with the latest");
         assert!(s.record_user_agent("UA-1"));
-        assert_eq!(s.last_user_agent, None);
-        assert_eq!(s.user_agent.as_deref(), Some("UA-1"), "the login's is kept");
+        assert_eq!(s.last_user_agent(), None);
+        assert_eq!(s.user_agent(), Some("UA-1"), "the login's is kept");
 
         let mut unknown = session(None);
         assert!(!unknown.record_user_agent("UA-9"), "nothing to differ from");
@@ -482,11 +671,11 @@ mod tests {
         let paris = Coordinates::new(48.85, 2.35);
         s.record_location(Some("FR"), paris, t0());
         s.record_location(None, None, t0() + Duration::hours(1));
-        assert_eq!(s.last_country_code.as_deref(), Some("FR"));
-        assert_eq!(s.last_fix.map(|f| f.at), Some(t0()));
+        assert_eq!(s.last_country_code(), Some("FR"));
+        assert_eq!(s.last_fix().map(|f| f.at), Some(t0()));
         s.record_location(Some("DE"), None, t0() + Duration::hours(2));
-        assert_eq!(s.last_country_code.as_deref(), Some("DE"));
-        assert_eq!(s.last_fix.map(|f| f.coordinates), paris);
+        assert_eq!(s.last_country_code(), Some("DE"));
+        assert_eq!(s.last_fix().map(|f| f.coordinates), paris);
     }
 
     #[test]
@@ -512,7 +701,7 @@ mod tests {
         let mut s = session(None);
         assert!(s.mark_trusted());
         assert!(!s.mark_trusted());
-        assert!(s.is_trusted);
+        assert!(s.is_trusted());
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn detect(
     max_kmh: u32,
 ) -> Vec<Signal> {
     let mut signals = Vec::new();
-    let new_ip = match (session.last_ip_address, seen.ip) {
+    let new_ip = match (session.last_ip_address(), seen.ip) {
         (Some(from), Some(to)) if from != to => Some((from, to)),
         _ => None,
     };
@@ -119,7 +119,7 @@ pub fn detect(
         signals.push(Signal::IpChange { from, to });
     }
     if new_ip.is_some() {
-        let last_country = session.last_country_code.as_deref();
+        let last_country = session.last_country_code();
         if enabled.country_change
             && let (Some(from), Some(to)) = (last_country, seen.country_code)
             && !from.eq_ignore_ascii_case(to)
@@ -130,7 +130,7 @@ pub fn detect(
             });
         }
         if enabled.impossible_travel
-            && let (Some(fix), Some(here)) = (session.last_fix, seen.coordinates)
+            && let (Some(fix), Some(here)) = (session.last_fix(), seen.coordinates)
         {
             let km = fix.coordinates.distance_km(here);
             let elapsed = seen.at - fix.at;
@@ -152,7 +152,7 @@ pub fn detect(
         && from != to
     {
         signals.push(Signal::UserAgentChange {
-            from_device: session.device_info.clone(),
+            from_device: session.device_info().map(str::to_owned),
             to_device: seen.device_info.map(str::to_owned),
         });
     }
@@ -184,20 +184,20 @@ mod tests {
 
     /// Logged in from London, 203.0.113.1, user agent "UA-1".
     fn session() -> Session {
-        let mut s = Session::new(NewSession {
-            id: SessionId::from_uuid(Uuid::now_v7()),
-            user_id: UserId::from_str("alice").unwrap(),
+        Session::new(NewSession {
             device_info: Some("Chrome on macOS".into()),
             user_agent: Some("UA-1".into()),
             ip_address: "203.0.113.1".parse().ok(),
             location: Some("London, GB".into()),
-            now: t0(),
-            expires_at: t0() + Duration::days(30),
-            idle_timeout_secs: None,
-            refresh_token_id: None,
-        });
-        s.record_location(Some("GB"), coords(LONDON.0, LONDON.1), t0());
-        s
+            country_code: Some("GB".into()),
+            coordinates: coords(LONDON.0, LONDON.1),
+            ..NewSession::at(
+                SessionId::from_uuid(Uuid::now_v7()),
+                UserId::from_str("alice").unwrap(),
+                t0(),
+                t0() + Duration::days(30),
+            )
+        })
     }
 
     fn seen<'a>(after: Duration, ip: &str, cc: &'a str, at: (f64, f64)) -> Sighting<'a> {
@@ -284,10 +284,11 @@ mod tests {
             names(&detect(&session(), &report, all(), 1000)),
             ["ip_change"]
         );
-        let mut unlocated = session();
-        unlocated.last_country_code = None;
-        unlocated.last_fix = None;
-        unlocated.last_ip_address = None;
+        let mut record = session().to_record();
+        record.last_country_code = None;
+        record.last_fix = None;
+        record.last_ip_address = None;
+        let unlocated = Session::restore(record);
         let report = seen(Duration::minutes(1), "198.51.100.9", "US", NEW_YORK);
         assert!(detect(&unlocated, &report, all(), 1000).is_empty());
     }

@@ -69,12 +69,12 @@ impl<S: SessionStore> Sessions<S> {
             SessionStatus::Active => {}
             status => return Ok(Authorization::Denied(DenialReason::Inactive(status))),
         }
-        if stored.value.user_id != *user_id {
+        if *stored.value.user_id() != *user_id {
             return Ok(Authorization::Denied(DenialReason::NotOwner));
         }
         let unrecorded = ActivityOutcome {
             ip_changed: false,
-            suspicious_activity_count: stored.value.suspicious_activity_count,
+            suspicious_activity_count: stored.value.suspicious_activity_count(),
             active: true,
             recorded: false,
             revoked: false,

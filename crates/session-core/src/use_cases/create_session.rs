@@ -231,7 +231,7 @@ impl<S: SessionStore> Sessions<S> {
             self.idle_in_index(&rules, &live, p.now).await?
         };
         if !idle.is_empty() {
-            live.retain(|(id, _)| idle.iter().all(|s| s.value.id != *id));
+            live.retain(|(id, _)| idle.iter().all(|s| s.value.id() != *id));
             decision = limit::decide(&rules, &live, 1);
         }
         let live_count = live.len();
@@ -252,25 +252,25 @@ impl<S: SessionStore> Sessions<S> {
             }
         };
 
-        let mut session = Session::new(NewSession {
+        let session = Session::new(NewSession {
             id: p.id,
             user_id: p.cmd.user_id.clone(),
             device_info: p.device.description.clone(),
+            device_type: p.device.device_type.clone(),
             user_agent: p.user_agent.clone(),
             ip_address: p.cmd.ip_address,
             location: p.location.as_ref().map(Location::display),
+            // The login is the first sighting: the baseline of country and travel checks.
+            country_code: p.location.as_ref().map(|l| l.country_code.clone()),
+            coordinates: p.location.as_ref().and_then(|l| l.coordinates),
             now: p.now,
             expires_at: p.expires_at,
             idle_timeout_secs: rules.idle_timeout_secs,
+            // Copied like the idle timeout (docs/0009): an activity report must not read the
+            // ledger.
+            suspicious_revoke_at_count: rules.suspicious_revoke_at_count,
             refresh_token_id: p.cmd.refresh_token_id.clone(),
         });
-        session.device_type = p.device.device_type.clone();
-        // The login is the first sighting: the baseline of country and travel checks.
-        if let Some(location) = &p.location {
-            session.record_location(Some(&location.country_code), location.coordinates, p.now);
-        }
-        // Copied like the idle timeout (docs/0009): an activity report must not read the ledger.
-        session.suspicious_revoke_at_count = rules.suspicious_revoke_at_count;
         let idle_checks = Self::forget_idle(&mut ledger, idle);
         let mut changes = self.login_changes(
             ledger,
@@ -314,7 +314,7 @@ impl<S: SessionStore> Sessions<S> {
                 .events
                 .push(self.event(EventPayload::SessionLimitExceeded(
                     events::SessionLimitExceeded {
-                        user_id: session.user_id.clone(),
+                        user_id: session.user_id().clone(),
                         current_count: u32::try_from(live_count).unwrap_or(u32::MAX),
                         max_sessions: max_sessions.unwrap_or(u32::MAX),
                         evicted_session_ids: evicted.to_vec(),
@@ -325,9 +325,9 @@ impl<S: SessionStore> Sessions<S> {
             let entry = ledger.active.remove(id);
             changes.sessions.push(SessionWrite::Revoke {
                 session_id: *id,
-                user_id: session.user_id.clone(),
+                user_id: session.user_id().clone(),
                 revocation: Revocation {
-                    at: session.created_at,
+                    at: session.created_at(),
                     reason: RevocationReason::SessionLimitExceeded,
                     by: Actor::System,
                 },
@@ -335,25 +335,27 @@ impl<S: SessionStore> Sessions<S> {
             changes.events.push(
                 self.event(EventPayload::SessionEvicted(events::SessionEvicted {
                     session_id: *id,
-                    user_id: session.user_id.clone(),
+                    user_id: session.user_id().clone(),
                     reason: RevocationReason::SessionLimitExceeded,
                     device_info: entry.and_then(|e| e.device_info),
-                    evicted_by_session_id: Some(session.id),
+                    evicted_by_session_id: Some(session.id()),
                 })),
             );
         }
-        ledger.prune_expired(session.created_at);
-        ledger.active.insert(session.id, ActiveEntry::from(session));
+        ledger.prune_expired(session.created_at());
+        ledger
+            .active
+            .insert(session.id(), ActiveEntry::from(session));
         changes.sessions.push(SessionWrite::Insert(session.clone()));
         changes.events.push(
             self.event(EventPayload::SessionCreated(events::SessionCreated {
-                session_id: session.id,
-                user_id: session.user_id.clone(),
-                device_info: session.device_info.clone(),
-                ip_address: session.ip_address,
-                location: session.location.clone(),
-                user_agent: session.user_agent.clone(),
-                expires_at: session.expires_at,
+                session_id: session.id(),
+                user_id: session.user_id().clone(),
+                device_info: session.device_info().map(str::to_owned),
+                ip_address: session.ip_address(),
+                location: session.location().map(str::to_owned),
+                user_agent: session.user_agent().map(str::to_owned),
+                expires_at: session.expires_at(),
             })),
         );
         changes.ledger = Some(LedgerWrite::Put {

@@ -20,7 +20,7 @@ impl<S: SessionStore> Sessions<S> {
         let Some(stored) = self.store.load_session(query.session_id).await? else {
             return Err(SessionError::SessionNotFound);
         };
-        if stored.value.user_id != query.user_id {
+        if *stored.value.user_id() != query.user_id {
             return Err(SessionError::NotSessionOwner);
         }
         Ok(ListedSession::at(

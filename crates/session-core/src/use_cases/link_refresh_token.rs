@@ -31,7 +31,7 @@ impl<S: SessionStore> Sessions<S> {
         if status != crate::domain::SessionStatus::Active {
             return Err(SessionError::SessionInactive { status }.into());
         }
-        if session.refresh_token_id.as_ref() == Some(&cmd.refresh_token_id) {
+        if session.refresh_token_id() == Some(&cmd.refresh_token_id) {
             return Ok(());
         }
         session.link_refresh_token(cmd.refresh_token_id.clone());

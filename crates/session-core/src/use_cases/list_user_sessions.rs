@@ -35,7 +35,7 @@ impl ListedSession {
     pub fn at(session: Session, now: DateTime<Utc>, current: Option<SessionId>) -> Self {
         Self {
             status: session.status(now),
-            is_current: Some(session.id) == current,
+            is_current: Some(session.id()) == current,
             session,
         }
     }

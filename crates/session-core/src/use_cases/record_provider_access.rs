@@ -35,8 +35,8 @@ impl<S: SessionStore> Sessions<S> {
         session.record_provider_access(now, cmd.provider_name.clone());
         let event = self.event(EventPayload::SessionProviderAccess(
             events::SessionProviderAccess {
-                session_id: session.id,
-                user_id: session.user_id.clone(),
+                session_id: session.id(),
+                user_id: session.user_id().clone(),
                 provider_name: cmd.provider_name.clone(),
             },
         ));

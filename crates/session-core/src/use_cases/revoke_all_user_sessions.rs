@@ -129,7 +129,7 @@ impl<S: SessionStore> Sessions<S> {
             return false;
         };
         match self.store.load_session(*first).await {
-            Ok(Some(stored)) => stored.value.revocation.as_ref() == Some(revocation),
+            Ok(Some(stored)) => stored.value.revocation() == Some(revocation),
             Ok(None) | Err(_) => false,
         }
     }

@@ -53,7 +53,7 @@ impl<S: SessionStore> Sessions<S> {
             return Err(SessionError::SessionNotFound.into());
         };
         let mut session = stored.value;
-        if session.user_id != cmd.user_id {
+        if *session.user_id() != cmd.user_id {
             return Err(SessionError::NotSessionOwner.into());
         }
         session.revoke(Revocation {
@@ -62,16 +62,16 @@ impl<S: SessionStore> Sessions<S> {
             by: cmd.by.clone(),
         })?;
         let revoked = self.event(EventPayload::SessionRevoked(events::SessionRevoked {
-            session_id: session.id,
-            user_id: session.user_id.clone(),
+            session_id: session.id(),
+            user_id: session.user_id().clone(),
             reason: cmd.reason,
-            device_info: session.device_info.clone(),
+            device_info: session.device_info().map(str::to_owned),
             revoked_by_user: cmd.by.user_id().cloned(),
         }));
         let changes = ChangeSet {
             ledger: Some(LedgerWrite::RemoveActive {
-                user_id: session.user_id.clone(),
-                session_ids: vec![session.id],
+                user_id: session.user_id().clone(),
+                session_ids: vec![session.id()],
             }),
             sessions: vec![SessionWrite::Replace {
                 session: session.clone(),

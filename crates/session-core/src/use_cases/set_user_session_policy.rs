@@ -65,7 +65,7 @@ impl<S: SessionStore> Sessions<S> {
             self.idle_in_index(&rules, &live, now).await?
         };
         if !idle.is_empty() {
-            live.retain(|(id, _)| idle.iter().all(|s| s.value.id != *id));
+            live.retain(|(id, _)| idle.iter().all(|s| s.value.id() != *id));
             evicted = limit::excess_over(rules.max_sessions, &live);
         }
 

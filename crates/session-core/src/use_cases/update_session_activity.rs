@@ -95,7 +95,7 @@ impl<S: SessionStore> Sessions<S> {
         let mut session = stored.value;
         let unchanged = ActivityOutcome {
             ip_changed: false,
-            suspicious_activity_count: session.suspicious_activity_count,
+            suspicious_activity_count: session.suspicious_activity_count(),
             active: session.is_active(now),
             recorded: false,
             revoked: false,
@@ -105,11 +105,11 @@ impl<S: SessionStore> Sessions<S> {
         }
         let ip_differs = report
             .ip_address
-            .is_some_and(|ip| session.last_ip_address != Some(ip));
+            .is_some_and(|ip| session.last_ip_address() != Some(ip));
         let user_agent = report.user_agent.as_deref();
         let ua_differs = user_agent.is_some_and(|ua| session.current_user_agent() != Some(ua));
         let interval_elapsed =
-            now - session.last_activity_at >= self.policy.activity_write_interval();
+            now - session.last_activity_at() >= self.policy.activity_write_interval();
         if !ip_differs && !ua_differs && !interval_elapsed {
             return Ok(unchanged);
         }
@@ -140,8 +140,8 @@ impl<S: SessionStore> Sessions<S> {
         }
         let mut events = vec![self.event(EventPayload::SessionActivityUpdated(
             events::SessionActivityUpdated {
-                session_id: session.id,
-                user_id: session.user_id.clone(),
+                session_id: session.id(),
+                user_id: session.user_id().clone(),
                 ip_address: report.ip_address,
                 ip_changed: change.ip_changed,
             },
@@ -149,8 +149,8 @@ impl<S: SessionStore> Sessions<S> {
         events.extend(self.suspicious_events(&mut session, &signals));
         let revoked = !signals.is_empty()
             && session
-                .suspicious_revoke_at_count
-                .is_some_and(|at| session.suspicious_activity_count >= at);
+                .suspicious_revoke_at_count()
+                .is_some_and(|at| session.suspicious_activity_count() >= at);
         let ledger = if revoked {
             session.revoke(Revocation {
                 at: now,
@@ -160,15 +160,15 @@ impl<S: SessionStore> Sessions<S> {
             events.extend(self.suspicious_revocation_events(&session));
             // Unconditional, like revoke-one: the index only ever loses a revoked session.
             Some(LedgerWrite::RemoveActive {
-                user_id: session.user_id.clone(),
-                session_ids: vec![session.id],
+                user_id: session.user_id().clone(),
+                session_ids: vec![session.id()],
             })
         } else {
             None
         };
         let outcome = ActivityOutcome {
             ip_changed: change.ip_changed,
-            suspicious_activity_count: session.suspicious_activity_count,
+            suspicious_activity_count: session.suspicious_activity_count(),
             active: !revoked,
             recorded: true,
             revoked,
@@ -211,8 +211,8 @@ impl<S: SessionStore> Sessions<S> {
                 let count = session.record_suspicious_activity();
                 self.event(EventPayload::SuspiciousSessionActivity(
                     events::SuspiciousSessionActivity {
-                        session_id: session.id,
-                        user_id: session.user_id.clone(),
+                        session_id: session.id(),
+                        user_id: session.user_id().clone(),
                         activity_type: signal.name().to_owned(),
                         details: signal.details(),
                         suspicious_count: count,
@@ -230,16 +230,16 @@ impl<S: SessionStore> Sessions<S> {
         [
             self.event(EventPayload::SessionRevocationAttempted(
                 events::SessionRevocationAttempted {
-                    session_id: session.id,
-                    user_id: session.user_id.clone(),
+                    session_id: session.id(),
+                    user_id: session.user_id().clone(),
                     reason,
                 },
             )),
             self.event(EventPayload::SessionRevoked(events::SessionRevoked {
-                session_id: session.id,
-                user_id: session.user_id.clone(),
+                session_id: session.id(),
+                user_id: session.user_id().clone(),
                 reason,
-                device_info: session.device_info.clone(),
+                device_info: session.device_info().map(str::to_owned),
                 revoked_by_user: None,
             })),
         ]

@@ -56,12 +56,12 @@ impl<S: SessionStore> Sessions<S> {
         let session = stored.value;
         Ok(match session.status(self.clock.now()) {
             SessionStatus::Active => Validity::Active {
-                user_id: session.user_id,
-                expires_at: session.expires_at,
+                user_id: session.user_id().clone(),
+                expires_at: session.expires_at(),
             },
             status => Validity::Inactive {
                 status: Some(status),
-                user_id: Some(session.user_id),
+                user_id: Some(session.user_id().clone()),
             },
         })
     }

@@ -110,6 +110,10 @@ mod tests {
             expires_at: now + Duration::days(1),
             idle_timeout_secs: Some(600),
             refresh_token_id: None,
+            device_type: None,
+            country_code: None,
+            coordinates: None,
+            suspicious_revoke_at_count: None,
         });
         IdempotencyRecord {
             key: "login-7f3a".parse().unwrap(),

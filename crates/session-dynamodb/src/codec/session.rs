@@ -2,7 +2,9 @@
 //! user, its TTL and its version.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use session_core::domain::{Actor, Coordinates, Fix, Revocation, RevocationReason, Session};
+use session_core::domain::{
+    Actor, Coordinates, Fix, Revocation, RevocationReason, Session, SessionRecord,
+};
 use session_core::ids::ProviderName;
 use session_core::ports::{StoreError, Versioned};
 
@@ -45,6 +47,7 @@ const ACTOR_TYPE: &str = "type";
 const ACTOR_USER_ID: &str = "user_id";
 
 pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
+    let session = session.record();
     let mut item = Item::from([
         (PK.to_owned(), attr::string(schema::session_pk(session.id))),
         (SK.to_owned(), attr::string(schema::SESSION_SK)),
@@ -228,7 +231,7 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         .opt_map(LAST_FIX)?
         .map(|map| decode_fix(&r.nested(LAST_FIX, map)))
         .transpose()?;
-    let session = Session {
+    let session = Session::restore(SessionRecord {
         id: r.parse(ID)?,
         user_id: r.parse(USER_ID)?,
         device_info: r.opt_string(DEVICE_INFO)?,
@@ -252,7 +255,7 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         last_country_code: r.opt_string(LAST_COUNTRY_CODE)?,
         last_fix,
         suspicious_revoke_at_count: r.opt_number(SUSPICIOUS_REVOKE_AT_COUNT)?,
-    };
+    });
     Ok(Versioned {
         value: session,
         version: r.number(VERSION)?,
@@ -308,43 +311,48 @@ mod tests {
             expires_at: now + Duration::days(30),
             idle_timeout_secs: None,
             refresh_token_id: None,
+            device_type: None,
+            country_code: None,
+            coordinates: None,
+            suspicious_revoke_at_count: None,
         })
     }
 
     fn full() -> Session {
         let mut s = minimal();
-        s.device_info = Some("Chrome on macOS".into());
-        s.user_agent = Some("Mozilla/5.0 (Macintosh)".into());
-        s.ip_address = "203.0.113.7".parse().ok();
-        s.last_ip_address = "2001:db8::1".parse().ok();
-        s.location = Some("Mountain View, US".into());
-        s.idle_timeout_secs = Some(900);
-        s.is_trusted = true;
-        s.refresh_token_id = Some(RefreshTokenId::from_str("rt-1").unwrap());
-        s.suspicious_activity_count = 3;
         for p in ["plaid", "mx"] {
             s.record_provider_access(
-                s.created_at + Duration::seconds(5),
+                s.created_at() + Duration::seconds(5),
                 ProviderName::from_str(p).unwrap(),
             );
         }
-        s.revocation = Some(Revocation {
-            at: s.created_at + Duration::minutes(1),
+        let mut r = s.to_record();
+        r.device_info = Some("Chrome on macOS".into());
+        r.user_agent = Some("Mozilla/5.0 (Macintosh)".into());
+        r.ip_address = "203.0.113.7".parse().ok();
+        r.last_ip_address = "2001:db8::1".parse().ok();
+        r.location = Some("Mountain View, US".into());
+        r.idle_timeout_secs = Some(900);
+        r.is_trusted = true;
+        r.refresh_token_id = Some(RefreshTokenId::from_str("rt-1").unwrap());
+        r.suspicious_activity_count = 3;
+        r.revocation = Some(Revocation {
+            at: r.created_at + Duration::minutes(1),
             reason: RevocationReason::PasswordChanged,
             by: Actor::User {
-                user_id: s.user_id.clone(),
+                user_id: r.user_id.clone(),
             },
         });
-        s.device_type = Some("desktop".into());
-        s.last_user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
-        s.last_country_code = Some("US".into());
-        s.last_fix = Some(Fix {
+        r.device_type = Some("desktop".into());
+        r.last_user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
+        r.last_country_code = Some("US".into());
+        r.last_fix = Some(Fix {
             // Values without a short decimal form, to prove the round trip is exact.
             coordinates: Coordinates::new(37.386_000_000_000_01, -122.083_800_000_000_01).unwrap(),
-            at: s.created_at + Duration::nanoseconds(5_000_123_456),
+            at: r.created_at + Duration::nanoseconds(5_000_123_456),
         });
-        s.suspicious_revoke_at_count = Some(3);
-        s
+        r.suspicious_revoke_at_count = Some(3);
+        Session::restore(r)
     }
 
     #[test]
@@ -356,10 +364,11 @@ mod tests {
             assert_eq!(back.value, session);
         }
         for by in [Actor::Service, Actor::System] {
-            let mut session = full();
-            if let Some(r) = session.revocation.as_mut() {
+            let mut record = full().to_record();
+            if let Some(r) = record.revocation.as_mut() {
                 r.by = by;
             }
+            let session = Session::restore(record);
             assert_eq!(
                 decode_session(&encode_session(&session, 1)).unwrap().value,
                 session
@@ -386,11 +395,11 @@ mod tests {
         ] {
             assert!(!item.contains_key(absent), "{absent}");
         }
-        assert_eq!(item[PK], attr::string(format!("SESSION#{}", session.id)));
+        assert_eq!(item[PK], attr::string(format!("SESSION#{}", session.id())));
         assert_eq!(item[GSI1_PK], attr::string("USER#auth0|alice"));
-        let sk = schema::gsi1_sk(session.created_at, session.id);
+        let sk = schema::gsi1_sk(session.created_at(), session.id());
         assert_eq!(item[GSI1_SK], attr::string(sk));
-        let ttl = (session.expires_at + Duration::days(30)).timestamp() + 1; // rounded up
+        let ttl = (session.expires_at() + Duration::days(30)).timestamp() + 1; // rounded up
         assert_eq!(item[TTL], attr::number(ttl));
     }
 
@@ -446,11 +455,31 @@ mod tests {
             assert!(item.remove(added).is_some(), "{added}");
         }
         let old = decode_session(&item).unwrap().value;
-        expected.device_type = None;
-        expected.last_user_agent = None;
-        expected.last_country_code = None;
-        expected.last_fix = None;
-        expected.suspicious_revoke_at_count = None;
+        expected = session_core::domain::Session::restore({
+            let mut r = expected.to_record();
+            r.device_type = None;
+            r
+        });
+        expected = session_core::domain::Session::restore({
+            let mut r = expected.to_record();
+            r.last_user_agent = None;
+            r
+        });
+        expected = session_core::domain::Session::restore({
+            let mut r = expected.to_record();
+            r.last_country_code = None;
+            r
+        });
+        expected = session_core::domain::Session::restore({
+            let mut r = expected.to_record();
+            r.last_fix = None;
+            r
+        });
+        expected = session_core::domain::Session::restore({
+            let mut r = expected.to_record();
+            r.suspicious_revoke_at_count = None;
+            r
+        });
         assert_eq!(old, expected);
     }
 
