@@ -7,3 +7,4 @@ mod e2e;
 mod faults;
 mod lambda_events;
 mod template;
+mod ui;

@@ -15,6 +15,7 @@ pub mod contract;
 pub mod events;
 pub mod fixture;
 pub mod harness;
+pub mod http1;
 mod suite;
 pub mod yielding;
 

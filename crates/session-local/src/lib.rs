@@ -11,6 +11,7 @@ mod events;
 mod server;
 mod shutdown;
 pub mod token;
+mod ui;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -110,8 +111,15 @@ fn banner(addr: SocketAddr, config: &ServerConfig) -> String {
             format!("DynamoDB table {table} (events stay in its outbox for the stream relay)")
         }
     };
+    let sign_in = if addr.ip().is_loopback() {
+        "development sign-in: any user, from this machine only"
+    } else {
+        "development sign-in off beyond loopback: paste a token from the `token` command"
+    };
     format!(
         "session-local listening on http://{addr}\n\
+         \x20 your devices: http://{addr}/ui/devices  ({sign_in})\n\
+         \x20 support console: http://{addr}/ui/console  (admin routes; local use, or behind your staff login)\n\
          \x20 store: {store}\n\
          \x20 tokens: HS256, iss={ISSUER}, aud={AUDIENCE}\n\
          {secret}\
@@ -135,6 +143,17 @@ mod tests {
         assert!(text.contains(DEV_JWT_SECRET));
         assert!(text.contains("token --user USER --session SESSION_ID"));
         assert!(text.contains("client address: the socket peer"));
+        assert!(text.contains("your devices: http://127.0.0.1:3000/ui/devices"));
+        assert!(text.contains("support console: http://127.0.0.1:3000/ui/console"));
+        assert!(text.contains("development sign-in: any user"));
+    }
+
+    #[test]
+    fn banner_says_the_sign_in_is_off_beyond_loopback() {
+        let config = ServerConfig::new("0.0.0.0:3000".parse().unwrap());
+        let text = banner(config.listen, &config);
+        assert!(text.contains("your devices: http://0.0.0.0:3000/ui/devices"));
+        assert!(text.contains("development sign-in off beyond loopback"));
     }
 
     #[test]

@@ -33,6 +33,7 @@ use tracing::Instrument;
 use crate::client_ip::ClientIp;
 use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig, StoreChoice};
 use crate::events::JsonLinesSink;
+use crate::ui::{self, DevSignIn};
 
 /// The principal internal routes run as locally, where they are open (no IAM).
 pub const LOCAL_PRINCIPAL: &str = "local";
@@ -98,7 +99,11 @@ fn router_over<S: SessionStore + Clone + 'static>(
         authenticator: Authenticator::new(verifier, sessions),
         client_ip: ClientIp::new(config.trust_proxy_header.clone()),
     });
-    Router::new().fallback(handle::<S>).with_state(state)
+    let dev_sign_in = DevSignIn::for_listen_address(config.listen.ip(), config.jwt_secret.clone());
+    Router::new()
+        .merge(ui::router(dev_sign_in))
+        .fallback(handle::<S>)
+        .with_state(state)
 }
 
 impl LocalServer {
@@ -198,12 +203,17 @@ impl LocalServer {
     }
 }
 
+/// A fresh id for one request: the `X-Request-Id` header and a problem's `trace_id`.
+pub(crate) fn request_id() -> String {
+    UuidV7Ids.next_id().to_string()
+}
+
 async fn handle<S: SessionStore>(
     State(state): State<Arc<AppState<S>>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
-    let request_id = UuidV7Ids.next_id().to_string();
+    let request_id = request_id();
     let mut response = respond(&state, request, peer, &request_id)
         .await
         .map(Body::from);
@@ -260,7 +270,7 @@ async fn caller<S: SessionStore>(state: &AppState<S>, parts: &Parts) -> Result<C
 const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Reads the body, refusing it once it exceeds the cap (declared or actual).
-async fn collect_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn collect_body(headers: &HeaderMap, mut body: Body) -> Result<Bytes, ApiError> {
     let too_large = ApiError::PayloadTooLarge {
         limit: MAX_BODY_BYTES,
     };
