@@ -37,4 +37,6 @@ filters! {
     activity_updated => SessionActivityUpdated,
     provider_access => SessionProviderAccess,
     suspicious => SuspiciousSessionActivity,
+    sessions_blocked => UserSessionsBlocked,
+    sessions_unblocked => UserSessionsUnblocked,
 }

@@ -7,6 +7,7 @@
 //! `pub async fn` of an area file declared here is a case, found by tests/build.rs, with nothing
 //! to register. A function that takes the harness like a case but would not run fails the build.
 
+pub mod admin;
 pub mod authorize;
 pub mod concurrency;
 pub mod create;

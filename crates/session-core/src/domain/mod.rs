@@ -1,5 +1,6 @@
 //! Entities and pure policy decisions.
 
+pub mod change_time;
 pub mod geo;
 pub mod ledger;
 pub mod limit;
