@@ -410,3 +410,33 @@ pub fn table(series: &[Series]) -> String {
     }
     out
 }
+
+/// The series whose names start with `prefix`, against the one named `base`, on what a first
+/// invocation costs beyond the base's in the same run (e.g. enrichment on create-session's first
+/// login). Empty when `base` was not measured.
+pub fn versus(series: &[Series], prefix: &str, base: &str) -> String {
+    let Some(b) = series.iter().find(|s| s.name == base && !s.samples.is_empty()) else {
+        return String::new();
+    };
+    let (base_first, base_warm) = (b.first_p50(), b.warm_p50());
+    let mut out = format!(
+        "| {prefix}* | first invocation p50 | - {base} | warm invocation p50 | - {base} | first - warm | peak RSS p50 (max) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    for s in series
+        .iter()
+        .filter(|s| s.name.starts_with(prefix) && !s.samples.is_empty())
+    {
+        let (first, warm) = (s.first_p50(), s.warm_p50());
+        out.push_str(&format!(
+            "| {} | {first:.2} ms | {:+.2} ms | {warm:.2} ms | {:+.2} ms | {:+.2} ms | {:.1} MiB ({:.1}) |\n",
+            s.name,
+            first - base_first,
+            warm - base_warm,
+            first - warm,
+            s.rss_p50_mib(),
+            s.rss_max_mib(),
+        ));
+    }
+    out
+}
