@@ -240,7 +240,11 @@ impl AtomTable {
         }
         let mut atoms: Vec<String> = set.into_iter().collect();
         atoms.sort_by(|a, b| (pair(a), a).cmp(&(pair(b), b)));
-        let ids = atoms.iter().enumerate().map(|(i, a)| (a.clone(), i)).collect();
+        let ids = atoms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), i))
+            .collect();
         Self { atoms, ids }
     }
 
@@ -250,7 +254,11 @@ impl AtomTable {
     }
 
     fn write(&self, out: &mut String) {
-        let _ = writeln!(out, "pub(crate) const ATOM_COUNT: usize = {};", self.atoms.len());
+        let _ = writeln!(
+            out,
+            "pub(crate) const ATOM_COUNT: usize = {};",
+            self.atoms.len()
+        );
         out.push_str("pub(crate) static ATOMS: &[&str] = &[\n");
         for atom in &self.atoms {
             let _ = writeln!(out, "    {atom:?},");

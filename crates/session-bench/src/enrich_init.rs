@@ -67,7 +67,9 @@ impl Case {
             Self::UserAgentNow => {
                 "user agent, now: build-time prefilter, each regex compiled on first need"
             }
-            Self::LocationBefore => "location, before: city database read into memory, then looked up",
+            Self::LocationBefore => {
+                "location, before: city database read into memory, then looked up"
+            }
             Self::LocationNow => "location, now: city database memory-mapped, then looked up",
         }
     }

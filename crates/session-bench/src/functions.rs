@@ -203,10 +203,14 @@ pub fn function(
     geoip_db: Option<&Path>,
 ) -> Result<Function, BoxError> {
     let (binary, variant) = name.split_once(':').unwrap_or((name, ""));
-    if !variant.is_empty() && (binary != "create-session" || !CREATE_SESSION_VARIANTS.contains(&variant)) {
+    if !variant.is_empty()
+        && (binary != "create-session" || !CREATE_SESSION_VARIANTS.contains(&variant))
+    {
         return Err(format!(
             "no variant `{name}`; create-session has {}",
-            CREATE_SESSION_VARIANTS.map(|v| format!("create-session:{v}")).join(", ")
+            CREATE_SESSION_VARIANTS
+                .map(|v| format!("create-session:{v}"))
+                .join(", ")
         )
         .into());
     }

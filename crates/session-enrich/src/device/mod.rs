@@ -41,9 +41,12 @@ impl DeviceParser {
     /// rather pay once at start than a fraction of a millisecond on some early parses; a Lambda
     /// function should not call it. Returns whether every rule compiles.
     pub fn warm_up(&self) -> bool {
+        // Every section, even after one failed.
         [&rules::BROWSERS, &rules::OSES, &rules::CRAWLERS]
             .into_iter()
-            .fold(true, |all, section| section.compile_all() && all)
+            .filter(|section| !section.compile_all())
+            .count()
+            == 0
     }
 
     /// Never fails: empty, garbage and hostile input give an "unknown" answer. Input is cut to

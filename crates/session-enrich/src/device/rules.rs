@@ -82,16 +82,18 @@ impl Section {
 
     /// Whether any rule matches.
     pub(crate) fn matches(&self, ua: &str, atoms: &Atoms) -> bool {
-        self.candidates(atoms)
-            .any(|(_, regex)| regex.is_match(ua))
+        self.candidates(atoms).any(|(_, regex)| regex.is_match(ua))
     }
 
-    /// Compiles every rule's regex now; returns whether all of them compile.
+    /// Compiles every rule's regex now (each one, even after one failed); returns whether all
+    /// of them compile.
     pub(crate) fn compile_all(&self) -> bool {
         self.rules
             .iter()
             .zip(self.compiled)
-            .all(|(rule, cell)| cell.get_or_init(|| rule.compile()).is_some())
+            .filter(|(rule, cell)| cell.get_or_init(|| rule.compile()).is_none())
+            .count()
+            == 0
     }
 
     /// The rules the atoms admit, in order, with their regexes (compiled on first use). A rule
@@ -198,9 +200,13 @@ mod tests {
 
     #[test]
     fn the_atom_search_finds_exactly_the_atoms_a_user_agent_contains() {
-        for ua in crate::device::equivalence::user_agents()
-            .chain(["", "x", "MOZILLA", "ÄÖÜ mozilla ÿ", "GooglebotGOOGLEBOT"])
-        {
+        for ua in crate::device::equivalence::user_agents().chain([
+            "",
+            "x",
+            "MOZILLA",
+            "ÄÖÜ mozilla ÿ",
+            "GooglebotGOOGLEBOT",
+        ]) {
             let found = Atoms::in_text(ua);
             let lowered = ua.to_ascii_lowercase();
             for (id, atom) in ATOMS.iter().enumerate() {
@@ -223,14 +229,21 @@ mod tests {
         assert_eq!(Name::Fixed("Bar").resolve(&captures), "Bar");
         assert_eq!(Name::Group1.resolve(&captures), "Foo");
         assert_eq!(Name::Group1.resolve(&no_group1), "");
-        assert_eq!(Name::ReplaceGroup1("$1 Mobile").resolve(&captures), "Foo Mobile");
+        assert_eq!(
+            Name::ReplaceGroup1("$1 Mobile").resolve(&captures),
+            "Foo Mobile"
+        );
         assert_eq!(Name::Expand(" $1 $2 ").resolve(&captures), "Foo 12");
         assert_eq!(Name::Expand("${1}x").resolve(&captures), "Foox");
     }
 
     #[test]
     fn every_rule_compiles() {
-        for (name, section) in [("browser", &BROWSERS), ("OS", &OSES), ("crawler", &CRAWLERS)] {
+        for (name, section) in [
+            ("browser", &BROWSERS),
+            ("OS", &OSES),
+            ("crawler", &CRAWLERS),
+        ] {
             assert!(section.compile_all(), "a {name} rule does not compile");
         }
     }
@@ -238,8 +251,19 @@ mod tests {
     #[test]
     fn the_table_holds_atoms_of_at_least_two_bytes_sorted_by_their_first_two() {
         assert_eq!(ATOMS.len(), ATOM_COUNT);
-        assert!(ATOMS.iter().all(|a| a.len() >= 2 && *a == a.to_ascii_lowercase()));
-        assert!(ATOM_PAIRS.windows(2).all(|w| w[0].0 < w[1].0 && w[0].2 == w[1].1));
-        assert_eq!(ATOM_PAIRS.last().map(|p| usize::from(p.2)), Some(ATOMS.len()));
+        assert!(
+            ATOMS
+                .iter()
+                .all(|a| a.len() >= 2 && *a == a.to_ascii_lowercase())
+        );
+        assert!(
+            ATOM_PAIRS
+                .windows(2)
+                .all(|w| w[0].0 < w[1].0 && w[0].2 == w[1].1)
+        );
+        assert_eq!(
+            ATOM_PAIRS.last().map(|p| usize::from(p.2)),
+            Some(ATOMS.len())
+        );
     }
 }
