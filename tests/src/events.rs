@@ -39,4 +39,7 @@ filters! {
     suspicious => SuspiciousSessionActivity,
     sessions_blocked => UserSessionsBlocked,
     sessions_unblocked => UserSessionsUnblocked,
+    refresh_reuse_detected => RefreshTokenReuseDetected,
+    step_up_required => SessionStepUpRequired,
+    stepped_up => SessionSteppedUp,
 }

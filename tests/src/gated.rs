@@ -7,8 +7,8 @@ use std::sync::Arc;
 use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore,
-    SessionWrite, StoreError, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, SessionWrite, StoreError, Versioned,
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -90,6 +90,13 @@ impl<S: SessionStore> SessionStore for GatedStore<S> {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.inner.load_idempotency(key).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        self.inner.rotate_refresh_token(rotation).await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -58,6 +58,9 @@ async fn login(sessions: &Sessions<DynamoStore>, user: &UserId) -> SessionId {
         user_agent: None,
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     };
     sessions.create_session(cmd).await.unwrap().session.id()
 }
@@ -352,6 +355,9 @@ async fn after_an_admin_revoke_all_the_next_authorizer_call_of_every_session_is_
             user_agent: None,
             expires_at: None,
             refresh_token_id: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         })
         .await;
     assert!(

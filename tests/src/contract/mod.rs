@@ -15,6 +15,7 @@ pub mod entity;
 pub mod idempotency;
 pub mod limits;
 pub mod queries;
+pub mod refresh;
 pub mod revoke_all;
 pub mod revoke_session;
 pub mod session_updates;
