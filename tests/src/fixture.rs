@@ -62,6 +62,7 @@ pub fn login_cmd(user: &UserId) -> CreateSession {
         auth_time: None,
         aal: Default::default(),
         amr: Default::default(),
+        device: None,
     }
 }
 

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use session_core::domain::{Session, UserLedger};
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::domain::{Device, Session, UserLedger};
+use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, SessionWrite, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
+    SessionPage, SessionQuery, SessionStore, SessionWrite, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -91,6 +91,26 @@ impl<S: SessionStore> SessionStore for GatedStore<S> {
         user_id: &UserId,
     ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
         self.inner.load_user(user_id).await
+    }
+
+    async fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> Result<LoginRead, StoreError> {
+        self.inner.load_login(user_id, device_id).await
+    }
+
+    async fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> Result<Option<Versioned<Device>>, StoreError> {
+        self.inner.load_device(user_id, device_id).await
+    }
+
+    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
+        self.inner.list_devices(user_id).await
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

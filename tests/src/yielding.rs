@@ -4,11 +4,11 @@
 //! back to back and racing commands rarely interleave between them. Yielding first puts other
 //! tasks between every two store calls, which is where the races of a remote store happen.
 
-use session_core::domain::{Session, UserLedger};
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::domain::{Device, Session, UserLedger};
+use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
+    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -33,6 +33,29 @@ impl<S: SessionStore> SessionStore for YieldingStore<S> {
     ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
         tokio::task::yield_now().await;
         self.inner.load_user(user_id).await
+    }
+
+    async fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> Result<LoginRead, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_login(user_id, device_id).await
+    }
+
+    async fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> Result<Option<Versioned<Device>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_device(user_id, device_id).await
+    }
+
+    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.list_devices(user_id).await
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

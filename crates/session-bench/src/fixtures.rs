@@ -48,6 +48,7 @@ pub fn login(user_id: &UserId, n: usize) -> CreateSession {
         auth_time: None,
         aal: Default::default(),
         amr: Default::default(),
+        device: None,
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::domain::{Aal, Actor, AuthMethods, RevocationReason};
-use crate::ids::{EventId, Note, ProviderName, SessionId, UserId};
+use crate::ids::{DeviceId, DeviceName, EventId, Note, ProviderName, SessionId, UserId};
 
 #[derive(Clone, PartialEq, Debug)]
 pub struct DomainEvent {
@@ -40,6 +40,7 @@ pub enum EventPayload {
     RefreshTokenReuseDetected(RefreshTokenReuseDetected),
     SessionStepUpRequired(SessionStepUpRequired),
     SessionSteppedUp(SessionSteppedUp),
+    NewDeviceSignIn(NewDeviceSignIn),
 }
 
 /// What started a revoke-all.
@@ -245,6 +246,22 @@ pub struct SessionSteppedUp {
     pub cleared_step_up_required: bool,
 }
 
+/// A device never seen for this user signed in (not on the user's very first login): what a
+/// "new sign-in to your account" notice needs (docs/0041).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeviceSignIn {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub device_id: DeviceId,
+    pub device_name: Option<DeviceName>,
+    /// What the user agent said ("Chrome on Windows").
+    pub platform: Option<String>,
+    pub device_type: Option<String>,
+    pub location: Option<String>,
+    pub signed_in_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Error)]
 pub enum EventDecodeError {
     #[error("event detail is not a JSON object")]
@@ -280,6 +297,7 @@ impl EventPayload {
             Self::RefreshTokenReuseDetected(_) => "RefreshTokenReuseDetected",
             Self::SessionStepUpRequired(_) => "SessionStepUpRequired",
             Self::SessionSteppedUp(_) => "SessionSteppedUp",
+            Self::NewDeviceSignIn(_) => "NewDeviceSignIn",
         }
     }
 
@@ -303,6 +321,7 @@ impl EventPayload {
             Self::RefreshTokenReuseDetected(e) => &e.user_id,
             Self::SessionStepUpRequired(e) => &e.user_id,
             Self::SessionSteppedUp(e) => &e.user_id,
+            Self::NewDeviceSignIn(e) => &e.user_id,
         }
     }
 }
@@ -517,6 +536,16 @@ mod tests {
                 .collect(),
                 cleared_step_up_required: true,
             }),
+            EventPayload::NewDeviceSignIn(NewDeviceSignIn {
+                user_id: uid.clone(),
+                session_id: sid,
+                device_id: DeviceId::from_str("install-0001").unwrap(),
+                device_name: Some(DeviceName::from_str("Jane's phone").unwrap()),
+                platform: Some("Chrome on Windows".into()),
+                device_type: Some("desktop".into()),
+                location: Some("Berlin, DE".into()),
+                signed_in_at: at,
+            }),
             EventPayload::UserSessionsUnblocked(UserSessionsUnblocked {
                 user_id: uid,
                 reason: None,
@@ -529,7 +558,7 @@ mod tests {
     #[test]
     fn every_event_round_trips_through_its_flat_detail() {
         let payloads = sample_events();
-        assert_eq!(payloads.len(), 17, "every event is covered");
+        assert_eq!(payloads.len(), 18, "every event is covered");
         for payload in payloads {
             let event = DomainEvent {
                 event_id: EventId::from_uuid(Uuid::now_v7()),

@@ -296,6 +296,115 @@ impl From<Note> for String {
     }
 }
 
+/// The client's own name for a device (an app install id, a long-lived device cookie): opaque,
+/// 8-128 characters of `[A-Za-z0-9._:-]`, so it is safe in keys, paths and logs, and long enough
+/// not to be guessed from a handful of tries.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeviceId(String);
+
+impl DeviceId {
+    pub const MIN_LEN: usize = 8;
+    pub const MAX_LEN: usize = 128;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DeviceId {
+    type Error = InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&value.len()) {
+            return Err(InvalidValue::new(
+                "device_id",
+                "must be 8 to 128 characters long",
+            ));
+        }
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '-');
+        if !value.chars().all(allowed) {
+            return Err(InvalidValue::new(
+                "device_id",
+                "may contain only letters, digits and . _ : -",
+            ));
+        }
+        Ok(Self(value))
+    }
+}
+
+impl FromStr for DeviceId {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<DeviceId> for String {
+    fn from(value: DeviceId) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the user or the client calls a device ("Jane's iPhone"): 1-64 characters, not blank,
+/// without control characters.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeviceName(String);
+
+impl DeviceName {
+    pub const MAX_LEN: usize = 64;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DeviceName {
+    type Error = InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        if value.trim().is_empty() {
+            return Err(InvalidValue::new("device_name", "must not be blank"));
+        }
+        // Characters, as JSON Schema's `maxLength` counts them.
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(InvalidValue::new(
+                "device_name",
+                "must be at most 64 characters",
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(InvalidValue::new(
+                "device_name",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(value))
+    }
+}
+
+impl FromStr for DeviceName {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<DeviceName> for String {
+    fn from(value: DeviceName) -> Self {
+        value.0
+    }
+}
+
 /// Keeps at most `max` bytes of `text`, cut at a character boundary, without control characters.
 /// User agents are attacker-controlled and only ever stored truncated.
 pub fn truncate_text(text: &str, max: usize) -> String {
@@ -371,6 +480,26 @@ mod tests {
         assert!(ActorName::from_str("support:jane@example.com").is_ok());
         assert!(ActorName::from_str("jane doe").is_err());
         assert!(ActorName::from_str(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn device_ids_are_8_to_128_key_safe_characters() {
+        assert!(DeviceId::from_str("install:7f3a9c2e-1b").is_ok());
+        assert!(DeviceId::from_str(&"a".repeat(128)).is_ok());
+        for bad in ["short", "", "has space1", "slash/inside", "uni\u{e9}code1"] {
+            assert!(DeviceId::from_str(bad).is_err(), "{bad:?}");
+        }
+        assert!(DeviceId::from_str(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn device_names_are_short_free_text() {
+        assert!(DeviceName::from_str("Janes iPhone \u{1f4f1}").is_ok());
+        assert!(DeviceName::from_str(&"x".repeat(64)).is_ok());
+        for bad in ["", "  ", "tab\there"] {
+            assert!(DeviceName::from_str(bad).is_err(), "{bad:?}");
+        }
+        assert!(DeviceName::from_str(&"x".repeat(65)).is_err());
     }
 
     #[test]

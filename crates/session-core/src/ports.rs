@@ -16,9 +16,9 @@ use uuid::Uuid;
 
 use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
-use crate::domain::{AccountStatus, ActiveEntry, Revocation, Session, UserLedger};
+use crate::domain::{AccountStatus, ActiveEntry, Device, Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
-use crate::ids::{IdempotencyKey, SessionId, TokenHash, UserId};
+use crate::ids::{DeviceId, IdempotencyKey, SessionId, TokenHash, UserId};
 
 /// A stored value with the version the store will check a conditional write against.
 #[derive(Clone, PartialEq, Debug)]
@@ -97,6 +97,31 @@ pub struct RevokeAllMark {
     pub status: Option<AccountStatus>,
 }
 
+/// A device record write and its condition (docs/0041). Every write increments the version, so
+/// two logins on one device that read the same record cannot both commit.
+#[derive(Clone, PartialEq, Debug)]
+pub enum DeviceWrite {
+    /// Store `device`; the stored version must be `expected_version` (`None`: must not exist).
+    Put {
+        device: Device,
+        expected_version: Option<u64>,
+    },
+    /// Forget the device; it must still be at `expected_version`.
+    Delete {
+        user_id: UserId,
+        device_id: DeviceId,
+        expected_version: u64,
+    },
+}
+
+/// What a login reads in one round trip: the user's ledger and, for a login from a named
+/// device, that device's record.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct LoginRead {
+    pub ledger: Option<Versioned<UserLedger>>,
+    pub device: Option<Versioned<Device>>,
+}
+
 /// A record that a one-off piece of work (e.g. handling one incoming event) was done, written
 /// with the work itself so a redelivery can be recognised. The commit carrying it fails with
 /// [`CommitError::AlreadyProcessed`] when a marker with the same key exists. Stores may forget a
@@ -144,6 +169,7 @@ pub struct ChangeSet {
     pub events: Vec<DomainEvent>,
     pub marker: Option<ProcessedMarker>,
     pub idempotency: Option<IdempotencyRecord>,
+    pub devices: Vec<DeviceWrite>,
 }
 
 impl ChangeSet {
@@ -167,6 +193,7 @@ impl ChangeSet {
             + self.events.len()
             + usize::from(self.marker.is_some())
             + usize::from(self.idempotency.is_some())
+            + self.devices.len()
     }
 }
 
@@ -283,6 +310,27 @@ pub trait SessionStore: Send + Sync {
         &self,
         user_id: &UserId,
     ) -> impl Future<Output = Result<UserWithIndex, StoreError>> + Send;
+
+    /// Strongly consistent read of the user's ledger and, when `device_id` is set, the user's
+    /// record of that device: one round trip where the store can (docs/0041).
+    fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> impl Future<Output = Result<LoginRead, StoreError>> + Send;
+
+    /// Strongly consistent read of one device record of the user.
+    fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> impl Future<Output = Result<Option<Versioned<Device>>, StoreError>> + Send;
+
+    /// Every device record of the user (strongly consistent), in device id order.
+    fn list_devices(
+        &self,
+        user_id: &UserId,
+    ) -> impl Future<Output = Result<Vec<Versioned<Device>>, StoreError>> + Send;
 
     /// Strongly consistent read of one session.
     fn load_session(

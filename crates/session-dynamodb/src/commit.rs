@@ -7,7 +7,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Up
 use chrono::{DateTime, Utc};
 use session_core::domain::{AccountStatus, ActiveEntry, Revocation};
 use session_core::ids::{SessionId, UserId};
-use session_core::ports::{ChangeSet, CommitError, LedgerWrite, RevokeAllMark, SessionWrite};
+use session_core::ports::{
+    ChangeSet, CommitError, DeviceWrite, LedgerWrite, RevokeAllMark, SessionWrite,
+};
 
 use crate::codec::{self, Item, attr};
 use crate::error::InvalidChangeSet;
@@ -82,6 +84,9 @@ pub(crate) fn transaction_items(
             items.push(b.index_entry(&write)?);
         }
         items.push(b.session(write)?);
+    }
+    for write in changes.devices {
+        items.push(b.device(write)?);
     }
     for event in &changes.events {
         let item = codec::encode_event(event, written_at);
@@ -217,6 +222,48 @@ impl Builder<'_> {
             .build()
             .map_err(build_error("Update"))?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// A device record write, conditioned on the version read (docs/0041).
+    fn device(&self, write: DeviceWrite) -> Result<TransactWriteItem, CommitError> {
+        match write {
+            DeviceWrite::Put {
+                device,
+                expected_version: Some(expected),
+            } => self.put(
+                codec::encode_device(&device, expected.saturating_add(1)),
+                "#ver = :expected",
+                names(&[("#ver", VERSION)]),
+                Some(values(vec![(":expected", attr::number(expected))])),
+            ),
+            DeviceWrite::Put {
+                device,
+                expected_version: None,
+            } => self.put(
+                codec::encode_device(&device, 1),
+                "attribute_not_exists(#pk)",
+                names(&[("#pk", PK)]),
+                None,
+            ),
+            DeviceWrite::Delete {
+                user_id,
+                device_id,
+                expected_version,
+            } => {
+                let delete = Delete::builder()
+                    .table_name(self.table)
+                    .set_key(Some(schema::device_key(&user_id, &device_id)))
+                    .condition_expression("#ver = :expected")
+                    .set_expression_attribute_names(Some(names(&[("#ver", VERSION)])))
+                    .set_expression_attribute_values(Some(values(vec![(
+                        ":expected",
+                        attr::number(expected_version),
+                    )])))
+                    .build()
+                    .map_err(build_error("Delete"))?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            }
+        }
     }
 
     fn ledger(&self, write: LedgerWrite) -> Result<TransactWriteItem, CommitError> {

@@ -5,6 +5,7 @@
 mod backoff;
 mod codec;
 mod commit;
+mod devices;
 mod error;
 pub mod outbox;
 mod rotation;

@@ -8,17 +8,18 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
-use session_core::domain::{Session, UserLedger};
+use session_core::domain::{Device, Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
+    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use crate::backoff;
 use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
+use crate::devices;
 use crate::error::{FailureKind, unavailable, unavailable_as};
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
@@ -116,6 +117,36 @@ impl SessionStore for DynamoStore {
                 _ => return Ok(read),
             }
         }
+    }
+
+    async fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> Result<LoginRead, StoreError> {
+        match device_id {
+            // Without a device, the ledger alone: one GetItem, as before devices.
+            None => Ok(LoginRead {
+                ledger: self.load_user(user_id).await?,
+                device: None,
+            }),
+            Some(_) => devices::load_login(&self.client, &self.table, user_id, device_id).await,
+        }
+    }
+
+    async fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> Result<Option<Versioned<Device>>, StoreError> {
+        self.get(schema::device_key(user_id, device_id))
+            .await?
+            .map(|item| codec::decode_device(&item))
+            .transpose()
+    }
+
+    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
+        devices::list_devices(&self.client, &self.table, user_id).await
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

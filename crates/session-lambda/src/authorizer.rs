@@ -18,7 +18,7 @@ use session_core::ports::SessionStore;
 
 use crate::config::{self, ProcessEnv};
 use crate::request_context::{
-    CONTEXT_AAL, CONTEXT_AUTH_AGE_SECS, CONTEXT_AUTH_TIME, CONTEXT_FRESH_AUTH,
+    CONTEXT_AAL, CONTEXT_AUTH_AGE_SECS, CONTEXT_AUTH_TIME, CONTEXT_FRESH_AUTH, CONTEXT_IS_TRUSTED,
     CONTEXT_MAX_AUTH_AGE_SECS, CONTEXT_SESSION_ID, CONTEXT_STEP_UP_REQUIRED, CONTEXT_USER_ID,
 };
 use crate::{InitError, telemetry, wiring};
@@ -138,6 +138,10 @@ fn add_assurance(
     context.insert(
         CONTEXT_STEP_UP_REQUIRED.into(),
         Value::Bool(assurance.step_up_required),
+    );
+    context.insert(
+        CONTEXT_IS_TRUSTED.into(),
+        Value::Bool(assurance.is_trusted_at(now)),
     );
     if let Some(max) = assurance.max_auth_age_secs {
         context.insert(CONTEXT_MAX_AUTH_AGE_SECS.into(), Value::from(max));

@@ -3,12 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
-use session_core::domain::{ActiveEntry, Session, UserLedger};
+use session_core::domain::{ActiveEntry, Device, Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, FastRotation, IdempotencyRecord, LedgerWrite, RotationAttempt, SessionWrite,
-    Versioned,
+    ChangeSet, DeviceWrite, FastRotation, IdempotencyRecord, LedgerWrite, RotationAttempt,
+    SessionWrite, Versioned,
 };
 
 /// A write's condition did not hold (internal to `check`).
@@ -32,6 +32,8 @@ pub(crate) struct State {
     /// Every event id ever committed: like DynamoDB's outbox items, an id is written once,
     /// also after the relay took the event.
     pub event_ids: HashSet<EventId>,
+    /// Device records (DynamoDB: the `DEVICE#` items of the user's partition), by user then id.
+    pub devices: BTreeMap<(UserId, DeviceId), Versioned<Device>>,
 }
 
 /// Why a change set was refused.
@@ -73,6 +75,9 @@ impl State {
         }
         for write in changes.sessions {
             self.write_session(write);
+        }
+        for write in changes.devices {
+            self.write_device(write);
         }
         self.outbox.extend(changes.events);
         Ok(())
@@ -152,6 +157,29 @@ impl State {
                 return Err(ConditionFailed);
             }
         }
+        let mut devices_touched = BTreeSet::new();
+        for write in &changes.devices {
+            let key = match write {
+                DeviceWrite::Put { device, .. } => {
+                    (device.user_id.clone(), device.device_id.clone())
+                }
+                DeviceWrite::Delete {
+                    user_id, device_id, ..
+                } => (user_id.clone(), device_id.clone()),
+            };
+            let stored = self.devices.get(&key).map(|d| d.version);
+            let holds = match write {
+                DeviceWrite::Put {
+                    expected_version, ..
+                } => stored == *expected_version,
+                DeviceWrite::Delete {
+                    expected_version, ..
+                } => stored == Some(*expected_version),
+            };
+            if !devices_touched.insert(key) || !holds {
+                return Err(ConditionFailed);
+            }
+        }
         let holds = match &changes.ledger {
             None => true,
             Some(LedgerWrite::Put {
@@ -210,6 +238,30 @@ impl State {
                     }
                     stored.version += 1;
                 }
+            }
+        }
+    }
+
+    fn write_device(&mut self, write: DeviceWrite) {
+        match write {
+            DeviceWrite::Put {
+                device,
+                expected_version,
+            } => {
+                let key = (device.user_id.clone(), device.device_id.clone());
+                let version = expected_version.unwrap_or(0) + 1;
+                self.devices.insert(
+                    key,
+                    Versioned {
+                        value: device,
+                        version,
+                    },
+                );
+            }
+            DeviceWrite::Delete {
+                user_id, device_id, ..
+            } => {
+                self.devices.remove(&(user_id, device_id));
             }
         }
     }

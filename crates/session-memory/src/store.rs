@@ -4,12 +4,12 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use session_core::cursor::CursorPosition;
-use session_core::domain::{Session, UserLedger};
+use session_core::domain::{Device, Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
+    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::Notify;
 
@@ -97,6 +97,48 @@ impl SessionStore for MemoryStore {
                 .map(|entries| entries.iter().map(|(id, e)| (*id, e.clone())).collect())
                 .unwrap_or_default(),
         })
+    }
+
+    async fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> Result<LoginRead, StoreError> {
+        self.read_fault()?;
+        let state = self.state();
+        Ok(LoginRead {
+            ledger: state.ledgers.get(user_id).cloned(),
+            device: device_id.and_then(|device_id| {
+                state
+                    .devices
+                    .get(&(user_id.clone(), device_id.clone()))
+                    .cloned()
+            }),
+        })
+    }
+
+    async fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> Result<Option<Versioned<Device>>, StoreError> {
+        self.read_fault()?;
+        Ok(self
+            .state()
+            .devices
+            .get(&(user_id.clone(), device_id.clone()))
+            .cloned())
+    }
+
+    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
+        self.read_fault()?;
+        Ok(self
+            .state()
+            .devices
+            .iter()
+            .filter(|((owner, _), _)| owner == user_id)
+            .map(|(_, device)| device.clone())
+            .collect())
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

@@ -46,6 +46,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
         auth_time: None,
         aal: Default::default(),
         amr: Default::default(),
+        device: None,
     };
     let mut created = Vec::new();
     // The third login is over the basic tier's limit of 2 and evicts in the same transaction.
@@ -192,6 +193,7 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
         auth_time: None,
         aal: Default::default(),
         amr: Default::default(),
+        device: None,
     };
     let key = IdempotencyKey::from_str("login-7f3a").unwrap();
 
@@ -237,6 +239,7 @@ async fn a_refresh_is_one_round_trip_and_a_reuse_two() {
             auth_time: None,
             aal: Default::default(),
             amr: Default::default(),
+            device: None,
         })
         .await
         .unwrap()

@@ -61,6 +61,7 @@ async fn login(sessions: &Sessions<DynamoStore>, user: &UserId) -> SessionId {
         auth_time: None,
         aal: Default::default(),
         amr: Default::default(),
+        device: None,
     };
     sessions.create_session(cmd).await.unwrap().session.id()
 }
@@ -358,6 +359,7 @@ async fn after_an_admin_revoke_all_the_next_authorizer_call_of_every_session_is_
             auth_time: None,
             aal: Default::default(),
             amr: Default::default(),
+            device: None,
         })
         .await;
     assert!(

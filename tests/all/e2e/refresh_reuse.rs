@@ -74,6 +74,7 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
             auth_time: None,
             aal: Default::default(),
             amr: Default::default(),
+            device: None,
         })
         .await
         .unwrap()

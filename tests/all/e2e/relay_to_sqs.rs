@@ -36,6 +36,7 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
             auth_time: None,
             aal: Default::default(),
             amr: Default::default(),
+            device: None,
         };
         ids.push(sessions.create_session(login).await.unwrap().session.id());
     }

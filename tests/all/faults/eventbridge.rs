@@ -197,6 +197,7 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
                     auth_time: None,
                     aal: Default::default(),
                     amr: Default::default(),
+                    device: None,
                 };
                 last = Some(sessions.create_session(login).await.unwrap().session.id());
             }

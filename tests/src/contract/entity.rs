@@ -153,6 +153,7 @@ pub async fn ledger_round_trips_policy_and_active_index_through_the_store<H: Sto
         active,
         status: session_core::domain::AccountStatus::Active,
         revoked_before: None,
+        first_login_at: None,
     };
     let plain = UserLedger::new(
         bob.clone(),

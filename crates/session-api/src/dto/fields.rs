@@ -8,7 +8,8 @@ use serde::de::{Error as _, Unexpected};
 use serde::{Deserialize, Deserializer};
 use serde_json::Number;
 use session_core::domain::{Aal, AuthMethod, AuthMethods};
-use session_core::ids::InvalidValue;
+use session_core::ids::{DeviceId, DeviceName, InvalidValue};
+use session_core::use_cases::LoginDevice;
 
 use crate::dto::FieldError;
 use crate::problem::ApiError;
@@ -43,6 +44,19 @@ where
     T: TryFrom<String, Error = InvalidValue>,
 {
     value.map(T::try_from).transpose()
+}
+
+/// A login's device: an id, and a name only with one.
+pub(crate) fn login_device(
+    id: Option<String>,
+    name: Option<String>,
+) -> Result<Option<LoginDevice>, InvalidValue> {
+    let name = optional::<DeviceName>(name)?;
+    match optional::<DeviceId>(id)? {
+        Some(id) => Ok(Some(LoginDevice { id, name })),
+        None if name.is_some() => Err(InvalidValue::new("device_name", "needs a device_id")),
+        None => Ok(None),
+    }
 }
 
 pub(crate) fn ip_address(

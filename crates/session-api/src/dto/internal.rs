@@ -42,6 +42,13 @@ pub struct CreateSessionRequest {
     /// Authentication methods used (RFC 8176 values such as `pwd`, `otp`, `hwk`).
     #[schema(schema_with = crate::dto::schema::amr)]
     pub amr: Option<Vec<String>>,
+    /// The client's id of the device (docs/0041): a new login on it ends its previous session,
+    /// and a device never seen before is announced (`NewDeviceSignIn`).
+    #[schema(schema_with = crate::dto::schema::nullable_device_id)]
+    pub device_id: Option<String>,
+    /// What the client calls the device; needs `device_id`.
+    #[schema(schema_with = crate::dto::schema::nullable_device_name)]
+    pub device_name: Option<String>,
 }
 
 object_body!(CreateSessionRequest);
@@ -57,6 +64,7 @@ impl CreateSessionRequest {
         let auth_time = errors.check(fields::timestamp("auth_time", self.auth_time));
         let aal = errors.check(fields::aal(self.aal));
         let amr = errors.check(fields::amr(self.amr));
+        let device = errors.check(fields::login_device(self.device_id, self.device_name));
         match (
             user_id,
             ip_address,
@@ -65,6 +73,7 @@ impl CreateSessionRequest {
             auth_time,
             aal,
             amr,
+            device,
         ) {
             (
                 Some(user_id),
@@ -74,6 +83,7 @@ impl CreateSessionRequest {
                 Some(auth_time),
                 Some(aal),
                 Some(amr),
+                Some(device),
             ) if errors.is_empty() => Ok(CreateSession {
                 user_id,
                 ip_address,
@@ -83,6 +93,7 @@ impl CreateSessionRequest {
                 auth_time,
                 aal,
                 amr,
+                device,
             }),
             _ => Err(errors.into_error()),
         }
@@ -97,6 +108,12 @@ pub struct CreatedSessionResponse {
     pub expires_at: DateTime<Utc>,
     /// Sessions revoked to make room for this one (tiers that evict at the limit).
     pub evicted_session_ids: Vec<Uuid>,
+    /// The login's device, when it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// The login's device is trusted (docs/0041).
+    #[serde(default)]
+    pub is_trusted: bool,
 }
 
 impl From<CreatedSession> for CreatedSessionResponse {
@@ -107,6 +124,8 @@ impl From<CreatedSession> for CreatedSessionResponse {
             location: created.session.location().map(str::to_owned),
             expires_at: created.session.expires_at(),
             evicted_session_ids: uuids(&created.evicted_session_ids),
+            device_id: created.session.device_id().map(|d| d.as_str().to_owned()),
+            is_trusted: created.session.is_trusted(),
         }
     }
 }

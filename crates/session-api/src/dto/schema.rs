@@ -6,7 +6,9 @@
 //! with `validation_failed`; they mirror `bounded_text!` in `session_core::ids`.
 
 use session_core::domain::AuthMethod;
-use session_core::ids::{ActorName, Note, ProviderName, RefreshTokenId, TierName, UserId};
+use session_core::ids::{
+    ActorName, DeviceId, DeviceName, Note, ProviderName, RefreshTokenId, TierName, UserId,
+};
 use session_core::use_cases::revoke_users_sessions::MAX_USERS_PER_BULK_REVOCATION;
 use utoipa::openapi::schema::{
     ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
@@ -166,6 +168,57 @@ pub fn note() -> Schema {
                 ))
                 .examples(["customer reported a stolen phone"]),
         )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
+/// Free text without control characters and not blank (`Note`, `DeviceName`). Spelled with
+/// `\x` ranges (the Cc category) rather than `\p{Cc}`, which JSON Schema's ECMA-262 regexes and
+/// Python's `re` (schemathesis) lack.
+const FREE_TEXT_PATTERN: &str =
+    r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$";
+
+/// The client's id of a device (`DeviceId`).
+pub fn device_id() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(DeviceId::MIN_LEN))
+        .max_length(Some(DeviceId::MAX_LEN))
+        .pattern(Some("^[A-Za-z0-9._:-]+$"))
+        .description(Some(
+            "The client's id of the device (an app install id, a long-lived device cookie): \
+             8 to 128 letters, digits and `._:-`.",
+        ))
+        .examples(["install-7f3a9c2e"])
+        .into()
+}
+
+/// `CreateSessionRequest.device_id`: a device id, or `null` for none.
+pub fn nullable_device_id() -> Schema {
+    OneOfBuilder::new()
+        .item(device_id())
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
+}
+
+/// A device's name (`DeviceName`).
+pub fn device_name() -> Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(DeviceName::MAX_LEN))
+        .pattern(Some(FREE_TEXT_PATTERN))
+        .description(Some(
+            "What the user calls the device: up to 64 characters, no control characters.",
+        ))
+        .examples(["Jane's phone"])
+        .into()
+}
+
+/// `CreateSessionRequest.device_name`: a name, or `null` for none.
+pub fn nullable_device_name() -> Schema {
+    OneOfBuilder::new()
+        .item(device_name())
         .item(ObjectBuilder::new().schema_type(Type::Null))
         .into()
 }

@@ -103,6 +103,18 @@ pub struct SessionView {
     pub created_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The client's id of the device the login came from (docs/0041); omitted when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "install-7f3a9c2e")]
+    pub device_id: Option<String>,
+    /// The device's name as given at the login; omitted when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Jane's phone")]
+    pub device_name: Option<String>,
+    /// The session runs on a device the auth service trusts (a second factor on it), and
+    /// that trust has not expired.
+    #[serde(default)]
+    pub is_trusted: bool,
     /// Whether this is the session the request was made with.
     pub is_current: bool,
     pub is_revoked: bool,
@@ -122,6 +134,9 @@ impl From<ListedSession> for SessionView {
             created_at: session.created_at(),
             last_activity_at: session.last_activity_at(),
             expires_at: session.expires_at(),
+            device_id: session.device_id().map(|d| d.as_str().to_owned()),
+            device_name: session.device_name().map(|d| d.as_str().to_owned()),
+            is_trusted: listed.is_trusted,
             is_current: listed.is_current,
             status: listed.status.into(),
         }

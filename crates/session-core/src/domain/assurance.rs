@@ -176,12 +176,21 @@ pub struct SessionAssurance {
     pub step_up_required: bool,
     /// The tier's longest accepted authentication age for sensitive routes, if it sets one.
     pub max_auth_age_secs: Option<u32>,
+    /// The session runs on a device the auth service trusts, until `trusted_until` when set
+    /// (docs/0041).
+    pub is_trusted: bool,
+    pub trusted_until: Option<DateTime<Utc>>,
 }
 
 impl SessionAssurance {
     /// Whole seconds since the user authenticated (0 for a clock behind the session's).
     pub fn auth_age_secs(&self, now: DateTime<Utc>) -> u64 {
         u64::try_from((now - self.auth_time).num_seconds()).unwrap_or(0)
+    }
+
+    /// Whether the device trust holds at `now` (a platform may skip MFA prompts there).
+    pub fn is_trusted_at(&self, now: DateTime<Utc>) -> bool {
+        self.is_trusted && self.trusted_until.is_none_or(|until| until > now)
     }
 
     /// Whether the authentication is recent enough for the tier's sensitive routes (always, for

@@ -77,6 +77,10 @@ pub struct UserLedger {
     /// survive a sign-out it raced (docs/0013).
     #[serde(default)]
     pub revoked_before: Option<DateTime<Utc>>,
+    /// The user's first login since this field exists (docs/0041): a new device is news only
+    /// to a user who signed in before.
+    #[serde(default)]
+    pub first_login_at: Option<DateTime<Utc>>,
 }
 
 impl UserLedger {
@@ -87,6 +91,7 @@ impl UserLedger {
             active: BTreeMap::new(),
             status: AccountStatus::Active,
             revoked_before: None,
+            first_login_at: None,
         }
     }
 

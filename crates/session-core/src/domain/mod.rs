@@ -2,6 +2,7 @@
 
 pub mod assurance;
 pub mod change_time;
+pub mod device;
 pub mod geo;
 pub mod ledger;
 pub mod limit;
@@ -10,6 +11,7 @@ pub mod session;
 pub mod suspicion;
 
 pub use assurance::{Aal, AuthMethod, AuthMethods, SessionAssurance};
+pub use device::Device;
 pub use geo::{Coordinates, Fix};
 pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;

@@ -9,8 +9,8 @@ use crate::domain::assurance::{Aal, AuthMethods, SessionAssurance};
 use crate::domain::geo::{Coordinates, Fix};
 use crate::error::SessionError;
 use crate::ids::{
-    ActorName, AuthEventId, InvalidValue, Note, ProviderName, RefreshTokenId, SessionId, TokenHash,
-    UserId, truncate_text,
+    ActorName, AuthEventId, DeviceId, DeviceName, InvalidValue, Note, ProviderName, RefreshTokenId,
+    SessionId, TokenHash, UserId, truncate_text,
 };
 
 /// Longest user agent kept, in bytes; longer ones are cut before parsing and storage.
@@ -49,10 +49,14 @@ pub enum RevocationReason {
     AccountRecovered,
     /// A refresh token was presented again after it was rotated: a stolen token is in use.
     RefreshTokenReuse,
+    /// A new login on the same device took its place (docs/0041).
+    ReplacedByNewLogin,
+    /// The user removed the device the session ran on (docs/0041).
+    DeviceRemoved,
 }
 
 impl RevocationReason {
-    pub const ALL: [RevocationReason; 16] = [
+    pub const ALL: [RevocationReason; 18] = [
         Self::Logout,
         Self::Manual,
         Self::LogoutAll,
@@ -69,6 +73,8 @@ impl RevocationReason {
         Self::MfaChanged,
         Self::AccountRecovered,
         Self::RefreshTokenReuse,
+        Self::ReplacedByNewLogin,
+        Self::DeviceRemoved,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -89,6 +95,8 @@ impl RevocationReason {
             Self::MfaChanged => "mfa_changed",
             Self::AccountRecovered => "account_recovered",
             Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::ReplacedByNewLogin => "replaced_by_new_login",
+            Self::DeviceRemoved => "device_removed",
         }
     }
 
@@ -281,6 +289,15 @@ pub struct SessionRecord {
     /// The tier's longest accepted authentication age for sensitive routes, when it sets one.
     #[serde(default)]
     pub max_auth_age_secs: Option<u32>,
+    // The fields below came with devices (docs/0041).
+    /// The client's id of the device the login came from, when it sent one.
+    #[serde(default)]
+    pub device_id: Option<DeviceId>,
+    #[serde(default)]
+    pub device_name: Option<DeviceName>,
+    /// Until when the device's trust covers this session (`is_trusted` with an expiry).
+    #[serde(default)]
+    pub trusted_until: Option<DateTime<Utc>>,
 }
 
 /// One device of one user. Its fields are private: a session starts at a login
@@ -432,8 +449,57 @@ impl Session {
                 suspicious_revoke_at_count: new.suspicious_revoke_at_count,
                 suspicious_step_up_at_count: new.suspicious_step_up_at_count,
                 max_auth_age_secs: new.max_auth_age_secs,
+                device_id: None,
+                device_name: None,
+                trusted_until: None,
             },
         }
+    }
+
+    /// The new session runs on this device, trusted until `trusted_until` when the device's
+    /// trust holds at the login (docs/0041). Only for a session not yet stored.
+    pub fn on_device(
+        mut self,
+        device_id: DeviceId,
+        device_name: Option<DeviceName>,
+        trusted_until: Option<DateTime<Utc>>,
+    ) -> Self {
+        self.record.device_id = Some(device_id);
+        self.record.device_name = device_name;
+        self.record.is_trusted = trusted_until.is_some();
+        self.record.trusted_until = trusted_until;
+        self
+    }
+
+    /// The device trust now covers this session until `until`. False when nothing changed
+    /// (already so, or revoked: a revoked session gains nothing).
+    pub fn trust_until(&mut self, until: DateTime<Utc>) -> bool {
+        if self.is_revoked() || (self.record.is_trusted && self.record.trusted_until == Some(until))
+        {
+            return false;
+        }
+        self.record.is_trusted = true;
+        self.record.trusted_until = Some(until);
+        true
+    }
+
+    pub fn device_id(&self) -> Option<&DeviceId> {
+        self.record.device_id.as_ref()
+    }
+
+    pub fn device_name(&self) -> Option<&DeviceName> {
+        self.record.device_name.as_ref()
+    }
+
+    /// Until when the device trust covers the session, if it does.
+    pub fn trusted_until(&self) -> Option<DateTime<Utc>> {
+        self.record.trusted_until
+    }
+
+    /// Whether the session is trusted at `now`: marked so, and its device's trust (when it has
+    /// an expiry) not yet expired.
+    pub fn is_trusted_at(&self, now: DateTime<Utc>) -> bool {
+        self.record.is_trusted && self.record.trusted_until.is_none_or(|until| until > now)
     }
 
     /// A session as a store kept it.
@@ -553,6 +619,8 @@ impl Session {
             amr: self.record.amr.clone(),
             step_up_required: self.record.step_up_required,
             max_auth_age_secs: self.record.max_auth_age_secs,
+            is_trusted: self.record.is_trusted,
+            trusted_until: self.record.trusted_until,
         }
     }
 

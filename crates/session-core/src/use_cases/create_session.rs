@@ -15,14 +15,15 @@ use crate::app::{Retry, Sessions};
 use crate::domain::limit::{self, LimitDecision};
 use crate::domain::session::{NewSession, normalise_user_agent};
 use crate::domain::{
-    Aal, ActiveEntry, Actor, AuthMethods, Revocation, RevocationReason, Session, UserLedger,
+    Aal, ActiveEntry, Actor, AuthMethods, Device, EffectiveLimit, Revocation, RevocationReason,
+    Session, UserLedger,
 };
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
-use crate::ids::{IdempotencyKey, RefreshTokenId, SessionId, UserId};
+use crate::ids::{DeviceId, DeviceName, IdempotencyKey, RefreshTokenId, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, DeviceInfo, IdempotencyRecord, LedgerWrite, Location, SessionStore, SessionWrite,
-    Versioned,
+    ChangeSet, DeviceInfo, DeviceWrite, IdempotencyRecord, LedgerWrite, Location, LoginRead,
+    SessionStore, SessionWrite, Versioned,
 };
 
 /// How long a login's idempotency key answers with its first result.
@@ -41,13 +42,22 @@ pub struct CreateSession {
     pub auth_time: Option<DateTime<Utc>>,
     pub aal: Aal,
     pub amr: AuthMethods,
+    /// The device the client says it logs in from (docs/0041); `None` changes nothing.
+    pub device: Option<LoginDevice>,
+}
+
+/// The client's id of the device a login comes from, and the name it gives it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct LoginDevice {
+    pub id: DeviceId,
+    pub name: Option<DeviceName>,
 }
 
 impl CreateSession {
     /// What identifies this request among others sent with the same idempotency key: every
     /// field as sent, hashed so the record holds no copy of the user agent or address.
     fn digest(&self) -> String {
-        let canonical = serde_json::json!([
+        let mut canonical = serde_json::json!([
             self.user_id.as_str(),
             self.ip_address.map(|ip| ip.to_string()),
             self.user_agent,
@@ -57,6 +67,11 @@ impl CreateSession {
             self.aal.level(),
             self.amr.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         ]);
+        // Appended only when sent, so a login without a device keeps the digest it had before.
+        if let (Some(device), Some(fields)) = (&self.device, canonical.as_array_mut()) {
+            fields.push(device.id.as_str().into());
+            fields.push(device.name.as_ref().map(DeviceName::as_str).into());
+        }
         format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
     }
 }
@@ -200,24 +215,58 @@ impl<S: SessionStore> Sessions<S> {
         })
     }
 
-    /// The user's ledger and, for a keyed login, the key's record, read together.
+    /// The user's ledger (with the device's record, for a login from a named device) and, for a
+    /// keyed login, the key's record, read together.
     async fn load_for_login(
         &self,
         p: &Prepared,
-    ) -> Result<(Option<Versioned<UserLedger>>, Option<IdempotencyRecord>), Retry> {
+    ) -> Result<(LoginRead, Option<IdempotencyRecord>), Retry> {
+        let device_id = p.cmd.device.as_ref().map(|d| &d.id);
         let Some(once) = &p.once else {
-            return Ok((self.store.load_user(&p.cmd.user_id).await?, None));
+            return Ok((
+                self.store.load_login(&p.cmd.user_id, device_id).await?,
+                None,
+            ));
         };
-        let (ledger, record) = futures_util::future::join(
-            self.store.load_user(&p.cmd.user_id),
+        let (read, record) = futures_util::future::join(
+            self.store.load_login(&p.cmd.user_id, device_id),
             self.store.load_idempotency(&once.key),
         )
         .await;
-        Ok((ledger?, record?))
+        Ok((read?, record?))
+    }
+
+    /// The unrevoked session of the login's device, which the login replaces (docs/0041). A
+    /// limited tier's ledger holds every unrevoked session; an unlimited tier's holds none, so
+    /// there the session is read (only when the device's last session has not expired).
+    async fn session_to_replace(
+        &self,
+        device: &Device,
+        ledger: &UserLedger,
+        rules: &EffectiveLimit,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(SessionId, Option<String>)>, Retry> {
+        let Some(id) = device.unexpired_session(now) else {
+            return Ok(None);
+        };
+        if rules.max_sessions.is_some() {
+            return Ok(ledger
+                .active
+                .get(&id)
+                .map(|entry| (id, entry.device_info.clone())));
+        }
+        Ok(self
+            .store
+            .load_session(id)
+            .await?
+            .filter(|stored| {
+                !stored.value.is_revoked() && stored.value.user_id() == &ledger.user_id
+            })
+            .map(|stored| (id, stored.value.device_info().map(str::to_owned))))
     }
 
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
-        let (ledger, record) = self.load_for_login(p).await?;
+        let (LoginRead { ledger, device }, record) = self.load_for_login(p).await?;
         // A commit with a key that another request committed first ends in a conflict, and the
         // retry lands here with the winner's record.
         if let Some(once) = &p.once
@@ -241,7 +290,18 @@ impl<S: SessionStore> Sessions<S> {
             return Err(SessionError::LoginSuperseded.into());
         }
         let rules = self.policy.effective(&ledger.policy);
+        let replaced = match &device {
+            Some(stored) => {
+                self.session_to_replace(&stored.value, &ledger, &rules, p.now)
+                    .await?
+            }
+            None => None,
+        };
         let mut live = ledger.live_oldest_first(p.now);
+        // The device's own session makes way before the limit is counted.
+        if let Some((replaced_id, _)) = &replaced {
+            live.retain(|(id, _)| id != replaced_id);
+        }
         let mut decision = limit::decide(&rules, &live, 1);
         let idle = if decision == LimitDecision::Fits {
             Vec::new()
@@ -294,6 +354,18 @@ impl<S: SessionStore> Sessions<S> {
             aal: p.cmd.aal,
             amr: p.cmd.amr.clone(),
         });
+        let (session, device_changes) = match &p.cmd.device {
+            Some(login_device) => {
+                self.device_changes(login_device, device, &ledger, session, replaced, p.now)
+            }
+            None => (session, DeviceChanges::default()),
+        };
+        for (id, _) in &device_changes.replaced {
+            ledger.active.remove(id);
+        }
+        // Checked before this login counts: a user's very first login is no news.
+        let signed_in_before = ledger.first_login_at.is_some();
+        ledger.first_login_at.get_or_insert(p.now);
         let idle_checks = Self::forget_idle(&mut ledger, idle);
         let mut changes = self.login_changes(
             ledger,
@@ -304,6 +376,7 @@ impl<S: SessionStore> Sessions<S> {
             rules.max_sessions,
         );
         changes.sessions.extend(idle_checks);
+        self.add_device_changes(&mut changes, &session, device_changes, signed_in_before);
         changes.idempotency = p.once.as_ref().map(|once| IdempotencyRecord {
             key: once.key.clone(),
             request_digest: once.digest.clone(),
@@ -318,6 +391,109 @@ impl<S: SessionStore> Sessions<S> {
             evicted_session_ids: evicted,
             replayed: false,
         })
+    }
+
+    /// The login's device record, the session it replaces and the session on its device.
+    fn device_changes(
+        &self,
+        login_device: &LoginDevice,
+        stored: Option<Versioned<Device>>,
+        ledger: &UserLedger,
+        session: Session,
+        replaced: Option<(SessionId, Option<String>)>,
+        now: DateTime<Utc>,
+    ) -> (Session, DeviceChanges) {
+        let (device, expected_version, is_new) = match stored {
+            Some(Versioned { value, version }) => (value, Some(version), false),
+            None => (
+                Device::first_seen_with(login_device.id.clone(), None, &session),
+                None,
+                true,
+            ),
+        };
+        let trusted_until = device.trusted_until_at(now, ledger.revoked_before);
+        let name = login_device.name.clone().or_else(|| device.name.clone());
+        let session = session.on_device(login_device.id.clone(), name.clone(), trusted_until);
+        let mut device = device;
+        device.signed_in_with(name, &session);
+        (
+            session,
+            DeviceChanges {
+                write: Some(DeviceWrite::Put {
+                    device,
+                    expected_version,
+                }),
+                replaced: replaced.into_iter().collect(),
+                is_new,
+            },
+        )
+    }
+
+    /// Adds the device's write, the replaced session's revocation with its events, and a
+    /// NewDeviceSignIn for a device never seen before (not on the user's first login).
+    fn add_device_changes(
+        &self,
+        changes: &mut ChangeSet,
+        session: &Session,
+        device: DeviceChanges,
+        signed_in_before: bool,
+    ) {
+        let user_id = session.user_id();
+        // SessionCreated stays last but one: consumers see the replacement before it.
+        let created = changes.events.pop();
+        for (id, device_info) in device.replaced {
+            changes.sessions.push(SessionWrite::Revoke {
+                session_id: id,
+                user_id: user_id.clone(),
+                revocation: Revocation::new(
+                    session.created_at(),
+                    RevocationReason::ReplacedByNewLogin,
+                    Actor::System,
+                ),
+            });
+            changes
+                .events
+                .push(self.event(EventPayload::SessionRevocationAttempted(
+                    events::SessionRevocationAttempted {
+                        session_id: id,
+                        user_id: user_id.clone(),
+                        reason: RevocationReason::ReplacedByNewLogin,
+                        by: Actor::System,
+                    },
+                )));
+            changes.events.push(
+                self.event(EventPayload::SessionRevoked(events::SessionRevoked {
+                    session_id: id,
+                    user_id: user_id.clone(),
+                    reason: RevocationReason::ReplacedByNewLogin,
+                    device_info,
+                    revoked_by_user: None,
+                    by: Actor::System,
+                    note: None,
+                })),
+            );
+        }
+        changes.events.extend(created);
+        if device.is_new
+            && signed_in_before
+            && let Some(device_id) = session.device_id()
+        {
+            changes
+                .events
+                .push(
+                    self.event(EventPayload::NewDeviceSignIn(events::NewDeviceSignIn {
+                        user_id: user_id.clone(),
+                        session_id: session.id(),
+                        device_id: device_id.clone(),
+                        device_name: session.device_name().cloned(),
+                        platform: session.device_info().map(str::to_owned),
+                        device_type: session.device_type().map(str::to_owned),
+                        location: session.location().map(str::to_owned),
+                        signed_in_at: session.created_at(),
+                    })),
+                );
+        }
+        changes.devices.extend(device.write);
     }
 
     /// The ledger update, the new session, the evictions and the events, in the order consumers
@@ -395,4 +571,14 @@ impl<S: SessionStore> Sessions<S> {
         });
         changes
     }
+}
+
+/// What a login from a named device changes besides the session.
+#[derive(Default)]
+struct DeviceChanges {
+    write: Option<DeviceWrite>,
+    /// The device's unrevoked session (with its description), ended by this login.
+    replaced: Vec<(SessionId, Option<String>)>,
+    /// The device was never seen for this user.
+    is_new: bool,
 }

@@ -49,12 +49,15 @@ pub struct ListedSession {
     pub session: Session,
     pub status: SessionStatus,
     pub is_current: bool,
+    /// Trusted at the time of the listing (a device trust may have expired since the login).
+    pub is_trusted: bool,
 }
 
 impl ListedSession {
     pub fn at(session: Session, now: DateTime<Utc>, current: Option<SessionId>) -> Self {
         Self {
             status: session.status(now),
+            is_trusted: session.is_trusted_at(now),
             is_current: Some(session.id()) == current,
             session,
         }

@@ -18,7 +18,7 @@ pub mod update_session_activity;
 pub mod validate_session;
 
 pub use authorize_request::{Authorization, AuthorizeRequest, DenialReason};
-pub use create_session::{CreateSession, CreatedSession};
+pub use create_session::{CreateSession, CreatedSession, LoginDevice};
 pub use get_session::GetSession;
 pub use link_refresh_token::LinkRefreshTokenToSession;
 pub use list_user_sessions::{

@@ -24,6 +24,7 @@ const DEVICE_INFO: &str = "device_info";
 const STATUS_STATE: &str = "state";
 const STATUS_SINCE: &str = "since";
 const STATUS_BY: &str = "by";
+const FIRST_LOGIN_AT: &str = "first_login_at";
 
 pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
     // `active` is always present, even empty: REMOVE of `active.<id>` needs the map to exist.
@@ -53,6 +54,11 @@ pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
         &mut item,
         REVOKED_BEFORE,
         ledger.revoked_before.map(attr::time),
+    );
+    attr::put_opt(
+        &mut item,
+        FIRST_LOGIN_AT,
+        ledger.first_login_at.map(attr::time),
     );
     // A deleted account's ledger goes after the audit retention, with the rest of its data.
     if let AccountStatus::Deleted { since } = ledger.status {
@@ -172,6 +178,7 @@ pub(crate) fn decode_ledger(item: &Item) -> Result<Versioned<UserLedger>, StoreE
         active,
         status: decode_status(&r)?,
         revoked_before: r.opt_time(REVOKED_BEFORE)?,
+        first_login_at: r.opt_time(FIRST_LOGIN_AT)?,
     };
     Ok(Versioned {
         value: ledger,

@@ -47,6 +47,10 @@ const AMR: &str = "amr";
 const STEP_UP_REQUIRED: &str = "step_up_required";
 const SUSPICIOUS_STEP_UP_AT_COUNT: &str = "suspicious_step_up_at_count";
 const MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
+// Added with devices (docs/0041): absent in items written before.
+const DEVICE_ID: &str = "device_id";
+const DEVICE_NAME: &str = "device_name";
+const TRUSTED_UNTIL: &str = "trusted_until";
 
 const FIX_LATITUDE: &str = "lat";
 const FIX_LONGITUDE: &str = "lon";
@@ -194,6 +198,24 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
         session.last_provider_sync_at.map(attr::time),
     );
     attr::put_opt(&mut item, DEVICE_TYPE, text(&session.device_type));
+    attr::put_opt(
+        &mut item,
+        DEVICE_ID,
+        session.device_id.as_ref().map(|d| attr::string(d.as_str())),
+    );
+    attr::put_opt(
+        &mut item,
+        DEVICE_NAME,
+        session
+            .device_name
+            .as_ref()
+            .map(|d| attr::string(d.as_str())),
+    );
+    attr::put_opt(
+        &mut item,
+        TRUSTED_UNTIL,
+        session.trusted_until.map(attr::time),
+    );
     attr::put_opt(&mut item, LAST_USER_AGENT, text(&session.last_user_agent));
     attr::put_opt(
         &mut item,
@@ -340,6 +362,9 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         suspicious_revoke_at_count: r.opt_number(SUSPICIOUS_REVOKE_AT_COUNT)?,
         suspicious_step_up_at_count: r.opt_number(SUSPICIOUS_STEP_UP_AT_COUNT)?,
         max_auth_age_secs: r.opt_number(MAX_AUTH_AGE_SECS)?,
+        device_id: r.opt_parse(DEVICE_ID)?,
+        device_name: r.opt_parse(DEVICE_NAME)?,
+        trusted_until: r.opt_time(TRUSTED_UNTIL)?,
     });
     Ok(Versioned {
         value: session,

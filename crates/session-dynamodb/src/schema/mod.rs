@@ -7,6 +7,7 @@
 //! | session      | `SESSION#<id>`      | `SESSION` | `gsi1pk=USER#<user_id>`, `gsi1sk=<created_at>#<id>` |
 //! | user ledger  | `USER#<user_id>`    | `LEDGER`  |                                              |
 //! | index entry  | `USER#<user_id>`    | `ACTIVE#<session id>` | `ttl` = the session's expiry     |
+//! | device       | `USER#<user_id>`    | `DEVICE#<device id>` |                                    |
 //! | outbox event | `EVENT#<event_id>`  | `EVENT`   |                                              |
 //! | processed marker | `MARKER#<key>`  | `MARKER`  | `ttl` = the marker's expiry                  |
 //! | idempotency record | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | `ttl` = the record's expiry      |
@@ -22,7 +23,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use session_core::cursor::CursorPosition;
-use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 
 pub use table::{EnsureTableError, TableOptions, ensure_table, ensure_table_with};
 
@@ -43,6 +44,9 @@ pub const LEDGER_SK: &str = "LEDGER";
 /// A user's index of unrevoked sessions: one item per session in the user's partition, added with
 /// the session and removed with its revocation, so a consistent Query finds them all.
 pub const INDEX_SK_PREFIX: &str = "ACTIVE#";
+/// A user's devices (docs/0041): one item per device id the user's logins named, read with the
+/// ledger in one BatchGetItem at a login.
+pub const DEVICE_SK_PREFIX: &str = "DEVICE#";
 /// Outbox items: the relay's stream filter selects inserts whose `pk` starts with this.
 pub const EVENT_PREFIX: &str = "EVENT#";
 pub const EVENT_SK: &str = "EVENT";
@@ -160,6 +164,13 @@ pub fn index_entry_key(user_id: &UserId, id: SessionId) -> Key {
     key([
         (PK, ledger_pk(user_id)),
         (SK, format!("{INDEX_SK_PREFIX}{id}")),
+    ])
+}
+
+pub fn device_key(user_id: &UserId, device_id: &DeviceId) -> Key {
+    key([
+        (PK, ledger_pk(user_id)),
+        (SK, format!("{DEVICE_SK_PREFIX}{device_id}")),
     ])
 }
 

@@ -1,0 +1,116 @@
+//! The reads of device records (docs/0041): a login's ledger and device in one BatchGetItem, one
+//! device, and a user's devices in one Query of their partition.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use session_core::domain::Device;
+use session_core::ids::{DeviceId, UserId};
+use session_core::ports::{LoginRead, StoreError, Versioned};
+
+use crate::codec::{self, Item};
+use crate::error::{InvalidChangeSet, unavailable};
+use crate::schema::{self, PK, SK};
+
+/// The ledger and, when `device_id` is set, the device record: both live in the user's
+/// partition, read consistently in one request. DynamoDB may leave keys unprocessed under
+/// load; they are asked for again.
+pub(crate) async fn load_login(
+    client: &Client,
+    table: &str,
+    user_id: &UserId,
+    device_id: Option<&DeviceId>,
+) -> Result<LoginRead, StoreError> {
+    let mut keys = vec![schema::ledger_key(user_id)];
+    keys.extend(device_id.map(|device_id| schema::device_key(user_id, device_id)));
+    let mut read = LoginRead::default();
+    let mut attempt = 1;
+    while !keys.is_empty() {
+        if attempt > 1 {
+            tokio::time::sleep(crate::backoff::delay(attempt - 1)).await;
+        }
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(std::mem::take(&mut keys)))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| {
+                StoreError::from(InvalidChangeSet::Build {
+                    operation: "BatchGetItem",
+                    source: Box::new(e),
+                })
+            })?;
+        let output = client
+            .batch_get_item()
+            .request_items(table, request)
+            .send()
+            .await
+            .map_err(|e| unavailable("BatchGetItem", e))?;
+        for item in output
+            .responses
+            .and_then(|mut tables| tables.remove(table))
+            .unwrap_or_default()
+        {
+            match sort_key(&item) {
+                Some(sk) if sk == schema::LEDGER_SK => {
+                    read.ledger = Some(codec::decode_ledger(&item)?);
+                }
+                Some(sk) if sk.starts_with(schema::DEVICE_SK_PREFIX) => {
+                    read.device = Some(codec::decode_device(&item)?);
+                }
+                _ => {
+                    return Err(StoreError::Corrupt(
+                        "BatchGetItem answered an item that was not asked for".to_owned(),
+                    ));
+                }
+            }
+        }
+        keys = output
+            .unprocessed_keys
+            .and_then(|mut tables| tables.remove(table))
+            .map(|unprocessed| unprocessed.keys)
+            .unwrap_or_default();
+        attempt += 1;
+    }
+    Ok(read)
+}
+
+/// Every device of the user: the `DEVICE#` items of the user's partition, in id order.
+pub(crate) async fn list_devices(
+    client: &Client,
+    table: &str,
+    user_id: &UserId,
+) -> Result<Vec<Versioned<Device>>, StoreError> {
+    let mut devices = Vec::new();
+    let mut start = None;
+    loop {
+        let page = client
+            .query()
+            .table_name(table)
+            .consistent_read(true)
+            .key_condition_expression("#pk = :user AND begins_with(#sk, :device)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":user", AttributeValue::S(schema::ledger_pk(user_id)))
+            .expression_attribute_values(
+                ":device",
+                AttributeValue::S(schema::DEVICE_SK_PREFIX.to_owned()),
+            )
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        for item in page.items() {
+            devices.push(codec::decode_device(item)?);
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(devices),
+        }
+    }
+}
+
+fn sort_key(item: &Item) -> Option<&str> {
+    match item.get(SK) {
+        Some(AttributeValue::S(sk)) => Some(sk),
+        _ => None,
+    }
+}
