@@ -42,4 +42,5 @@ filters! {
     refresh_reuse_detected => RefreshTokenReuseDetected,
     step_up_required => SessionStepUpRequired,
     stepped_up => SessionSteppedUp,
+    new_device_sign_in => NewDeviceSignIn,
 }

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod authorize;
 pub mod concurrency;
 pub mod create;
+pub mod devices;
 pub mod entity;
 pub mod idempotency;
 pub mod limits;
