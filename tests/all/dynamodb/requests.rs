@@ -9,10 +9,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
-use session_core::ids::{IdempotencyKey, ProviderName, RefreshTokenId};
+use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
-    CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess,
+    CreateSession, GetSession, LinkRefreshTokenToSession, LoginDevice, ListUserSessions, RecordProviderAccess,
     RevokeAllUserSessions, RevokeSession, UpdateSessionActivity, ValidateSession,
 };
 
@@ -212,6 +212,48 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
         .unwrap();
     assert!(replay.replayed && replay.session.id() == first.session.id());
     assert_eq!(t.requests.take(), counts(&[("GetItem", 2)]), "replay");
+}
+
+/// A login from a named device reads the ledger and the device record in one BatchGetItem and
+/// commits once (docs/0041), on its first login there and on a re-login that replaces the
+/// device's session (a limited tier's ledger knows the session is live).
+#[tokio::test]
+async fn a_login_from_a_device_stays_two_round_trips() {
+    let Some(t) = test_store().await else { return };
+    let clock = Arc::new(FakeClock::at_epoch());
+    let sessions =
+        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let alice = user("alice");
+    register(&sessions, &alice, "basic", None).await;
+    t.requests.take();
+    let login = || CreateSession {
+        user_id: alice.clone(),
+        ip_address: "203.0.113.7".parse().ok(),
+        user_agent: Some("Mozilla/5.0".into()),
+        expires_at: None,
+        refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
+        device: Some(LoginDevice {
+            id: DeviceId::from_str("install-0001").unwrap(),
+            name: None,
+        }),
+    };
+    let first = sessions.create_session(login()).await.unwrap();
+    assert_eq!(
+        t.requests.take(),
+        counts(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]),
+        "first login on the device"
+    );
+    clock.advance(Duration::seconds(1));
+    let again = sessions.create_session(login()).await.unwrap();
+    assert_ne!(again.session.id(), first.session.id());
+    assert_eq!(
+        t.requests.take(),
+        counts(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]),
+        "re-login replacing the device's session"
+    );
 }
 
 /// The auth service's refresh: rotating the current token from the same client is one
