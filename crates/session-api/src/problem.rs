@@ -54,6 +54,8 @@ pub enum ApiError {
     UserNotFound,
     #[error("session not found")]
     SessionNotFound,
+    #[error("device not found")]
+    DeviceNotFound,
     #[error("the session is already revoked")]
     SessionAlreadyRevoked,
     #[error("the user already has the maximum of {max_sessions} active session(s)")]
@@ -100,9 +102,10 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
-            Self::RouteNotFound | Self::UserNotFound | Self::SessionNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            Self::RouteNotFound
+            | Self::UserNotFound
+            | Self::SessionNotFound
+            | Self::DeviceNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized | Self::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::AccountDisabled => StatusCode::FORBIDDEN,
@@ -138,6 +141,7 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::UserNotFound => "user_not_found",
             Self::SessionNotFound => "session_not_found",
+            Self::DeviceNotFound => "device_not_found",
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
             Self::SessionInactive { .. } => "session_inactive",
@@ -172,6 +176,7 @@ impl ApiError {
             Self::Forbidden => "Forbidden",
             Self::UserNotFound => "User not found",
             Self::SessionNotFound => "Session not found",
+            Self::DeviceNotFound => "Device not found",
             Self::SessionAlreadyRevoked => "Session already revoked",
             Self::SessionLimitExceeded { .. } => "Session limit exceeded",
             Self::SessionInactive { .. } => "Session inactive",
@@ -268,6 +273,7 @@ impl From<SessionError> for ApiError {
             // probed.
             SessionError::SessionNotFound | SessionError::NotSessionOwner => Self::SessionNotFound,
             SessionError::SessionAlreadyRevoked => Self::SessionAlreadyRevoked,
+            SessionError::DeviceNotFound => Self::DeviceNotFound,
             SessionError::SessionLimitExceeded { max_sessions } => {
                 Self::SessionLimitExceeded { max_sessions }
             }
@@ -307,6 +313,10 @@ impl From<InvalidInput> for ApiError {
                 Self::field("max_sessions", format!("must be at most {max}"))
             }
             InvalidInput::InvalidCursor => Self::InvalidCursor,
+            InvalidInput::TrustExpiry { .. } => Self::field(
+                "trusted_until",
+                "must be in the future and at most 90 days ahead",
+            ),
             InvalidInput::PageLimit { max } => {
                 Self::field("limit", format!("must be between 1 and {max}"))
             }

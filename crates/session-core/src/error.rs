@@ -25,6 +25,8 @@ pub enum InvalidInput {
     InvalidCursor,
     #[error("limit must be between 1 and {max}")]
     PageLimit { max: u32 },
+    #[error("trusted_until must be in the future and at most {max_days} days ahead")]
+    TrustExpiry { max_days: i64 },
 }
 
 #[derive(Debug, Error)]
@@ -33,6 +35,9 @@ pub enum SessionError {
     UserNotFound,
     #[error("session not found")]
     SessionNotFound,
+    /// No such device of the user (another user's device is not found either).
+    #[error("device not found")]
+    DeviceNotFound,
     #[error("session belongs to another user")]
     NotSessionOwner,
     #[error("session already revoked")]
@@ -76,6 +81,7 @@ impl SessionError {
         match self {
             Self::UserNotFound => "user_not_found",
             Self::SessionNotFound => "session_not_found",
+            Self::DeviceNotFound => "device_not_found",
             Self::NotSessionOwner => "not_session_owner",
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",

@@ -12,8 +12,9 @@ use session_core::domain::{Actor, PolicyConfig, RevocationReason};
 use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
-    CreateSession, GetSession, LinkRefreshTokenToSession, LoginDevice, ListUserSessions, RecordProviderAccess,
-    RevokeAllUserSessions, RevokeSession, UpdateSessionActivity, ValidateSession,
+    CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, LoginDevice,
+    RecordProviderAccess, RevokeAllUserSessions, RevokeSession, UpdateSessionActivity,
+    ValidateSession,
 };
 
 use super::sample::user;

@@ -5,10 +5,15 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use chrono::Duration;
-use session_core::domain::RevocationReason;
+use session_core::domain::{Actor, RevocationReason};
+use session_core::error::SessionError;
+use session_core::events::RevokeAllTrigger;
 use session_core::ids::{DeviceId, DeviceName, SessionId, UserId};
 use session_core::ports::SessionStore;
-use session_core::use_cases::{CreateSession, CreatedSession, LoginDevice};
+use session_core::use_cases::{
+    CreateSession, CreatedSession, ListDevices, LoginDevice, RemoveDevice, RenameDevice,
+    RevokeAllUserSessions, TrustDevice,
+};
 
 use crate::contract::concurrency::race;
 use crate::events::{created, new_device_sign_in, revocation_attempted, revoked};
@@ -351,4 +356,222 @@ pub async fn concurrent_logins_from_one_device_leave_one_session<H: StoreHarness
             "round {round}: the new device is announced once"
         );
     }
+}
+
+/// Trust: set on a known device (404 for an unknown one or another user's), shown on its live
+/// session at once and on later logins there, and ended by its expiry, by a revoke-all of the
+/// user and by removing the device.
+pub async fn trust_is_set_shown_and_ended_by_each_of_its_end_conditions<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    let bob = user("bob");
+    fx.register(&alice, "pro", None).await;
+    fx.register(&bob, "pro", None).await;
+    let phone = login_on(&fx, &alice, "phone-00001").await.session.id();
+    let until = fx.now() + Duration::days(7);
+    let trust = |user: &UserId, device: &str, until| TrustDevice {
+        user_id: user.clone(),
+        device_id: device_id(device),
+        trusted_until: until,
+    };
+
+    for (owner, device) in [(&alice, "tablet-0001"), (&bob, "phone-00001")] {
+        let unknown = fx.sessions.trust_device(trust(owner, device, until)).await;
+        assert!(
+            matches!(unknown, Err(SessionError::DeviceNotFound)),
+            "{unknown:?}"
+        );
+    }
+    let too_long = fx
+        .sessions
+        .trust_device(trust(&alice, "phone-00001", fx.now() + Duration::days(91)))
+        .await;
+    assert!(
+        matches!(too_long, Err(SessionError::Invalid(_))),
+        "{too_long:?}"
+    );
+
+    fx.sessions
+        .trust_device(trust(&alice, "phone-00001", until))
+        .await
+        .expect("trusted");
+    let session = fx.stored(phone).await.value;
+    assert!(session.is_trusted_at(fx.now()), "the live session shows it");
+    assert!(
+        session.assurance().is_trusted_at(fx.now()),
+        "the authorizer sees it"
+    );
+    fx.advance_secs(60);
+    let again = login_on(&fx, &alice, "phone-00001").await;
+    assert!(again.session.is_trusted(), "a later login there carries it");
+    let listed = fx
+        .sessions
+        .list_devices(ListDevices {
+            user_id: alice.clone(),
+            current_session: Some(again.session.id()),
+        })
+        .await
+        .expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].trusted_until, Some(until));
+    assert!(listed[0].is_current);
+
+    // Expiry.
+    fx.advance(Duration::days(7));
+    assert!(
+        !fx.stored(again.session.id())
+            .await
+            .value
+            .is_trusted_at(fx.now())
+    );
+    let after_expiry = login_on(&fx, &alice, "phone-00001").await;
+    assert!(
+        !after_expiry.session.is_trusted(),
+        "expired trust is not carried"
+    );
+
+    // A revoke-all (a password or MFA change, an admin) ends it.
+    fx.sessions
+        .trust_device(trust(&alice, "phone-00001", fx.now() + Duration::days(7)))
+        .await
+        .expect("trusted again");
+    fx.advance_secs(60);
+    fx.sessions
+        .revoke_all_user_sessions(RevokeAllUserSessions {
+            user_id: alice.clone(),
+            reason: RevocationReason::PasswordChanged,
+            except_session_id: None,
+            by: Actor::System,
+            trigger: RevokeAllTrigger::AuthEvent,
+            note: None,
+        })
+        .await
+        .expect("revoke-all");
+    fx.advance_secs(60);
+    let after_revoke_all = login_on(&fx, &alice, "phone-00001").await;
+    assert!(
+        !after_revoke_all.session.is_trusted(),
+        "a revoke-all ends trust"
+    );
+
+    // Removing the device forgets it, trust included.
+    fx.sessions
+        .trust_device(trust(&alice, "phone-00001", fx.now() + Duration::days(7)))
+        .await
+        .expect("trusted once more");
+    fx.sessions
+        .remove_device(RemoveDevice {
+            user_id: alice.clone(),
+            device_id: device_id("phone-00001"),
+        })
+        .await
+        .expect("removed");
+    fx.advance_secs(60);
+    let after_removal = login_on(&fx, &alice, "phone-00001").await;
+    assert!(
+        !after_removal.session.is_trusted(),
+        "a removed device starts afresh"
+    );
+}
+
+/// The user's routes over devices: listing (with the live session, the current one marked),
+/// renaming, and removing (its session revoked with device_removed, the record gone); another
+/// user's device is not found.
+pub async fn a_user_lists_renames_and_removes_devices<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    let bob = user("bob");
+    fx.register(&alice, "essential", None).await;
+    fx.register(&bob, "essential", None).await;
+    let laptop = login_on(&fx, &alice, "laptop-0001").await.session.id();
+    fx.advance_secs(60);
+    let phone = login_on(&fx, &alice, "phone-00001").await.session.id();
+    fx.revoke(laptop, &alice, RevocationReason::Logout)
+        .await
+        .expect("logout");
+
+    let listed = fx
+        .sessions
+        .list_devices(ListDevices {
+            user_id: alice.clone(),
+            current_session: Some(phone),
+        })
+        .await
+        .expect("listed");
+    let ids: Vec<&str> = listed.iter().map(|d| d.device.device_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["phone-00001", "laptop-0001"],
+        "most recently seen first"
+    );
+    assert!(listed[0].is_current && !listed[1].is_current);
+    assert_eq!(listed[0].session.as_ref().map(|s| s.id()), Some(phone));
+    assert!(listed[1].session.is_none(), "the laptop signed out");
+
+    let renamed = fx
+        .sessions
+        .rename_device(RenameDevice {
+            user_id: alice.clone(),
+            device_id: device_id("phone-00001"),
+            name: DeviceName::from_str("work phone").expect("valid"),
+        })
+        .await
+        .expect("renamed");
+    assert_eq!(
+        renamed.name.as_ref().map(DeviceName::as_str),
+        Some("work phone")
+    );
+    for (owner, device) in [(&bob, "phone-00001"), (&alice, "tablet-0001")] {
+        let rename = fx
+            .sessions
+            .rename_device(RenameDevice {
+                user_id: owner.clone(),
+                device_id: device_id(device),
+                name: DeviceName::from_str("mine").expect("valid"),
+            })
+            .await;
+        assert!(
+            matches!(rename, Err(SessionError::DeviceNotFound)),
+            "{rename:?}"
+        );
+        let remove = fx
+            .sessions
+            .remove_device(RemoveDevice {
+                user_id: owner.clone(),
+                device_id: device_id(device),
+            })
+            .await;
+        assert!(
+            matches!(remove, Err(SessionError::DeviceNotFound)),
+            "{remove:?}"
+        );
+    }
+    fx.take_events().await;
+
+    let revoked_id = fx
+        .sessions
+        .remove_device(RemoveDevice {
+            user_id: alice.clone(),
+            device_id: device_id("phone-00001"),
+        })
+        .await
+        .expect("removed");
+    assert_eq!(revoked_id, Some(phone));
+    assert_eq!(
+        fx.stored(phone).await.value.revocation().map(|r| r.reason),
+        Some(RevocationReason::DeviceRemoved)
+    );
+    assert!(fx.ledger_ids(&alice).await.is_empty(), "limit index");
+    let events = fx.take_events().await;
+    assert_eq!(revoked(&events).len(), 1);
+    assert_eq!(revoked(&events)[0].reason, RevocationReason::DeviceRemoved);
+    let left: Vec<String> = fx
+        .store
+        .list_devices(&alice)
+        .await
+        .expect("readable")
+        .into_iter()
+        .map(|d| d.value.device_id.as_str().to_owned())
+        .collect();
+    assert_eq!(left, ["laptop-0001"]);
 }
