@@ -62,6 +62,7 @@ pub const ADMIN_ROLE: &str = "admin";
     )),
     tags(
         (name = "sessions", description = "A signed-in user's own sessions (bearer JWT)"),
+        (name = "devices", description = "A signed-in user's own devices (bearer JWT)"),
         (name = "internal", description = "Internal services (IAM / SigV4 signed requests)"),
         (name = "admin", description = "Support and security staff tooling (IAM / SigV4 signed requests, the `admin` role): any user's sessions"),
         (name = "meta", description = "About the API itself"),

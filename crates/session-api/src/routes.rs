@@ -73,6 +73,10 @@ route_table! {
     "admin-revoke-all-sessions" => admin::admin_revoke_all_sessions,
     "admin-bulk-revoke" => admin::admin_bulk_revoke,
     "admin-set-account-status" => admin::admin_set_account_status,
+    "list-devices" => devices::list_devices,
+    "rename-device" => devices::rename_device,
+    "remove-device" => devices::remove_device,
+    "trust-device" => devices::trust_device,
     local => docs::openapi_document,
 }
 

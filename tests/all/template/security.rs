@@ -345,7 +345,7 @@ fn negated_equals(value: &Value) -> Option<&Vec<Value>> {
 /// The functions whose commands revoke or create sessions: each such write also adds or deletes
 /// the session's entry in its user's index (an item of its own), so their role needs
 /// `dynamodb:DeleteItem` on the table; no other function gets it.
-const INDEX_WRITERS: [&str; 13] = [
+const INDEX_WRITERS: [&str; 14] = [
     "authorizer",
     "create-session",
     "revoke-session",
@@ -359,17 +359,20 @@ const INDEX_WRITERS: [&str; 13] = [
     "admin-set-account-status",
     "refresh-session",
     "account-events",
+    "remove-device",
 ];
 
 /// The functions that read a user's ledger and index together (a revoke-all, or a change to a
 /// limited tier): one `dynamodb:Query` on the table itself, limited to the user partitions.
-const INDEX_READERS: [&str; 6] = [
+const INDEX_READERS: [&str; 7] = [
     "revoke-all-sessions",
     "set-session-policy",
     "admin-revoke-all-sessions",
     "admin-bulk-revoke",
     "admin-set-account-status",
     "account-events",
+    // Not the index: the user's device records, in the same partitions (docs/0041).
+    "list-devices",
 ];
 
 #[test]

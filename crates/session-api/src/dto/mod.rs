@@ -3,6 +3,7 @@
 //! field error naming the field rather than a parser message.
 
 mod admin;
+mod devices;
 mod fields;
 mod internal;
 mod json_object;
@@ -17,6 +18,10 @@ pub use admin::{
     AdminRevocationReason, AdminRevocationRequest, AdminRevokeAllResponse,
     AdminSessionListResponse, AdminSessionView, BulkOutcome, BulkRevocationRequest,
     BulkRevocationResponse, BulkRevocationResult, RevocationView,
+};
+pub use devices::{
+    DeviceListResponse, DeviceView, RenameDeviceRequest, RenamedDeviceResponse, TrustDeviceRequest,
+    TrustedDeviceResponse,
 };
 pub use internal::{
     ActivityRequest, ActivityResponse, CreateSessionRequest, CreatedSessionResponse,

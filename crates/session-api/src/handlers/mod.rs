@@ -2,6 +2,7 @@
 //! validate the input, run one use case and shape its outcome.
 
 pub(crate) mod admin;
+pub(crate) mod devices;
 pub(crate) mod docs;
 pub(crate) mod internal;
 pub(crate) mod refresh;

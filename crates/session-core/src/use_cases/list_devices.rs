@@ -61,7 +61,7 @@ impl<S: SessionStore> Sessions<S> {
                 device,
             });
         }
-        listed.sort_by(|a, b| b.device.last_seen.cmp(&a.device.last_seen));
+        listed.sort_by_key(|d| std::cmp::Reverse(d.device.last_seen));
         Ok(listed)
     }
 }

@@ -1,0 +1,7 @@
+//! `PUT /internal/users/{user_id}/devices/{device_id}/trust`: trusts a user's device until an expiry.
+
+// One request at a time per sandbox: a single-threaded runtime starts faster and needs no more.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), session_lambda::Error> {
+    session_lambda::http_function::serve(env!("CARGO_PKG_NAME")).await
+}
