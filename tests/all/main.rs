@@ -6,5 +6,5 @@ mod dynamodb;
 mod e2e;
 mod faults;
 mod lambda_events;
-mod template;
+pub(crate) mod template;
 mod ui;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorizer;
+mod new_device;
 mod refresh_reuse;
 mod relay_to_sqs;
 pub(crate) mod support;

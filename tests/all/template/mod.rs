@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod local_endpoint;
-mod model;
+pub(crate) mod model;
 mod security;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,0 +1,168 @@
+//! A sign-in from a new device through the create-session function on DynamoDB Local:
+//! NewDeviceSignIn goes stream -> relay -> EventBridge -> the template's notification rule (its
+//! own event pattern) -> SQS, and a re-login on the device sends nothing more (docs/0041).
+
+use std::str::FromStr;
+
+use aws_sdk_eventbridge::types::Target;
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{Value, json};
+use session_core::ids::UserId;
+use session_eventbridge::{EventBridgePublisher, PublisherConfig};
+use session_lambda::event_relay::handle;
+use session_lambda::http_function::HttpFunction;
+use session_tests::fixture::register;
+
+use super::support::{SOURCE, read_stream, receive, sessions_on_fresh_table, standins, unique};
+use crate::template::model::Template;
+
+/// A login through the function that serves it, as API Gateway delivers it after IAM.
+async fn login(function: &HttpFunction<session_dynamodb::DynamoStore>, body: Value) -> Value {
+    let route = session_api::route_for_function("create-session").unwrap();
+    let event = json!({
+        "version": "2.0", "routeKey": route.route_key(), "rawPath": "/internal/sessions",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
+            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
+            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
+                "callerId": "AROA:auth", "userArn": "arn:aws:sts::123456789012:assumed-role/auth/svc",
+                "userId": "AROA:auth"}},
+            "http": {"method": "POST", "path": "/internal/sessions", "protocol": "HTTP/1.1",
+                "sourceIp": "10.0.0.5", "userAgent": "auth-service"}
+        },
+        "body": body.to_string(), "isBase64Encoded": false
+    });
+    let response = function.handle(event, "e2e-new-device").await;
+    assert_eq!(response.status_code, 201, "{:?}", response.body);
+    match response.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => {
+            serde_json::from_str(&text).unwrap()
+        }
+        other => panic!("no JSON body: {other:?}"),
+    }
+}
+
+/// A bus whose only rule is the template's NotificationRule (source and detail types as
+/// declared), targeting a fresh queue.
+async fn bus_with_notification_rule(sdk: &aws_config::SdkConfig) -> (String, String) {
+    let template = Template::load();
+    let rule = template.resource_of_type("NotificationRule", "AWS::Events::Rule");
+    let detail_types: Vec<String> = rule["Properties"]["EventPattern"]["detail-type"]
+        .as_sequence()
+        .expect("the notification rule lists detail types")
+        .iter()
+        .map(|t| t.as_str().expect("a detail type").to_owned())
+        .collect();
+    let pattern = json!({"source": [SOURCE], "detail-type": detail_types});
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let bus = unique("sessions-bus");
+    events.create_event_bus().name(&bus).send().await.unwrap();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(unique("notifications"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    events
+        .put_rule()
+        .name("notification-rule")
+        .event_bus_name(&bus)
+        .event_pattern(pattern.to_string())
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("notification-rule")
+        .event_bus_name(&bus)
+        .targets(
+            Target::builder()
+                .id("notifications")
+                .arn(attributes[&QueueAttributeName::QueueArn].clone())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    (bus, queue_url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_sign_in_reaches_the_notification_queue_once() {
+    let Some(sdk) = standins().await else { return };
+    let (sessions, table) = sessions_on_fresh_table(&sdk).await;
+    let alice = UserId::from_str("alice").unwrap();
+    register(&sessions, &alice, "pro", None).await;
+    let function = HttpFunction::new(
+        session_api::route_for_function("create-session")
+            .unwrap()
+            .route_key(),
+        session_api::Api::new(sessions.clone()),
+    );
+    login(
+        &function,
+        json!({"user_id": "alice", "device_id": "laptop-0001"}),
+    )
+    .await;
+    let phone = login(
+        &function,
+        json!({"user_id": "alice", "device_id": "phone-00001", "device_name": "Jane's phone"}),
+    )
+    .await;
+    login(
+        &function,
+        json!({"user_id": "alice", "device_id": "phone-00001"}),
+    )
+    .await;
+
+    let (bus, queue_url) = bus_with_notification_rule(&sdk).await;
+    let stream = read_stream(&sdk, &table).await;
+    let publisher = EventBridgePublisher::new(
+        aws_sdk_eventbridge::Client::new(&sdk),
+        PublisherConfig::new(bus, SOURCE),
+    );
+    assert!(
+        handle(&publisher, &stream)
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    // Through the notification rule: the NewDeviceSignIn, and the re-login's SessionRevoked
+    // (replaced_by_new_login); no SessionCreated.
+    let received = receive(&sdk, &queue_url, 2).await;
+    let mut types: Vec<&str> = received
+        .iter()
+        .map(|m| m["detail-type"].as_str().unwrap())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, ["NewDeviceSignIn", "SessionRevoked"], "{received:?}");
+    let signed_in = received
+        .iter()
+        .find(|m| m["detail-type"] == "NewDeviceSignIn")
+        .unwrap();
+    assert_eq!(signed_in["detail"]["device_id"], "phone-00001");
+    assert_eq!(signed_in["detail"]["device_name"], "Jane's phone");
+    assert_eq!(signed_in["detail"]["session_id"], phone["session_id"]);
+    let revoked = received
+        .iter()
+        .find(|m| m["detail-type"] == "SessionRevoked")
+        .unwrap();
+    assert_eq!(revoked["detail"]["reason"], "replaced_by_new_login");
+    assert_eq!(revoked["detail"]["session_id"], phone["session_id"]);
+}
