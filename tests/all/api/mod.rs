@@ -5,6 +5,7 @@
 
 mod auth;
 mod bad_input;
+mod devices;
 mod hostile;
 mod idempotency;
 mod local_server;
