@@ -1,7 +1,6 @@
 //! Who is calling, as established by the transport before the API sees the request.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use session_core::ids::{SessionId, UserId};
 
@@ -57,13 +56,6 @@ pub struct RequestContext {
     pub caller: Caller,
     /// Correlates logs and problem documents (`trace_id`); the transport's own request id.
     pub request_id: String,
-    /// The address of whoever sent this request, as the edge saw it: API Gateway's `sourceIp`,
-    /// or locally the socket peer (or a header set by a proxy the operator named with
-    /// `--trust-proxy-header`), never a header the client alone could forge.
-    ///
-    /// Not substituted for a missing `ip_address` in internal routes: their caller is a service
-    /// (the auth service), so this would be the service's address, not the user's.
-    pub source_ip: Option<IpAddr>,
 }
 
 impl RequestContext {
@@ -71,12 +63,6 @@ impl RequestContext {
         Self {
             caller,
             request_id: request_id.into(),
-            source_ip: None,
         }
-    }
-
-    pub fn with_source_ip(mut self, ip: IpAddr) -> Self {
-        self.source_ip = Some(ip);
-        self
     }
 }

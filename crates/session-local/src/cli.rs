@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use http::HeaderName;
 use session_core::ids::{SessionId, UserId};
 
 /// Longest lifetime `token` mints: a year is plenty for local experiments.
@@ -61,11 +60,6 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH", global = true)]
     pub events_file: Option<PathBuf>,
 
-    /// Take the client address from this header's first entry (e.g. X-Forwarded-For) instead of
-    /// the socket peer. Only behind a proxy that sets it: clients can send any value.
-    #[arg(long, value_name = "NAME", value_parser = header_name, global = true)]
-    pub trust_proxy_header: Option<HeaderName>,
-
     /// Where sessions live: `memory` (lost on exit) or `dynamodb` (the table `--table` at the
     /// SDK's endpoint, e.g. DynamoDB Local through AWS_ENDPOINT_URL_DYNAMODB).
     #[arg(long, env = "SESSION_LOCAL_STORE", value_enum, default_value_t = StoreKind::Memory, global = true)]
@@ -89,10 +83,6 @@ pub struct ServeArgs {
 pub enum StoreKind {
     Memory,
     Dynamodb,
-}
-
-fn header_name(text: &str) -> Result<HeaderName, String> {
-    HeaderName::try_from(text).map_err(|_| format!("`{text}` is not a valid HTTP header name"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,24 +135,6 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(secret_first.jwt_secret.as_deref(), Some("s"));
-    }
-
-    #[test]
-    fn a_trusted_proxy_header_must_be_a_header_name() {
-        let none = Cli::try_parse_from(["session-local"]).unwrap();
-        assert_eq!(none.serve.trust_proxy_header, None, "the peer by default");
-        let xff = Cli::try_parse_from(["session-local", "--trust-proxy-header", "X-Forwarded-For"])
-            .unwrap();
-        assert_eq!(
-            xff.serve
-                .trust_proxy_header
-                .as_ref()
-                .map(HeaderName::as_str),
-            Some("x-forwarded-for")
-        );
-        assert!(
-            Cli::try_parse_from(["session-local", "--trust-proxy-header", "not a header"]).is_err()
-        );
     }
 
     #[test]

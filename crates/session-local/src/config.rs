@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use http::HeaderName;
 use session_core::domain::{PolicyConfig, PolicyError};
 use thiserror::Error;
 
@@ -94,8 +93,6 @@ pub struct ServerConfig {
     pub events: EventOutput,
     /// City database for locations; none means sessions carry no location.
     pub geoip_db: Option<PathBuf>,
-    /// Header whose first entry is the client address; none means the socket peer is.
-    pub trust_proxy_header: Option<HeaderName>,
 }
 
 impl ServerConfig {
@@ -107,7 +104,6 @@ impl ServerConfig {
             jwt_secret: JwtSecret::dev_default(),
             events: EventOutput::Stdout,
             geoip_db: None,
-            trust_proxy_header: None,
             store: StoreChoice::Memory,
         }
     }
@@ -127,7 +123,6 @@ impl ServerConfig {
                 .clone()
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
-            trust_proxy_header: args.trust_proxy_header.clone(),
             store: match args.store {
                 StoreKind::Memory => StoreChoice::Memory,
                 StoreKind::Dynamodb => StoreChoice::DynamoDb {
@@ -190,7 +185,6 @@ mod tests {
             policy_json: None,
             geoip_db: None,
             events_file: None,
-            trust_proxy_header: None,
             store: StoreKind::Memory,
             table: "sessions-local".into(),
             create_table: false,
@@ -203,7 +197,6 @@ mod tests {
         assert_eq!(config.policy, PolicyConfig::default());
         assert_eq!(config.jwt_secret.printable(), Some(DEV_JWT_SECRET));
         assert_eq!(config.events, EventOutput::Stdout);
-        assert_eq!(config.trust_proxy_header, None);
     }
 
     #[test]

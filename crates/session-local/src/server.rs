@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, HttpBody};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::request::Parts;
@@ -30,7 +30,6 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
-use crate::client_ip::ClientIp;
 use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig, StoreChoice};
 use crate::events::JsonLinesSink;
 use crate::ui::{self, DevSignIn};
@@ -65,7 +64,6 @@ pub enum ServerError {
 struct AppState<S> {
     api: Api<S>,
     authenticator: Authenticator<S>,
-    client_ip: ClientIp,
 }
 
 /// A bound, not yet serving, local server. Binding first lets callers learn the port (tests bind
@@ -97,7 +95,6 @@ fn router_over<S: SessionStore + Clone + 'static>(
     let state = Arc::new(AppState {
         api: Api::new(sessions.clone()),
         authenticator: Authenticator::new(verifier, sessions),
-        client_ip: ClientIp::new(config.trust_proxy_header.clone()),
     });
     let dev_sign_in = DevSignIn::for_listen_address(config.listen.ip(), config.jwt_secret.clone());
     Router::new()
@@ -210,13 +207,10 @@ pub(crate) fn request_id() -> String {
 
 async fn handle<S: SessionStore>(
     State(state): State<Arc<AppState<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
     let request_id = request_id();
-    let mut response = respond(&state, request, peer, &request_id)
-        .await
-        .map(Body::from);
+    let mut response = respond(&state, request, &request_id).await.map(Body::from);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
@@ -226,11 +220,9 @@ async fn handle<S: SessionStore>(
 async fn respond<S: SessionStore>(
     state: &AppState<S>,
     request: Request,
-    peer: SocketAddr,
     request_id: &str,
 ) -> http::Response<Bytes> {
     let (parts, body) = request.into_parts();
-    let source_ip = state.client_ip.of(&parts.headers, peer);
     let prepared = match collect_body(&parts.headers, body).await {
         Ok(body) => caller(state, &parts)
             .instrument(tracing::info_span!("authenticate", request_id))
@@ -240,7 +232,7 @@ async fn respond<S: SessionStore>(
     };
     match prepared {
         Ok((caller, body)) => {
-            let ctx = RequestContext::new(caller, request_id).with_source_ip(source_ip);
+            let ctx = RequestContext::new(caller, request_id);
             state
                 .api
                 .handle(ctx, http::Request::from_parts(parts, body))

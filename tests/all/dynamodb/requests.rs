@@ -1,5 +1,5 @@
 //! Round trips per command through `Sessions` over the DynamoDB store, counted on the wire by
-//! an SDK interceptor (DESIGN section 5's targets).
+//! an SDK interceptor (the targets are in BENCHMARKS.md).
 
 use session_tests::fixture::register;
 use std::collections::BTreeMap;

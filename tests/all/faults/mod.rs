@@ -1,4 +1,4 @@
-//! Fault injection (issue 7): DynamoDB throttling, 5xx, timeouts, connection errors and lost
+//! Fault injection: DynamoDB throttling, 5xx, timeouts, connection errors and lost
 //! answers under every command of the HTTP API; commands cut off mid-way; EventBridge failing
 //! whole calls or single entries under the outbox relay. Faults come from a small HTTP proxy in
 //! front of the stand-ins (`proxy`), so the SDK meets them on the wire. Each test prints a

@@ -1,5 +1,5 @@
 //! The single-table schema: every key, attribute name, index and encoding rule the store relies
-//! on, in one place (DESIGN section 5). Items of several kinds share the table through the
+//! on, in one place. Items of several kinds share the table through the
 //! generic keys `pk`/`sk`:
 //!
 //! | item         | pk                  | sk        | extra keys                                   |
