@@ -119,7 +119,7 @@ impl<S: SessionStore> AccountEventsConsumer<S> {
     }
 
     fn effect(&self, detail_type: &str) -> Option<Effect> {
-        let policy = &self.sessions.policy().account_events;
+        let policy = self.sessions.policy().account_events();
         let revoke = |reason, scope| Some(Effect::Revoke(reason, scope));
         match detail_type {
             PASSWORD_CHANGED => revoke(RevocationReason::PasswordChanged, policy.password_changed),

@@ -215,7 +215,7 @@ mod tests {
         let mut with_json = args();
         with_json.policy_json = Some(r#"{"default_tier": "pro"}"#.into());
         let config = ServerConfig::from_args(&with_json, None).unwrap();
-        assert_eq!(config.policy.default_tier.as_str(), "pro");
+        assert_eq!(config.policy.default_tier().as_str(), "pro");
 
         with_json.policy_json = Some(r#"{"default_tier": "nope"}"#.into());
         assert!(matches!(
@@ -236,7 +236,7 @@ mod tests {
         both.policy_json = Some(r#"{"session_lifetime_secs": 7200}"#.into());
         let config = ServerConfig::from_args(&both, None).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(config.policy.session_lifetime_secs, 3600);
+        assert_eq!(config.policy.session_lifetime_secs(), 3600);
 
         both.policy_file = Some(path);
         assert!(matches!(
