@@ -64,7 +64,9 @@ pub async fn repeated_activity_within_the_interval_writes_once<H: StoreHarness>(
     fx.register(&alice, "basic", None).await;
     let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
-    fx.advance_secs(i64::from(fx.sessions.policy().activity_write_interval_secs()));
+    fx.advance_secs(i64::from(
+        fx.sessions.policy().activity_write_interval_secs(),
+    ));
     let written_at = fx.now();
 
     let first = activity(&fx, id, LOGIN_IP).await;
