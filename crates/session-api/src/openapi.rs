@@ -114,17 +114,14 @@ impl Modify for InternalRouteDetails {
                         body.required = Some(Required::False);
                     }
                 }
-                // The path segment is the percent-encoded user id, validated like a body field.
-                Some("set_session_policy") => {
-                    for parameter in operation.parameters.iter_mut().flatten() {
-                        if parameter.name == "user_id"
-                            && parameter.parameter_in == ParameterIn::Path
-                        {
-                            parameter.schema = Some(schema::user_id().into());
-                        }
-                    }
-                }
                 _ => {}
+            }
+            // A `user_id` path segment (internal and admin routes) is the percent-encoded user
+            // id, validated like a body field.
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.name == "user_id" && parameter.parameter_in == ParameterIn::Path {
+                    parameter.schema = Some(schema::user_id().into());
+                }
             }
         }
     }
