@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{Notify, mpsc};
 
-use crate::stats::median;
+use crate::stats::{median, p90};
 use crate::{BoxError, procfs};
 
 /// What the Runtime API saw a function do.
@@ -298,7 +298,7 @@ impl Series {
     }
 
     pub fn init_p90(&self) -> f64 {
-        p90(self.ms(|s| s.init))
+        p90(&mut self.ms(|s| s.init))
     }
 
     pub fn first_p50(&self) -> f64 {
@@ -306,7 +306,7 @@ impl Series {
     }
 
     pub fn first_p90(&self) -> f64 {
-        p90(self.ms(|s| s.first_invocation))
+        p90(&mut self.ms(|s| s.first_invocation))
     }
 
     pub fn warm_p50(&self) -> f64 {
@@ -330,15 +330,6 @@ impl Series {
             .max()
             .map_or(0.0, |k| k as f64 / 1024.0)
     }
-}
-
-fn p90(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = ((0.9 * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
 }
 
 /// Runs every function `runs` times, interleaved (run 1 of each, then run 2 of each, ...), after

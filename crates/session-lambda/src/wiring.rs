@@ -9,12 +9,18 @@ use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 
 use crate::InitError;
+use crate::aws_http::{self, Roots};
 use crate::config::{self, Env};
 
 /// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
-/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests).
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests), over the one HTTP client
+/// all the function's SDK clients share ([`aws_http`], docs/0043).
+pub async fn sdk_config(env: &impl Env) -> Result<SdkConfig, InitError> {
+    let http = aws_http::shared_client(Roots::from_env(env)?)?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await)
 }
 
 /// The SDK's variable for a DynamoDB endpoint of its own (the stand-ins' DynamoDB Local).
