@@ -276,7 +276,9 @@ pub fn function(
                 "user_id": seed.user.as_str(),
                 "reason": "manual",
                 "device_info": "Chrome on Mac OS X",
-                "revoked_by_user": seed.user.as_str()
+                "revoked_by_user": seed.user.as_str(),
+                "by": {"kind": "user", "id": seed.user.as_str()},
+                "note": null
             })
             .to_string();
             json!({"Records": [{

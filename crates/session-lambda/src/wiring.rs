@@ -55,3 +55,41 @@ pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>
     }
     Ok(sessions)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProcessEnv;
+
+    const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
+
+    /// Both SDK clients a function builds reach the stand-ins through the one shared client, by
+    /// the standard `AWS_ENDPOINT_URL*` variables. Skipped with a message without the stand-ins;
+    /// a failure under scripts/test, which starts them.
+    #[tokio::test]
+    async fn sdk_clients_reach_the_standins_through_the_shared_client() {
+        let endpoints = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"];
+        if endpoints
+            .iter()
+            .any(|name| std::env::var_os(name).is_none())
+        {
+            assert!(
+                std::env::var(REQUIRE_STANDINS).as_deref() != Ok("1"),
+                "{endpoints:?} not set although {REQUIRE_STANDINS}=1"
+            );
+            eprintln!("skipped: the AWS stand-ins are not running (run scripts/test)");
+            return;
+        }
+        let sdk = sdk_config(&ProcessEnv).await.unwrap();
+        let tables = dynamodb_client(&sdk, &ProcessEnv)
+            .list_tables()
+            .send()
+            .await;
+        assert!(tables.is_ok(), "DynamoDB Local: {tables:?}");
+        let buses = aws_sdk_eventbridge::Client::new(&sdk)
+            .list_event_buses()
+            .send()
+            .await;
+        assert!(buses.is_ok(), "moto: {buses:?}");
+    }
+}
