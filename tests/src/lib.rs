@@ -14,6 +14,7 @@
 pub mod contract;
 pub mod events;
 pub mod fixture;
+pub mod gated;
 pub mod harness;
 pub mod http1;
 mod suite;

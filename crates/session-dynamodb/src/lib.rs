@@ -7,6 +7,7 @@ mod codec;
 mod commit;
 mod error;
 pub mod outbox;
+mod rotation;
 pub mod schema;
 mod store;
 
