@@ -68,7 +68,7 @@ async fn serve_route(function: &'static str) -> Result<(), lambda_runtime::Error
     let route_key = session_api::route_for_function(function)
         .map(session_api::Route::route_key)
         .ok_or_else(|| init_failed(InitError::NoRoute { function }))?;
-    let sdk = wiring::sdk_config().await;
+    let sdk = wiring::sdk_config(&ProcessEnv).await.map_err(init_failed)?;
     let sessions = wiring::sessions(&sdk, &ProcessEnv).map_err(init_failed)?;
     let function = HttpFunction::new(route_key, Api::new(sessions));
     // The event is taken as any JSON, so that what is not a valid request is answered with a

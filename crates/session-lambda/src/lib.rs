@@ -10,6 +10,7 @@
 pub mod account_events;
 pub mod apigw;
 pub mod authorizer;
+pub mod aws_http;
 pub mod config;
 pub mod event_relay;
 pub mod http_function;

@@ -9,12 +9,18 @@ use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 
 use crate::InitError;
+use crate::aws_http::{self, Roots};
 use crate::config::{self, Env};
 
 /// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
-/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests).
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests), over the one HTTP client
+/// all the function's SDK clients share ([`aws_http`], docs/0043).
+pub async fn sdk_config(env: &impl Env) -> Result<SdkConfig, InitError> {
+    let http = aws_http::shared_client(Roots::from_env(env)?)?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .load()
+        .await)
 }
 
 /// The SDK's variable for a DynamoDB endpoint of its own (the stand-ins' DynamoDB Local).
@@ -48,4 +54,42 @@ pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>
         sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::lazy(path)));
     }
     Ok(sessions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProcessEnv;
+
+    const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
+
+    /// Both SDK clients a function builds reach the stand-ins through the one shared client, by
+    /// the standard `AWS_ENDPOINT_URL*` variables. Skipped with a message without the stand-ins;
+    /// a failure under scripts/test, which starts them.
+    #[tokio::test]
+    async fn sdk_clients_reach_the_standins_through_the_shared_client() {
+        let endpoints = ["AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"];
+        if endpoints
+            .iter()
+            .any(|name| std::env::var_os(name).is_none())
+        {
+            assert!(
+                std::env::var(REQUIRE_STANDINS).as_deref() != Ok("1"),
+                "{endpoints:?} not set although {REQUIRE_STANDINS}=1"
+            );
+            eprintln!("skipped: the AWS stand-ins are not running (run scripts/test)");
+            return;
+        }
+        let sdk = sdk_config(&ProcessEnv).await.unwrap();
+        let tables = dynamodb_client(&sdk, &ProcessEnv)
+            .list_tables()
+            .send()
+            .await;
+        assert!(tables.is_ok(), "DynamoDB Local: {tables:?}");
+        let buses = aws_sdk_eventbridge::Client::new(&sdk)
+            .list_event_buses()
+            .send()
+            .await;
+        assert!(buses.is_ok(), "moto: {buses:?}");
+    }
 }
