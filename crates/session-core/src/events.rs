@@ -21,6 +21,7 @@ pub struct DomainEvent {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(tag = "detail_type", content = "detail")]
 pub enum EventPayload {
     SessionCreated(SessionCreated),
@@ -41,6 +42,7 @@ pub enum EventPayload {
 
 /// What started a revoke-all.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RevokeAllTrigger {
     /// The user signed out everywhere (else).
@@ -54,6 +56,7 @@ pub enum RevokeAllTrigger {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionCreated {
     pub session_id: SessionId,
@@ -66,6 +69,7 @@ pub struct SessionCreated {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionEvicted {
     pub session_id: SessionId,
@@ -77,6 +81,7 @@ pub struct SessionEvicted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionLimitExceeded {
     pub user_id: UserId,
@@ -86,6 +91,7 @@ pub struct SessionLimitExceeded {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevocationAttempted {
     pub session_id: SessionId,
@@ -95,6 +101,7 @@ pub struct SessionRevocationAttempted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevoked {
     pub session_id: SessionId,
@@ -108,6 +115,7 @@ pub struct SessionRevoked {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevocationFailed {
     pub session_id: SessionId,
@@ -119,6 +127,7 @@ pub struct SessionRevocationFailed {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevocationAttempted {
     pub user_id: UserId,
@@ -130,6 +139,7 @@ pub struct AllSessionsRevocationAttempted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevoked {
     pub user_id: UserId,
@@ -142,6 +152,7 @@ pub struct AllSessionsRevoked {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevocationFailed {
     pub user_id: UserId,
@@ -154,6 +165,7 @@ pub struct AllSessionsRevocationFailed {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionActivityUpdated {
     pub session_id: SessionId,
@@ -163,6 +175,7 @@ pub struct SessionActivityUpdated {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionProviderAccess {
     pub session_id: SessionId,
@@ -171,11 +184,17 @@ pub struct SessionProviderAccess {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SuspiciousSessionActivity {
     pub session_id: SessionId,
     pub user_id: UserId,
+    #[cfg_attr(
+        feature = "schemas",
+        schemars(extend("enum" = ["ip_change", "country_change", "impossible_travel", "user_agent_change"]))
+    )]
     pub activity_type: String,
+    #[cfg_attr(feature = "schemas", schemars(with = "Map<String, Value>"))]
     pub details: Value,
     pub suspicious_count: u32,
 }
@@ -183,10 +202,12 @@ pub struct SuspiciousSessionActivity {
 /// The account was disabled or deleted: every session is revoked (AllSessionsRevoked follows)
 /// and logins are refused until it is enabled again.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserSessionsBlocked {
     pub user_id: UserId,
     /// `disabled` or `deleted`.
+    #[cfg_attr(feature = "schemas", schemars(extend("enum" = ["disabled", "deleted"])))]
     pub status: String,
     pub reason: RevocationReason,
     pub by: Actor,
@@ -195,6 +216,7 @@ pub struct UserSessionsBlocked {
 
 /// A disabled account was enabled: logins are allowed again; no old session comes back.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserSessionsUnblocked {
     pub user_id: UserId,

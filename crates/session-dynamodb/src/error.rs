@@ -27,6 +27,37 @@ pub enum FailureKind {
     Rejected(String),
 }
 
+impl FailureKind {
+    /// A stable label for metrics (`StoreErrors` by class): never the error code's text.
+    pub const fn class(&self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::ServerError => "server_error",
+            Self::Timeout => "timeout",
+            Self::Dispatch => "dispatch",
+            Self::Client => "client",
+            Self::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// The class of a store failure of this adapter, for metrics: a [`FailureKind`]'s class,
+/// `invalid_change_set`, `corrupt`, or `unavailable` for a failure it did not classify.
+pub fn error_class(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Corrupt(_) => "corrupt",
+        StoreError::Unavailable(source) => {
+            if let Some(failed) = source.downcast_ref::<RequestFailed>() {
+                failed.kind.class()
+            } else if source.downcast_ref::<InvalidChangeSet>().is_some() {
+                "invalid_change_set"
+            } else {
+                "unavailable"
+            }
+        }
+    }
+}
+
 impl fmt::Display for FailureKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -15,6 +15,7 @@ use serde_json::Value;
 use session_core::Sessions;
 use session_core::domain::PolicyConfig;
 use session_dynamodb::{DynamoStore, ensure_table};
+use session_tests::event_contracts::CheckedStore;
 use uuid::Uuid;
 
 const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
@@ -44,13 +45,19 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", Uuid::now_v7().simple())
 }
 
-/// The use cases over a new table (with its stream), and the table's name.
-pub async fn sessions_on_fresh_table(sdk: &SdkConfig) -> (Sessions<DynamoStore>, String) {
+/// The use cases over a new table (with its stream), and the table's name. Every event they
+/// commit is checked against its contract.
+pub async fn sessions_on_fresh_table(
+    sdk: &SdkConfig,
+) -> (Sessions<CheckedStore<DynamoStore>>, String) {
     let client = aws_sdk_dynamodb::Client::new(sdk);
     let table = unique("sessions-e2e");
     ensure_table(&client, &table).await.unwrap();
     (
-        Sessions::new(DynamoStore::new(client, &table), PolicyConfig::default()),
+        Sessions::new(
+            CheckedStore::new(DynamoStore::new(client, &table)),
+            PolicyConfig::default(),
+        ),
         table,
     )
 }
@@ -180,7 +187,8 @@ fn lambda_record(record: aws_sdk_dynamodbstreams::types::Record) -> EventRecord 
 }
 
 /// Messages from the queue (deleted as they are read) until `count` arrived (or 30 s passed),
-/// then a short wait for extras.
+/// then a short wait for extras. Each is an event as EventBridge delivered it, checked against
+/// its contract (envelope and detail).
 pub(crate) async fn receive(sdk: &SdkConfig, queue_url: &str, count: usize) -> Vec<Value> {
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let mut messages = Vec::new();
@@ -197,7 +205,9 @@ pub(crate) async fn receive(sdk: &SdkConfig, queue_url: &str, count: usize) -> V
             .unwrap();
         let mut received = Vec::new();
         for (i, message) in output.messages.unwrap_or_default().into_iter().enumerate() {
-            messages.push(serde_json::from_str(message.body.as_deref().unwrap()).unwrap());
+            let delivered: Value = serde_json::from_str(message.body.as_deref().unwrap()).unwrap();
+            session_tests::event_contracts::check_envelope(&delivered);
+            messages.push(delivered);
             received.push(
                 DeleteMessageBatchRequestEntry::builder()
                     .id(i.to_string())
