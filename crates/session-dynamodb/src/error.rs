@@ -155,3 +155,47 @@ impl From<InvalidChangeSet> for StoreError {
         Self::Unavailable(Box::new(error))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(kind: FailureKind) -> StoreError {
+        StoreError::Unavailable(Box::new(RequestFailed {
+            operation: "GetItem",
+            kind,
+            source: Box::new(std::io::Error::other("no answer")),
+        }))
+    }
+
+    #[test]
+    fn every_failure_has_a_stable_class() {
+        for (kind, class) in [
+            (FailureKind::Throttled, "throttled"),
+            (FailureKind::ServerError, "server_error"),
+            (FailureKind::Timeout, "timeout"),
+            (FailureKind::Dispatch, "dispatch"),
+            (FailureKind::Client, "client"),
+            (
+                FailureKind::Rejected("ValidationException".into()),
+                "rejected",
+            ),
+        ] {
+            assert_eq!(error_class(&failed(kind)), class);
+        }
+        let too_big = StoreError::from(InvalidChangeSet::TooManyWrites {
+            writes: 101,
+            max: 100,
+        });
+        assert_eq!(error_class(&too_big), "invalid_change_set");
+        assert_eq!(error_class(&StoreError::Corrupt("x".into())), "corrupt");
+        let foreign = StoreError::Unavailable(Box::new(std::io::Error::other("elsewhere")));
+        assert_eq!(error_class(&foreign), "unavailable");
+    }
+
+    #[test]
+    fn a_class_never_carries_the_error_code() {
+        let rejected = failed(FailureKind::Rejected("ResourceNotFoundException".into()));
+        assert_eq!(error_class(&rejected), "rejected");
+    }
+}

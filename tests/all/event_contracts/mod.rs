@@ -206,3 +206,59 @@ fn an_eventbridge_delivery_is_checked_envelope_and_detail() {
         assert!(!envelope_problems(&event).is_empty(), "{breach} passed");
     }
 }
+
+/// An account disabled and enabled again by support: the block, the revocations and the unblock
+/// are committed through a checked store, so each is held to its contract (no other area of the
+/// suite enables an account through the use cases).
+#[tokio::test]
+async fn an_account_blocked_and_unblocked_emits_conforming_events() {
+    use std::str::FromStr;
+
+    use session_core::Sessions;
+    use session_core::domain::{Actor, PolicyConfig, RevocationReason};
+    use session_core::ids::{ActorName, Note};
+    use session_core::use_cases::{RequestedStatus, SetAccountStatus};
+    use session_memory::MemoryStore;
+    use session_tests::event_contracts::CheckedStore;
+    use session_tests::fixture::{login_cmd, register, user};
+
+    let store = MemoryStore::new();
+    let sessions = Sessions::new(CheckedStore::new(store.clone()), PolicyConfig::default());
+    let dana = user("dana");
+    register(&sessions, &dana, "basic", None).await;
+    sessions.create_session(login_cmd(&dana)).await.unwrap();
+    let support = Actor::Admin {
+        actor: ActorName::from_str("support:jane").unwrap(),
+    };
+    for (status, reason) in [
+        (
+            RequestedStatus::Disabled,
+            Some(RevocationReason::SecurityConcern),
+        ),
+        (RequestedStatus::Active, None),
+    ] {
+        sessions
+            .set_account_status(SetAccountStatus {
+                user_id: dana.clone(),
+                status,
+                reason,
+                by: support.clone(),
+                note: Some(Note::from_str("verified by phone").unwrap()),
+                once: None,
+            })
+            .await
+            .unwrap();
+    }
+    let emitted: Vec<&str> = store
+        .take_events()
+        .iter()
+        .map(|e| e.detail_type())
+        .collect();
+    for expected in [
+        "UserSessionsBlocked",
+        "AllSessionsRevoked",
+        "UserSessionsUnblocked",
+    ] {
+        assert!(emitted.contains(&expected), "{expected} in {emitted:?}");
+    }
+}

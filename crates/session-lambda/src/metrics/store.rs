@@ -117,3 +117,67 @@ impl<S: SessionStore> SessionStore for MeteredStore<S> {
         self.inner.backoff(attempt).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::Utc;
+    use serde_json::Value;
+    use session_core::domain::{Actor, RevocationReason};
+    use session_core::events::{DomainEvent, EventPayload, SessionRevoked};
+    use session_core::ids::EventId;
+    use session_core::ports::IdGenerator;
+    use session_core::testkit::SequentialIds;
+    use session_memory::MemoryStore;
+
+    use super::*;
+
+    fn revoked(ids: &SequentialIds) -> ChangeSet {
+        let user = UserId::from_str("alice").unwrap_or_else(|e| panic!("{e}"));
+        ChangeSet::events(vec![DomainEvent {
+            event_id: EventId::from_uuid(ids.next_id()),
+            occurred_at: Utc::now(),
+            payload: EventPayload::SessionRevoked(SessionRevoked {
+                session_id: SessionId::from_uuid(ids.next_id()),
+                user_id: user.clone(),
+                reason: RevocationReason::Logout,
+                device_info: None,
+                revoked_by_user: Some(user.clone()),
+                by: Actor::User { user_id: user },
+                note: None,
+            }),
+        }])
+    }
+
+    fn line(metrics: &Metrics) -> Value {
+        let lines = metrics.take_lines(0);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        serde_json::from_str(&lines[0]).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn commits_count_their_events_failures_their_class_backoffs_a_retry() {
+        let ids = SequentialIds::default();
+        let inner = MemoryStore::new();
+        let metrics = Metrics::new("Ns");
+        let store = MeteredStore::new(inner.clone(), metrics.clone());
+
+        assert!(store.commit(revoked(&ids)).await.is_ok());
+        let committed = line(&metrics);
+        assert_eq!(committed["Revocations"], 1);
+        assert_eq!(committed["Reason"], "logout");
+
+        inner.faults().fail_next_commits(1);
+        assert!(store.commit(revoked(&ids)).await.is_err());
+        let failed = line(&metrics);
+        assert_eq!(failed["StoreErrors"], 1);
+        assert_eq!(failed["ErrorClass"], "unavailable");
+        assert!(failed.get("Revocations").is_none(), "nothing was committed");
+
+        store.backoff(1).await;
+        let retried = line(&metrics);
+        assert_eq!(retried["StoreRetries"], 1);
+        assert_eq!(retried["Cause"], "conflict");
+    }
+}
