@@ -129,7 +129,7 @@ impl<S: SessionStore> Authorizer<S> {
 /// otherwise what was wrong with the credential (`missing_token`, `invalid_token`, ...).
 fn deny_reason(error: &AuthError) -> &'static str {
     match error {
-        AuthError::SessionInactive { reason } => *reason,
+        AuthError::SessionInactive { reason } => reason,
         other => other.kind(),
     }
 }

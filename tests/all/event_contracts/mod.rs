@@ -2,6 +2,9 @@
 //! event types generate, the schemas say what the types' parsers say, and the checks that every
 //! emitted event goes through catch what breaks a contract.
 
+// Test code: a failed unwrap is a failed test with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod values;
 
 use std::collections::BTreeSet;
@@ -104,6 +107,9 @@ fn every_detail_type_has_a_schema_and_the_envelope_names_them_all() {
     }
 }
 
+/// A way to break an event, and what it is called.
+type Breach = (&'static str, fn(&mut Value));
+
 /// A real detail as `DomainEvent::to_detail` writes it.
 fn revoked_detail() -> Value {
     json!({
@@ -125,7 +131,7 @@ fn a_conforming_detail_passes_and_each_kind_of_breach_is_caught() {
         detail_problems("SessionRevoked", &revoked_detail()),
         Vec::<String>::new()
     );
-    let breaches: [(&str, fn(&mut Value)); 9] = [
+    let breaches: [Breach; 9] = [
         ("a required field missing", |d| {
             d.as_object_mut().unwrap().remove("session_id");
         }),
@@ -187,7 +193,7 @@ fn delivered() -> Value {
 #[test]
 fn an_eventbridge_delivery_is_checked_envelope_and_detail() {
     assert_eq!(envelope_problems(&delivered()), Vec::<String>::new());
-    let breaches: [(&str, fn(&mut Value)); 5] = [
+    let breaches: [Breach; 5] = [
         ("no account", |e| {
             e.as_object_mut().unwrap().remove("account");
         }),
