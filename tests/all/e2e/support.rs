@@ -64,6 +64,9 @@ pub async fn sessions_on_fresh_table(
 
 /// A bus with a rule on our source whose target is a new queue.
 pub(crate) async fn bus_with_queue(sdk: &SdkConfig) -> (String, String) {
+    // The deliveries will be checked against the contracts (`receive`): their validators are
+    // compiled now, before anything is timed, not in the middle of a relay run.
+    session_tests::event_contracts::validate::prepare();
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let bus = unique("sessions-bus");

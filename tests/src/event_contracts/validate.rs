@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use jsonschema::{Draft, Validator};
+use jsonschema::{Draft, PatternCache, PatternOptions, Validator};
 use serde_json::{Value, json};
 use session_core::events::DomainEvent;
 use session_core::ids::EventId;
@@ -23,10 +23,30 @@ use super::{ENVELOPE_FILE, EVENTS_DIR, REGENERATE, registry, workspace_root};
 /// Where each check is tallied (a file, appended to); unset: not tallied.
 pub const TALLY_VAR: &str = "SESSION_TESTS_EVENT_TALLY";
 
+/// The committed schemas, read once per process; each detail type's two validators compiled the
+/// first time an event of that type is checked (compiling is the expensive part, and most tests
+/// emit a few types).
 struct Contracts {
-    details: BTreeMap<String, Validator>,
-    registry: BTreeMap<String, Validator>,
-    envelope: Validator,
+    envelope_schema: Value,
+    detail_schemas: BTreeMap<String, Value>,
+    envelope: OnceLock<Validator>,
+    compiled: Mutex<BTreeMap<String, Arc<Typed>>>,
+}
+
+/// One detail type's validators: its detail schema, and the registry's schema of its events.
+struct Typed {
+    detail: Validator,
+    whole: Validator,
+}
+
+/// Compiles every validator now rather than at the first checks, for tests that time what
+/// follows.
+pub fn prepare() {
+    let contracts = contracts();
+    contracts.envelope();
+    for detail_type in contracts.detail_schemas.keys() {
+        contracts.typed(detail_type);
+    }
 }
 
 fn contracts() -> &'static Contracts {
@@ -36,24 +56,41 @@ fn contracts() -> &'static Contracts {
 
 impl Contracts {
     fn load() -> Self {
-        let envelope = read_json(ENVELOPE_FILE);
-        let mut details = BTreeMap::new();
-        let mut registry = BTreeMap::new();
+        let mut detail_schemas = BTreeMap::new();
         let files = super::committed_event_files()
             .unwrap_or_else(|e| panic!("{EVENTS_DIR}: {e} (run {REGENERATE})"));
         for (name, text) in files {
-            let detail_type = name.trim_end_matches(".json").to_owned();
             let schema: Value = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{EVENTS_DIR}/{name} is not JSON: {e}"));
-            let whole = registry::registry_schema(&detail_type, &schema, &envelope);
-            registry.insert(detail_type.clone(), compile(&whole, Draft::Draft4, &name));
-            details.insert(detail_type, compile(&schema, Draft::Draft202012, &name));
+            detail_schemas.insert(name.trim_end_matches(".json").to_owned(), schema);
         }
         Self {
-            details,
-            registry,
-            envelope: compile(&envelope, Draft::Draft202012, ENVELOPE_FILE),
+            envelope_schema: read_json(ENVELOPE_FILE),
+            detail_schemas,
+            envelope: OnceLock::new(),
+            compiled: Mutex::default(),
         }
+    }
+
+    fn envelope(&self) -> &Validator {
+        self.envelope
+            .get_or_init(|| compile(&self.envelope_schema, Draft::Draft202012, ENVELOPE_FILE))
+    }
+
+    /// The validators of `detail_type`; `None` when it has no committed schema.
+    fn typed(&self, detail_type: &str) -> Option<Arc<Typed>> {
+        let mut compiled = self.compiled.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(typed) = compiled.get(detail_type) {
+            return Some(Arc::clone(typed));
+        }
+        let schema = self.detail_schemas.get(detail_type)?;
+        let whole = registry::registry_schema(detail_type, schema, &self.envelope_schema);
+        let typed = Arc::new(Typed {
+            detail: compile(schema, Draft::Draft202012, detail_type),
+            whole: compile(&whole, Draft::Draft4, detail_type),
+        });
+        compiled.insert(detail_type.to_owned(), Arc::clone(&typed));
+        Some(typed)
     }
 }
 
@@ -65,11 +102,16 @@ fn read_json(path: &str) -> Value {
 }
 
 /// A validator that also asserts formats (`date-time`, `uuid`, `ipv4`, `ipv6`), which 2020-12
-/// otherwise treats as annotations.
+/// otherwise treats as annotations. The schemas' patterns are plain (no look-around), so the
+/// linear `regex` engine runs them, each compiled once per process however many schemas repeat
+/// it (most of a validator's build time).
 pub fn compile(schema: &Value, draft: Draft, name: &str) -> Validator {
+    static PATTERNS: OnceLock<PatternCache> = OnceLock::new();
     jsonschema::options()
         .with_draft(draft)
         .should_validate_formats(true)
+        .with_pattern_options(PatternOptions::regex())
+        .with_pattern_cache(PATTERNS.get_or_init(PatternCache::new).clone())
         .build(schema)
         .unwrap_or_else(|e| panic!("{name} is not a valid {draft:?} schema: {e}"))
 }
@@ -152,7 +194,7 @@ pub fn detail_problems(detail_type: &str, detail: &Value) -> Vec<String> {
 
 /// What is wrong with an event as EventBridge delivers it: its envelope, its detail, the whole.
 pub fn envelope_problems(delivered: &Value) -> Vec<String> {
-    let mut found = problems(&contracts().envelope, delivered)
+    let mut found = problems(contracts().envelope(), delivered)
         .into_iter()
         .map(|p| format!("envelope: {p}"))
         .collect::<Vec<_>>();
@@ -166,21 +208,17 @@ pub fn envelope_problems(delivered: &Value) -> Vec<String> {
 }
 
 fn typed_problems(detail_type: &str, detail: &Value, delivered: &Value) -> Vec<String> {
-    let contracts = contracts();
-    let (Some(schema), Some(whole)) = (
-        contracts.details.get(detail_type),
-        contracts.registry.get(detail_type),
-    ) else {
+    let Some(typed) = contracts().typed(detail_type) else {
         return vec![format!(
             "`{detail_type}` has no schema in {EVENTS_DIR}/ (run {REGENERATE})"
         )];
     };
-    let mut found: Vec<String> = problems(schema, detail)
+    let mut found: Vec<String> = problems(&typed.detail, detail)
         .into_iter()
         .map(|p| format!("detail: {p}"))
         .collect();
     found.extend(
-        problems(whole, delivered)
+        problems(&typed.whole, delivered)
             .into_iter()
             .map(|p| format!("registry schema (draft 4): {p}")),
     );
