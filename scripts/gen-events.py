@@ -144,6 +144,12 @@ FILES = {
     "account-events/account-disabled.json": auth_event("UserAccountDisabled", {"user_id": ALICE}),
     "account-events/account-enabled.json": auth_event("UserAccountEnabled", {"user_id": ALICE}),
     "account-events/account-deleted.json": auth_event("UserAccountDeleted", {"user_id": ALICE}),
+    "refresh-session/rotate.json": http_event("POST", f"/internal/sessions/{S_LAPTOP}/refresh", body={
+        "refresh_token_id": "rt_laptop_1", "next_refresh_token_id": "rt_laptop_2", "ip_address": "203.0.113.7"}, iam=True),
+    "refresh-session/replayed-token.json": http_event("POST", f"/internal/sessions/{S_LAPTOP}/refresh", body={
+        "refresh_token_id": "rt_laptop_0", "next_refresh_token_id": "rt_laptop_9", "ip_address": "198.51.100.66"}, iam=True),
+    "step-up-session/second-factor.json": http_event("POST", f"/internal/sessions/{S_LAPTOP}/step-up", body={
+        "aal": 2, "amr": ["pwd", "otp"]}, iam=True),
     "revoke-all-sessions/sign-out-everywhere.json": http_event("DELETE", "/sessions", "include_current=true", user=(ALICE, S_LAPTOP)),
     "admin-list-sessions/alice-sessions.json": http_event("GET", "/admin/users/alice/sessions", "state=all&limit=20", iam=True),
     "admin-list-sessions/unknown-user.json": http_event("GET", "/admin/users/mallory/sessions", iam=True),

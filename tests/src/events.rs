@@ -37,4 +37,9 @@ filters! {
     activity_updated => SessionActivityUpdated,
     provider_access => SessionProviderAccess,
     suspicious => SuspiciousSessionActivity,
+    sessions_blocked => UserSessionsBlocked,
+    sessions_unblocked => UserSessionsUnblocked,
+    refresh_reuse_detected => RefreshTokenReuseDetected,
+    step_up_required => SessionStepUpRequired,
+    stepped_up => SessionSteppedUp,
 }

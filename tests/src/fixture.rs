@@ -60,6 +60,9 @@ pub fn login_cmd(user: &UserId) -> CreateSession {
         user_agent: Some(USER_AGENT.to_owned()),
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     }
 }
 
@@ -393,6 +396,11 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
             country_code: None,
             coordinates: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         })
     }
 

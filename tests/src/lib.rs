@@ -15,6 +15,7 @@ pub mod contract;
 pub mod event_contracts;
 pub mod events;
 pub mod fixture;
+pub mod gated;
 pub mod harness;
 pub mod http1;
 mod suite;

@@ -7,8 +7,8 @@
 use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
-    Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, StoreError, Versioned,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -56,6 +56,14 @@ impl<S: SessionStore> SessionStore for YieldingStore<S> {
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         tokio::task::yield_now().await;
         self.inner.load_idempotency(key).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.rotate_refresh_token(rotation).await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

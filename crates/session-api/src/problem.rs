@@ -68,6 +68,10 @@ pub enum ApiError {
         "the user's sessions were revoked while this login was in progress; authenticate again"
     )]
     LoginSuperseded,
+    #[error("the refresh token was already used; the session has been revoked")]
+    RefreshTokenReused,
+    #[error("the session has no refresh token to rotate; link one first")]
+    RefreshTokenNotLinked,
     #[error("the Idempotency-Key was already used with a different request")]
     IdempotencyKeyReused,
     #[error("too many concurrent changes to the same data; retry shortly")]
@@ -106,7 +110,9 @@ impl ApiError {
             | Self::SessionLimitExceeded { .. }
             | Self::SessionInactive { .. }
             | Self::AccountDeleted
-            | Self::LoginSuperseded => StatusCode::CONFLICT,
+            | Self::LoginSuperseded
+            | Self::RefreshTokenReused
+            | Self::RefreshTokenNotLinked => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Contention | Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
@@ -138,6 +144,8 @@ impl ApiError {
             Self::AccountDisabled => "account_disabled",
             Self::AccountDeleted => "account_deleted",
             Self::LoginSuperseded => "login_superseded",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::RefreshTokenNotLinked => "refresh_token_not_linked",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
             Self::StoreUnavailable { .. } => "store_unavailable",
@@ -170,6 +178,8 @@ impl ApiError {
             Self::AccountDisabled => "Account disabled",
             Self::AccountDeleted => "Account deleted",
             Self::LoginSuperseded => "Login superseded",
+            Self::RefreshTokenReused => "Refresh token reused",
+            Self::RefreshTokenNotLinked => "No refresh token linked",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::Contention => "Too many concurrent changes",
             Self::StoreUnavailable { .. } => "Service unavailable",
@@ -266,6 +276,8 @@ impl From<SessionError> for ApiError {
             SessionError::AccountDisabled => Self::AccountDisabled,
             SessionError::AccountDeleted => Self::AccountDeleted,
             SessionError::LoginSuperseded => Self::LoginSuperseded,
+            SessionError::RefreshTokenReused => Self::RefreshTokenReused,
+            SessionError::RefreshTokenNotLinked => Self::RefreshTokenNotLinked,
             SessionError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             SessionError::Contention => Self::Contention,
             SessionError::Store(StoreError::Unavailable(source)) => Self::StoreUnavailable {

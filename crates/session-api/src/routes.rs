@@ -65,6 +65,8 @@ route_table! {
     "update-session-activity" => internal::record_session_activity,
     "record-provider-access" => internal::record_provider_access,
     "link-refresh-token" => internal::link_refresh_token,
+    "refresh-session" => refresh::refresh_session,
+    "step-up-session" => refresh::step_up_session,
     "set-session-policy" => internal::set_session_policy,
     "admin-list-sessions" => admin::admin_list_sessions,
     "admin-revoke-session" => admin::admin_revoke_session,

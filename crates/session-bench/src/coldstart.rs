@@ -410,3 +410,58 @@ pub fn table(series: &[Series]) -> String {
     }
     out
 }
+
+/// The series whose names start with `prefix`, against the one named `base`, on what a first
+/// invocation costs beyond the base's in the same run (e.g. enrichment on create-session's first
+/// login). Besides the difference of the medians: the median of the run-by-run differences (runs
+/// are interleaved, so run k of both happened moments apart under the same machine load) and the
+/// difference of the minimums (the cost with the least interference). Empty when `base` was not
+/// measured.
+pub fn versus(series: &[Series], prefix: &str, base: &str) -> String {
+    let Some(b) = series
+        .iter()
+        .find(|s| s.name == base && !s.samples.is_empty())
+    else {
+        return String::new();
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let first_min = |s: &Series| {
+        s.samples
+            .iter()
+            .map(|x| ms(x.first_invocation))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut out = format!(
+        "| {prefix}* | first invocation p50 (min) | - {base}: p50 | run-by-run p50 | min | warm invocation p50 | peak RSS p50 (max) |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n"
+    );
+    for s in series
+        .iter()
+        .filter(|s| s.name.starts_with(prefix) && !s.samples.is_empty())
+    {
+        // Samples of failed runs are missing, so pair runs by position only when none failed.
+        let paired = if s.samples.len() == b.samples.len() {
+            let mut d: Vec<f64> = s
+                .samples
+                .iter()
+                .zip(&b.samples)
+                .map(|(x, y)| ms(x.first_invocation) - ms(y.first_invocation))
+                .collect();
+            format!("{:+.2} ms", median(&mut d))
+        } else {
+            "n/a (failed runs)".to_owned()
+        };
+        out.push_str(&format!(
+            "| {} | {:.2} ms ({:.2}) | {:+.2} ms | {paired} | {:+.2} ms | {:.2} ms | {:.1} MiB ({:.1}) |\n",
+            s.name,
+            s.first_p50(),
+            first_min(s),
+            s.first_p50() - b.first_p50(),
+            first_min(s) - first_min(b),
+            s.warm_p50(),
+            s.rss_p50_mib(),
+            s.rss_max_mib(),
+        ));
+    }
+    out
+}

@@ -45,6 +45,9 @@ pub fn login(user_id: &UserId, n: usize) -> CreateSession {
         user_agent: Some(USER_AGENT.to_owned()),
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     }
 }
 

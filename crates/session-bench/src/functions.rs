@@ -184,15 +184,38 @@ fn http_event(
     event
 }
 
-/// The function `name` (binary in `bin_dir`) with its environment and first event.
+/// Variants of create-session that isolate what enrichment costs the first login, run beside
+/// `create-session` itself (a user agent, and the location database when one is given):
+/// `create-session:plain` (no user agent, no database), `create-session:ua` (user agent only),
+/// `create-session:geo` (database only).
+pub const CREATE_SESSION_VARIANTS: [&str; 3] = ["plain", "ua", "geo"];
+
+/// A public, long-stable address the location database knows (RIPE NCC, Amsterdam).
+const LOGIN_ADDRESS: &str = "193.0.6.139";
+
+/// The function `name` (binary in `bin_dir`; `binary:variant` for the variants above) with its
+/// environment and first event. `geoip_db`: the city database a login locates its address in.
 pub fn function(
     name: &str,
     bin_dir: &Path,
     log_dir: &Path,
     seed: &Seed,
+    geoip_db: Option<&Path>,
 ) -> Result<Function, BoxError> {
-    let mut env = lambda_env(name);
-    let event = match name {
+    let (binary, variant) = name.split_once(':').unwrap_or((name, ""));
+    if !variant.is_empty()
+        && (binary != "create-session" || !CREATE_SESSION_VARIANTS.contains(&variant))
+    {
+        return Err(format!(
+            "no variant `{name}`; create-session has {}",
+            CREATE_SESSION_VARIANTS
+                .map(|v| format!("create-session:{v}"))
+                .join(", ")
+        )
+        .into());
+    }
+    let mut env = lambda_env(binary);
+    let event = match binary {
         "hello-lambda" => json!({"hello": "world"}),
         "validate-session" => {
             env.insert("SESSIONS_TABLE".into(), seed.table.clone());
@@ -201,13 +224,27 @@ pub fn function(
         }
         "create-session" => {
             env.insert("SESSIONS_TABLE".into(), seed.table.clone());
-            let body = json!({
+            let with_agent = matches!(variant, "" | "ua");
+            if matches!(variant, "" | "geo") {
+                match geoip_db {
+                    Some(path) => {
+                        env.insert("GEOIP_DB_PATH".into(), path.display().to_string());
+                    }
+                    None if variant == "geo" => {
+                        return Err(format!("{name} needs a location database (--geoip-db)").into());
+                    }
+                    None => {}
+                }
+            }
+            let mut body = json!({
                 "user_id": seed.user.as_str(),
-                "ip_address": "198.51.100.23",
-                "user_agent": fixtures::USER_AGENT,
+                "ip_address": LOGIN_ADDRESS,
                 "refresh_token_id": "rt_01JD5X8Y9Z",
-            })
-            .to_string();
+            });
+            if with_agent {
+                body["user_agent"] = json!(fixtures::USER_AGENT);
+            }
+            let body = body.to_string();
             http_event(
                 "POST /internal/sessions",
                 "POST",
@@ -395,7 +432,7 @@ pub fn function(
     };
     Ok(Function {
         name: name.to_owned(),
-        binary: bin_dir.join(name),
+        binary: bin_dir.join(binary),
         env,
         event: event.to_string(),
         log: log_dir.join(format!("{name}.log")),

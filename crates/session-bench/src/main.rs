@@ -91,6 +91,10 @@ enum Cmd {
         /// Extra KEY=VALUE environment for every function and the floor (experiments).
         #[arg(long = "env", value_name = "KEY=VALUE")]
         extra_env: Vec<String>,
+        /// A city database (MaxMind DB format) for create-session's logins to locate their
+        /// address in, as `GEOIP_DB_PATH` does on Lambda.
+        #[arg(long)]
+        geoip_db: Option<PathBuf>,
     },
     /// Binary and zip size per function.
     Size {
@@ -101,13 +105,17 @@ enum Cmd {
         #[arg(long, default_value = "target/bench/zips")]
         scratch: PathBuf,
     },
-    /// What the first login's lazy device-rule compilation costs, in fresh processes.
+    /// What enrichment costs the first login of a fresh process, before and now.
     EnrichInit {
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// Measure this process and print JSON (used by the parent run).
+        /// A city database (MaxMind DB format) for the location cases; without one, only the
+        /// user-agent cases run.
+        #[arg(long)]
+        geoip_db: Option<PathBuf>,
+        /// Measure this case in this process and print JSON (used by the parent run).
         #[arg(long, hide = true)]
-        child: bool,
+        child: Option<String>,
     },
     /// Tables from the criterion benches' saved estimates.
     CriterionReport {
@@ -229,12 +237,15 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             runs,
             log_dir,
             extra_env,
+            geoip_db,
         } => {
             std::fs::create_dir_all(&log_dir)?;
             let seed = functions::seed().await?;
             let mut list = names
                 .iter()
-                .map(|name| functions::function(name, &bin_dir, &log_dir, &seed))
+                .map(|name| {
+                    functions::function(name, &bin_dir, &log_dir, &seed, geoip_db.as_deref())
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             for pair in &extra_env {
                 let (key, value) = pair
@@ -257,6 +268,11 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             }
             let series = coldstart::measure(&list, runs.max(1)).await?;
             let mut out = coldstart::table(&series);
+            let versus = coldstart::versus(&series, "create-session", "create-session:plain");
+            if !versus.is_empty() {
+                out.push_str("\nWhat enrichment adds to the first login (same run):\n\n");
+                out.push_str(&versus);
+            }
             for s in &series {
                 for failure in s.failures.iter().take(3) {
                     out.push_str(&format!("\n- {} failed: {failure}", s.name));
@@ -272,13 +288,17 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             let rows = size::measure(&target_dir, &names, &scratch)?;
             Ok(size::table(&rows))
         }
-        Cmd::EnrichInit { runs, child } => {
-            if child {
-                Ok(serde_json::to_string(&enrich_init::child()?)?)
-            } else {
-                enrich_init::measure(runs.max(1))
-            }
-        }
+        Cmd::EnrichInit {
+            runs,
+            geoip_db,
+            child,
+        } => match child {
+            Some(case) => Ok(serde_json::to_string(&enrich_init::child(
+                case.parse()?,
+                geoip_db.as_deref(),
+            )?)?),
+            None => enrich_init::measure(runs.max(1), geoip_db.as_deref()),
+        },
         Cmd::CriterionReport { dir } => criterion_report::tables(&dir),
     }
 }

@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_core::SessionError;
 use session_core::Sessions;
+use session_core::domain::{Aal, AuthMethod};
 use session_core::domain::{Actor, RevocationReason};
 use session_core::ids::{ProviderName, RefreshTokenId, SessionId, TierName, UserId};
 use session_core::ports::ProcessedMarker;
 use session_core::use_cases::{
-    GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess, RevokeAllScope,
-    RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, UpdateSessionActivity,
-    ValidateSession,
+    GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess, RefreshSession,
+    RevokeAllScope, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, StepUpSession,
+    UpdateSessionActivity, ValidateSession,
 };
 use session_dynamodb::DynamoStore;
 
@@ -407,6 +409,67 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
         "1",
         "n/a: a type only (its bug 10)",
     ));
+
+    // The refresh chain (docs/0015): a session whose current link is `rt_1`, set up uncounted.
+    let refresh = |id: SessionId, presented: &str, next: &str| -> Result<_, BoxError> {
+        Ok(RefreshSession {
+            session_id: id,
+            refresh_token_id: RefreshTokenId::try_from(presented.to_owned())?,
+            next_refresh_token_id: RefreshTokenId::try_from(next.to_owned())?,
+            ip_address: None,
+            user_agent: None,
+        })
+    };
+    let linked = |name: &'static str| {
+        let s = &s;
+        async move {
+            let (_, ids) = user_with(s, name, "basic", 1).await?;
+            s.link_refresh_token(LinkRefreshTokenToSession {
+                session_id: ids[0],
+                refresh_token_id: RefreshTokenId::try_from("rt_1".to_owned())?,
+            })
+            .await?;
+            Ok::<SessionId, BoxError>(ids[0])
+        }
+    };
+    let (mut rotate, mut retry, mut reuse) = (Runs::new(), Runs::new(), Runs::new());
+    for _ in 0..reps {
+        let id = linked("refresh").await?;
+        let (_, calls, t) = counted(r, s.refresh_session(refresh(id, "rt_1", "rt_2")?)).await?;
+        rotate.push(calls, t);
+        let (_, calls, t) = counted(r, s.refresh_session(refresh(id, "rt_1", "rt_2")?)).await?;
+        retry.push(calls, t);
+        // A reuse answers an error (409): counted by hand.
+        let cmd = refresh(id, "rt_0", "rt_9")?;
+        r.take();
+        let started = Instant::now();
+        let reused = s.refresh_session(cmd).await;
+        let elapsed = started.elapsed();
+        if !matches!(reused, Err(SessionError::RefreshTokenReused)) {
+            return Err(format!("a replayed refresh token was not refused: {reused:?}").into());
+        }
+        reuse.push(r.take(), elapsed);
+    }
+    rows.push(rotate.row(
+        "RefreshSession (rotate, same client)",
+        "1",
+        "n/a: refresh tokens never checked (its bug 1)",
+    ));
+    rows.push(retry.row("RefreshSession (retry of a lost answer)", "1", "n/a"));
+    rows.push(reuse.row("RefreshSession (reuse: revokes the session)", "2", "n/a"));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (_, ids) = user_with(&s, "step-up", "basic", 1).await?;
+        let cmd = StepUpSession {
+            session_id: ids[0],
+            aal: Aal::Aal2,
+            amr: [AuthMethod::Otp].into_iter().collect(),
+        };
+        let (_, calls, t) = counted(r, s.step_up_session(cmd)).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row("StepUpSession", "2", "n/a"));
 
     let mut runs = Runs::new();
     for _ in 0..reps {

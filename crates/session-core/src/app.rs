@@ -5,9 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ActiveEntry, EffectiveLimit, PolicyConfig, Session, SessionStatus, UserLedger,
+    ActiveEntry, Actor, EffectiveLimit, PolicyConfig, RevocationReason, Session, SessionStatus,
+    UserLedger,
 };
-use crate::events::{DomainEvent, EventPayload};
+use crate::events::{self, DomainEvent, EventPayload};
 use crate::ids::{EventId, SessionId};
 use crate::ports::{
     ChangeSet, Clock, CommitError, DeviceEnricher, IdGenerator, LocationEnricher, NoEnrichment,
@@ -110,6 +111,35 @@ impl<S: SessionStore> Sessions<S> {
 
     pub(crate) fn new_session_id(&self) -> SessionId {
         SessionId::from_uuid(self.ids.next_id())
+    }
+
+    /// The 3-state events of a revocation the service itself makes (suspicious activity, a
+    /// replayed refresh token). Committed together with the revocation, so there is never an
+    /// Attempted without its outcome; if the commit fails, nothing happened (docs/0004).
+    pub(crate) fn system_revocation_events(
+        &self,
+        session: &Session,
+        reason: RevocationReason,
+    ) -> [DomainEvent; 2] {
+        [
+            self.event(EventPayload::SessionRevocationAttempted(
+                events::SessionRevocationAttempted {
+                    session_id: session.id(),
+                    user_id: session.user_id().clone(),
+                    reason,
+                    by: Actor::System,
+                },
+            )),
+            self.event(EventPayload::SessionRevoked(events::SessionRevoked {
+                session_id: session.id(),
+                user_id: session.user_id().clone(),
+                reason,
+                device_info: session.device_info().map(str::to_owned),
+                revoked_by_user: None,
+                by: Actor::System,
+                note: None,
+            })),
+        ]
     }
 
     /// Records the outcome events of a command that did not go through. If the store cannot take

@@ -51,6 +51,13 @@ pub enum SessionError {
     LoginSuperseded,
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// A refresh token was presented after its rotation (or was never issued): the session was
+    /// revoked.
+    #[error("the refresh token was already used; the session is revoked")]
+    RefreshTokenReused,
+    /// A refresh of a session that has no refresh token yet.
+    #[error("the session has no refresh token to rotate")]
+    RefreshTokenNotLinked,
     /// The idempotency key was first used with a different request.
     #[error("the idempotency key was already used with a different request")]
     IdempotencyKeyReused,
@@ -75,6 +82,8 @@ impl SessionError {
             Self::AccountDeleted => "account_deleted",
             Self::LoginSuperseded => "login_superseded",
             Self::Invalid(_) => "validation_failed",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::RefreshTokenNotLinked => "refresh_token_not_linked",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
             Self::Store(StoreError::Unavailable(_)) => "store_unavailable",

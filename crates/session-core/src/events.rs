@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::domain::{Actor, RevocationReason};
+use crate::domain::{Aal, Actor, AuthMethods, RevocationReason};
 use crate::ids::{EventId, Note, ProviderName, SessionId, UserId};
 
 #[derive(Clone, PartialEq, Debug)]
@@ -38,6 +38,9 @@ pub enum EventPayload {
     SuspiciousSessionActivity(SuspiciousSessionActivity),
     UserSessionsBlocked(UserSessionsBlocked),
     UserSessionsUnblocked(UserSessionsUnblocked),
+    RefreshTokenReuseDetected(RefreshTokenReuseDetected),
+    SessionStepUpRequired(SessionStepUpRequired),
+    SessionSteppedUp(SessionSteppedUp),
 }
 
 /// What started a revoke-all.
@@ -226,6 +229,48 @@ pub struct UserSessionsUnblocked {
     pub note: Option<Note>,
 }
 
+/// A refresh token was presented after it had been rotated (or one never issued for the
+/// session): a stolen token is in use. The session is revoked in the same commit
+/// (`refresh_token_reuse`).
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshTokenReuseDetected {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    /// `previous`: the link just before the current one (outside the grace window, or asking
+    /// for another next token); `unknown`: none the session has seen recently.
+    #[cfg_attr(feature = "schemas", schemars(extend("enum" = ["previous", "unknown"])))]
+    pub presented: String,
+    /// When the current link was issued.
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub ip_address: Option<IpAddr>,
+}
+
+/// The tier's risk response asks the user of this session to authenticate again before it is
+/// trusted: refresh, validity and the authorizer say `step_up_required` until a step-up.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionStepUpRequired {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub suspicious_count: u32,
+}
+
+/// The user authenticated again on this session: the assurance it now has.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SessionSteppedUp {
+    pub session_id: SessionId,
+    pub user_id: UserId,
+    pub aal: Aal,
+    pub amr: AuthMethods,
+    /// Whether this step-up satisfied a pending `step_up_required`.
+    pub cleared_step_up_required: bool,
+}
+
 #[derive(Debug, Error)]
 pub enum EventDecodeError {
     #[error("event detail is not a JSON object")]
@@ -258,6 +303,9 @@ impl EventPayload {
             Self::SuspiciousSessionActivity(_) => "SuspiciousSessionActivity",
             Self::UserSessionsBlocked(_) => "UserSessionsBlocked",
             Self::UserSessionsUnblocked(_) => "UserSessionsUnblocked",
+            Self::RefreshTokenReuseDetected(_) => "RefreshTokenReuseDetected",
+            Self::SessionStepUpRequired(_) => "SessionStepUpRequired",
+            Self::SessionSteppedUp(_) => "SessionSteppedUp",
         }
     }
 
@@ -278,6 +326,9 @@ impl EventPayload {
             Self::SuspiciousSessionActivity(e) => &e.user_id,
             Self::UserSessionsBlocked(e) => &e.user_id,
             Self::UserSessionsUnblocked(e) => &e.user_id,
+            Self::RefreshTokenReuseDetected(e) => &e.user_id,
+            Self::SessionStepUpRequired(e) => &e.user_id,
+            Self::SessionSteppedUp(e) => &e.user_id,
         }
     }
 }
@@ -468,6 +519,30 @@ mod tests {
                 by: admin(),
                 note: None,
             }),
+            EventPayload::RefreshTokenReuseDetected(RefreshTokenReuseDetected {
+                session_id: sid,
+                user_id: uid.clone(),
+                presented: "previous".into(),
+                rotated_at: Some(at),
+                ip_address: "198.51.100.7".parse().ok(),
+            }),
+            EventPayload::SessionStepUpRequired(SessionStepUpRequired {
+                session_id: sid,
+                user_id: uid.clone(),
+                suspicious_count: 1,
+            }),
+            EventPayload::SessionSteppedUp(SessionSteppedUp {
+                session_id: sid,
+                user_id: uid.clone(),
+                aal: Aal::Aal2,
+                amr: [
+                    crate::domain::AuthMethod::Pwd,
+                    crate::domain::AuthMethod::Otp,
+                ]
+                .into_iter()
+                .collect(),
+                cleared_step_up_required: true,
+            }),
             EventPayload::UserSessionsUnblocked(UserSessionsUnblocked {
                 user_id: uid,
                 reason: None,
@@ -480,7 +555,7 @@ mod tests {
     #[test]
     fn every_event_round_trips_through_its_flat_detail() {
         let payloads = sample_events();
-        assert_eq!(payloads.len(), 14, "all fourteen events are covered");
+        assert_eq!(payloads.len(), 17, "every event is covered");
         for payload in payloads {
             let event = DomainEvent {
                 event_id: EventId::from_uuid(Uuid::now_v7()),

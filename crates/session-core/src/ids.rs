@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -254,6 +255,58 @@ bounded_text!(
     schema_pattern = "^[!-~]*[A-Za-z0-9][!-~]*$"
 );
 
+impl RefreshTokenId {
+    /// What the store keeps of the id: its SHA-256, so a leaked table holds no usable token id.
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(format!("{:x}", Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+/// The SHA-256 of a refresh token id, in lowercase hex (64 characters): what sessions store
+/// and compare instead of the id itself.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TokenHash {
+    type Error = InvalidValue;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let is_hash = value.len() == 64
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if is_hash {
+            Ok(Self(value))
+        } else {
+            Err(InvalidValue::new(
+                "refresh_token_hash",
+                "must be 64 lowercase hex digits",
+            ))
+        }
+    }
+}
+
+impl FromStr for TokenHash {
+    type Err = InvalidValue;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<TokenHash> for String {
+    fn from(value: TokenHash) -> Self {
+        value.0
+    }
+}
+
 /// A free-text remark on an administrative action ("customer called, phone stolen"): bounded,
 /// without control characters, never empty. Kept on the revocation and in its events.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -375,6 +428,19 @@ mod tests {
         }
         assert!(Note::from_str(&"x".repeat(500)).is_ok());
         assert!(Note::from_str(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn refresh_token_ids_hash_to_64_hex_digits() {
+        let hash = RefreshTokenId::from_str("rt_123").unwrap().hash();
+        assert_eq!(hash.as_str().len(), 64);
+        assert_eq!(
+            TokenHash::try_from(hash.as_str().to_owned()),
+            Ok(hash.clone())
+        );
+        assert_ne!(RefreshTokenId::from_str("rt_124").unwrap().hash(), hash);
+        assert!(TokenHash::try_from("rt_123".to_owned()).is_err());
+        assert!(TokenHash::try_from("A".repeat(64)).is_err());
     }
 
     #[test]

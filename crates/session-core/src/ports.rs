@@ -18,7 +18,7 @@ use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
 use crate::domain::{AccountStatus, Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
-use crate::ids::{IdempotencyKey, SessionId, UserId};
+use crate::ids::{IdempotencyKey, SessionId, TokenHash, UserId};
 
 /// A stored value with the version the store will check a conditional write against.
 #[derive(Clone, PartialEq, Debug)]
@@ -174,6 +174,51 @@ pub enum CommitError {
     Store(#[from] StoreError),
 }
 
+/// A refresh's rotation of a session's refresh token, tried as one conditional write: the happy
+/// path of a refresh, one round trip (docs/0015).
+///
+/// It applies when the session exists, `presented` is its current link, it is active at `now`,
+/// and the request comes from the session's last address and user agent (when the request names
+/// them): then nothing about it needs the suspicion checks, which need the session as read. It
+/// then rotates to `next` and records the activity ([`Session::refreshed`]), and the store
+/// answers the session as written. Otherwise nothing is written and the store answers the session
+/// as stored, for the caller to decide from.
+#[derive(Clone, PartialEq, Debug)]
+pub struct FastRotation {
+    pub session_id: SessionId,
+    pub presented: TokenHash,
+    pub next: TokenHash,
+    pub now: DateTime<Utc>,
+    pub ip_address: Option<IpAddr>,
+    /// Normalised like at login.
+    pub user_agent: Option<String>,
+}
+
+impl FastRotation {
+    /// Whether the write applies to `session` as stored (the conditions above, in domain terms;
+    /// stores that cannot evaluate them exactly must err on the side of not applying).
+    pub fn applies_to(&self, session: &Session) -> bool {
+        session.refresh_token_hash() == Some(&self.presented)
+            && session.is_active(self.now)
+            && self
+                .ip_address
+                .is_none_or(|ip| session.last_ip_address() == Some(ip))
+            && self
+                .user_agent
+                .as_deref()
+                .is_none_or(|ua| session.current_user_agent() == Some(ua))
+    }
+}
+
+/// What a [`FastRotation`] did.
+#[derive(Clone, PartialEq, Debug)]
+pub enum RotationAttempt {
+    /// Applied: the session as written.
+    Rotated(Versioned<Session>),
+    /// Not applied: the session as stored, if there is one.
+    NotApplied(Option<Versioned<Session>>),
+}
+
 /// One page of a user's sessions, newest first.
 #[derive(Clone, PartialEq, Debug)]
 pub struct SessionQuery {
@@ -222,6 +267,12 @@ pub trait SessionStore: Send + Sync {
         &self,
         key: &IdempotencyKey,
     ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
+
+    /// Tries a refresh's rotation in one conditional write (see [`FastRotation`]).
+    fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> impl Future<Output = Result<RotationAttempt, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

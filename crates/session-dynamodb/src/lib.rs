@@ -8,6 +8,7 @@ mod commit;
 mod error;
 pub mod outbox;
 mod retries;
+mod rotation;
 pub mod schema;
 mod store;
 

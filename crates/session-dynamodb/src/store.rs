@@ -12,14 +12,15 @@ use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
-    Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, StoreError, Versioned,
 };
 
 use crate::backoff;
 use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
 use crate::error::{FailureKind, unavailable, unavailable_as};
+use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
 use crate::schema::{self, GSI1, GSI1_PK};
 
@@ -144,6 +145,13 @@ impl SessionStore for DynamoStore {
             .map(|item| codec::decode_session(item).map(|s| s.value))
             .collect::<Result<_, _>>()?;
         Ok(SessionPage { sessions, next })
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        rotation::rotate(&self.client, &self.table, &rotation).await
     }
 
     async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {

@@ -13,9 +13,9 @@
 //! | `UserAccountDeleted` | every session, logins refused for good, data erased after the audit retention (`account_deleted`) |
 //!
 //! `others` spares the session the detail names in `session_id` (the one that made the change).
-//! A credential event revokes the sessions created before the change: at the detail's
-//! `occurred_at` when it carries one, otherwise until the end of the envelope's `time` second,
-//! which has whole-second resolution (docs/0014).
+//! A credential event revokes the sessions created before the change
+//! (`domain::change_time`: the detail's `occurred_at` when it carries one, otherwise the end of
+//! the envelope's whole-second `time`; docs/0014).
 //!
 //! Only events from the configured source (and account, when set) with a well-formed detail are
 //! acted on; anything else is logged and dropped, since retrying cannot make it valid. Each event
@@ -24,10 +24,11 @@
 //! dead-letters after its retries).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_json::Value;
+use session_core::domain::change_time::credential_change_cutoff;
 use session_core::domain::{Actor, RevocationReason, RevocationScope};
 use session_core::events::RevokeAllTrigger;
 use session_core::ids::{AuthEventId, SessionId, UserId};
@@ -188,7 +189,11 @@ impl<S: SessionStore> AccountEventsConsumer<S> {
                     note: None,
                 };
                 let scope = RevokeAllScope {
-                    created_before: Some(change_time(detail.occurred_at, event.time, now)),
+                    created_before: Some(credential_change_cutoff(
+                        detail.occurred_at,
+                        event.time,
+                        now,
+                    )),
                     once,
                     status: None,
                 };
@@ -228,25 +233,6 @@ impl<S: SessionStore> AccountEventsConsumer<S> {
             Err(error) => Err(ConsumerError(error)),
         }
     }
-}
-
-/// When the credential changed: the detail's precise `occurred_at` when it has one; otherwise the
-/// last instant of the envelope's `time` second, so a session created earlier in that same second
-/// with the old credential is revoked too (a login in that second with the new credential is
-/// signed out as well: the safe mistake, docs/0014); without either, now.
-pub fn change_time(
-    occurred_at: Option<DateTime<Utc>>,
-    envelope_time: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> DateTime<Utc> {
-    occurred_at
-        .or_else(|| envelope_time.map(end_of_second))
-        .unwrap_or(now)
-}
-
-fn end_of_second(at: DateTime<Utc>) -> DateTime<Utc> {
-    let start = at.duration_trunc(Duration::seconds(1)).unwrap_or(at);
-    start + Duration::nanoseconds(999_999_999)
 }
 
 fn dropped(why: &'static str) -> Outcome {
@@ -292,24 +278,7 @@ impl From<ConsumerError> for lambda_runtime::Diagnostic {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
-
-    #[test]
-    fn the_change_time_is_precise_when_given_else_the_end_of_the_envelope_second() {
-        let now = Utc.with_ymd_and_hms(2026, 12, 4, 15, 3, 0).unwrap();
-        let envelope = Utc.with_ymd_and_hms(2026, 12, 4, 15, 2, 32).unwrap();
-        let precise = envelope + Duration::milliseconds(361);
-        assert_eq!(change_time(Some(precise), Some(envelope), now), precise);
-        assert_eq!(
-            change_time(None, Some(envelope), now),
-            envelope + Duration::nanoseconds(999_999_999)
-        );
-        // A login at .010 of the same second is before the cutoff.
-        assert!(envelope + Duration::milliseconds(10) <= change_time(None, Some(envelope), now));
-        assert_eq!(change_time(None, None, now), now);
-    }
 
     #[test]
     fn every_detail_type_has_an_effect() {

@@ -9,14 +9,19 @@ use std::net::IpAddr;
 use aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
 };
+use chrono::{DateTime, SecondsFormat, Utc};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Map, Value};
 use session_api::{AuthError, Authenticator, Caller, ClientSighting, TokenVerifier};
+use session_core::domain::SessionAssurance;
 use session_core::ports::SessionStore;
 
 use crate::config::{self, ProcessEnv};
 use crate::metrics::{Metric, Metrics};
-use crate::request_context::{CONTEXT_SESSION_ID, CONTEXT_USER_ID};
+use crate::request_context::{
+    CONTEXT_AAL, CONTEXT_AUTH_AGE_SECS, CONTEXT_AUTH_TIME, CONTEXT_FRESH_AUTH,
+    CONTEXT_MAX_AUTH_AGE_SECS, CONTEXT_SESSION_ID, CONTEXT_STEP_UP_REQUIRED, CONTEXT_USER_ID,
+};
 use crate::{InitError, telemetry, wiring};
 
 pub type AuthorizerResponse = ApiGatewayV2CustomAuthorizerSimpleResponse<Map<String, Value>>;
@@ -74,31 +79,31 @@ impl<S: SessionStore> Authorizer<S> {
             .headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
-        let outcome = if self.records_activity {
-            let client = ClientSighting {
-                ip_address: request
-                    .request_context
-                    .http
-                    .source_ip
-                    .as_deref()
-                    .and_then(|ip| ip.parse::<IpAddr>().ok()),
-                user_agent: request
-                    .headers
-                    .get(http::header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-            };
-            self.authenticator
-                .authenticate_and_record(header, client)
-                .await
-        } else {
-            self.authenticator.authenticate(header).await
-        };
+        let client = self.records_activity.then(|| ClientSighting {
+            ip_address: request
+                .request_context
+                .http
+                .source_ip
+                .as_deref()
+                .and_then(|ip| ip.parse::<IpAddr>().ok()),
+            user_agent: request
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        });
+        let outcome = self
+            .authenticator
+            .authenticate_with_assurance(header, client)
+            .await;
         match outcome {
-            Ok(Caller::User {
-                user_id,
-                session_id,
-            }) => {
+            Ok((
+                Caller::User {
+                    user_id,
+                    session_id,
+                },
+                assurance,
+            )) => {
                 let mut context = Map::new();
                 context.insert(CONTEXT_USER_ID.into(), Value::String(user_id.to_string()));
                 context.insert(
@@ -106,6 +111,7 @@ impl<S: SessionStore> Authorizer<S> {
                     Value::String(session_id.to_string()),
                 );
                 self.metrics.count(Metric::AuthorizerAllowed, None);
+                add_assurance(&mut context, &assurance, Utc::now());
                 Ok(response(true, context))
             }
             Ok(_) => {
@@ -131,6 +137,40 @@ fn deny_reason(error: &AuthError) -> &'static str {
     match error {
         AuthError::SessionInactive { reason } => reason,
         other => other.kind(),
+    }
+}
+
+/// How the user authenticated, for downstream APIs: `auth_time` (RFC 3339), `aal` (1-3),
+/// `auth_age_secs`, `step_up_required`, and on tiers that set one, `max_auth_age_secs` and
+/// whether the authentication is still `fresh_auth` enough for their sensitive routes.
+fn add_assurance(
+    context: &mut Map<String, Value>,
+    assurance: &SessionAssurance,
+    now: DateTime<Utc>,
+) {
+    context.insert(
+        CONTEXT_AUTH_TIME.into(),
+        Value::String(
+            assurance
+                .auth_time
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+        ),
+    );
+    context.insert(CONTEXT_AAL.into(), Value::from(assurance.aal.level()));
+    context.insert(
+        CONTEXT_AUTH_AGE_SECS.into(),
+        Value::from(assurance.auth_age_secs(now)),
+    );
+    context.insert(
+        CONTEXT_STEP_UP_REQUIRED.into(),
+        Value::Bool(assurance.step_up_required),
+    );
+    if let Some(max) = assurance.max_auth_age_secs {
+        context.insert(CONTEXT_MAX_AUTH_AGE_SECS.into(), Value::from(max));
+        context.insert(
+            CONTEXT_FRESH_AUTH.into(),
+            Value::Bool(assurance.auth_is_fresh(now)),
+        );
     }
 }
 

@@ -13,6 +13,13 @@ use session_api::{Caller, RequestContext};
 /// Context keys our authorizer sets.
 pub const CONTEXT_USER_ID: &str = "user_id";
 pub const CONTEXT_SESSION_ID: &str = "session_id";
+/// How the user authenticated, passed on to downstream APIs (the routes of this API ignore them).
+pub const CONTEXT_AUTH_TIME: &str = "auth_time";
+pub const CONTEXT_AAL: &str = "aal";
+pub const CONTEXT_AUTH_AGE_SECS: &str = "auth_age_secs";
+pub const CONTEXT_STEP_UP_REQUIRED: &str = "step_up_required";
+pub const CONTEXT_MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
+pub const CONTEXT_FRESH_AUTH: &str = "fresh_auth";
 
 pub fn caller(context: &ApiGatewayV2httpRequestContext) -> Caller {
     let Some(authorizer) = &context.authorizer else {

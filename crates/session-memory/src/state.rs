@@ -6,7 +6,10 @@ use chrono::{DateTime, Utc};
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
-use session_core::ports::{ChangeSet, IdempotencyRecord, LedgerWrite, SessionWrite, Versioned};
+use session_core::ports::{
+    ChangeSet, FastRotation, IdempotencyRecord, LedgerWrite, RotationAttempt, SessionWrite,
+    Versioned,
+};
 
 /// A write's condition did not hold (internal to `check`).
 struct ConditionFailed;
@@ -70,6 +73,26 @@ impl State {
         }
         self.outbox.extend(changes.events);
         Ok(())
+    }
+
+    /// The one-write rotation of a refresh: applied when its conditions hold, like DynamoDB's
+    /// conditional update, else the session as stored.
+    pub fn rotate_refresh_token(&mut self, rotation: &FastRotation) -> RotationAttempt {
+        let Some(stored) = self.sessions.get_mut(&rotation.session_id) else {
+            return RotationAttempt::NotApplied(None);
+        };
+        if !rotation.applies_to(&stored.value) {
+            return RotationAttempt::NotApplied(Some(stored.clone()));
+        }
+        let mut session = stored.value.clone();
+        match session.refreshed(rotation.next.clone(), rotation.now) {
+            Ok(()) => {
+                stored.value = session;
+                stored.version += 1;
+                RotationAttempt::Rotated(stored.clone())
+            }
+            Err(_) => RotationAttempt::NotApplied(Some(stored.clone())),
+        }
     }
 
     fn check(&self, changes: &ChangeSet) -> Result<(), ConditionFailed> {

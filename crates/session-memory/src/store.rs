@@ -8,8 +8,8 @@ use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
-    Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, StoreError, Versioned,
 };
 use tokio::sync::Notify;
 
@@ -145,6 +145,17 @@ impl SessionStore for MemoryStore {
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.read_fault()?;
         Ok(self.state().idempotency.get(key).cloned())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        // A write: it fails like a commit.
+        if self.inner.faults.take_commit_failure() {
+            return Err(StoreError::Unavailable(Box::new(InjectedFailure)));
+        }
+        Ok(self.state().rotate_refresh_token(&rotation))
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -421,7 +421,10 @@ async fn validity_reports_active_then_why_not() {
     let me = h.login("alice").await;
     assert_eq!(
         h.validity(me.session_id).await,
-        json!({"active": true, "user_id": "alice", "expires_at": "2026-01-31T00:00:00Z"})
+        json!({
+            "active": true, "user_id": "alice", "expires_at": "2026-01-31T00:00:00Z",
+            "auth_time": "2026-01-01T00:00:00Z", "aal": 1, "step_up_required": false
+        })
     );
     h.clock.advance(Duration::days(30));
     assert_eq!(

@@ -44,6 +44,9 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
         user_agent: Some("Mozilla/5.0".into()),
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     };
     let mut created = Vec::new();
     // The third login is over the basic tier's limit of 2 and evicts in the same transaction.
@@ -187,6 +190,9 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
         user_agent: Some("Mozilla/5.0".into()),
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     };
     let key = IdempotencyKey::from_str("login-7f3a").unwrap();
 
@@ -205,4 +211,79 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
         .unwrap();
     assert!(replay.replayed && replay.session.id() == first.session.id());
     assert_eq!(t.requests.take(), counts(&[("GetItem", 2)]), "replay");
+}
+
+/// The auth service's refresh: rotating the current token from the same client is one
+/// conditional UpdateItem and nothing else; the retry of a lost answer is that one request
+/// (which fails its condition and answers the stored session); a reuse adds the revoking
+/// transaction.
+#[tokio::test]
+async fn a_refresh_is_one_round_trip_and_a_reuse_two() {
+    use session_core::use_cases::{RefreshSession, Refreshed};
+
+    let Some(t) = test_store().await else { return };
+    let clock = Arc::new(FakeClock::at_epoch());
+    let sessions =
+        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let alice = user("alice");
+    register(&sessions, &alice, "basic", None).await;
+    let token = |id: &str| RefreshTokenId::from_str(id).unwrap();
+    let id = sessions
+        .create_session(CreateSession {
+            user_id: alice.clone(),
+            ip_address: "203.0.113.7".parse().ok(),
+            user_agent: Some("Mozilla/5.0".into()),
+            expires_at: None,
+            refresh_token_id: Some(token("rt-1")),
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
+        })
+        .await
+        .unwrap()
+        .session
+        .id();
+    let refresh = |presented: &str, next: &str| RefreshSession {
+        session_id: id,
+        refresh_token_id: token(presented),
+        next_refresh_token_id: token(next),
+        ip_address: "203.0.113.7".parse().ok(),
+        user_agent: Some("Mozilla/5.0".into()),
+    };
+    t.requests.take();
+    clock.advance(Duration::seconds(600));
+
+    let rotated = sessions
+        .refresh_session(refresh("rt-1", "rt-2"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(rotated, Refreshed::Active(ref s) if !s.retried),
+        "{rotated:?}"
+    );
+    let trips = t.requests.take();
+    eprintln!("refresh: {trips:?}");
+    assert_eq!(trips, counts(&[("UpdateItem", 1)]), "refresh");
+
+    let retried = sessions
+        .refresh_session(refresh("rt-1", "rt-2"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(retried, Refreshed::Active(ref s) if s.retried),
+        "{retried:?}"
+    );
+    let trips = t.requests.take();
+    eprintln!("retry of a lost answer: {trips:?}");
+    assert_eq!(trips, counts(&[("UpdateItem", 1)]), "retry");
+
+    let reused = sessions.refresh_session(refresh("rt-0", "rt-9")).await;
+    assert!(reused.is_err(), "{reused:?}");
+    let trips = t.requests.take();
+    eprintln!("reuse: {trips:?}");
+    assert_eq!(
+        trips,
+        counts(&[("UpdateItem", 1), ("TransactWriteItems", 1)]),
+        "reuse"
+    );
 }

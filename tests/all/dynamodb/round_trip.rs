@@ -24,7 +24,8 @@ async fn ledger_session_and_events_written_by_a_commit_read_back_identically() {
             r.last_ip_address = None;
             r.location = None;
             r.idle_timeout_secs = None;
-            r.refresh_token_id = None;
+            r.refresh_token_hash = None;
+            r.refresh_rotated_at = None;
         });
         s
     };

@@ -37,6 +37,11 @@ pub fn session(user: &UserId, created_at: DateTime<Utc>) -> Session {
         country_code: None,
         coordinates: None,
         suspicious_revoke_at_count: None,
+        suspicious_step_up_at_count: None,
+        max_auth_age_secs: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     })
 }
 

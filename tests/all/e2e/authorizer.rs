@@ -59,6 +59,9 @@ async fn login(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) ->
         user_agent: None,
         expires_at: None,
         refresh_token_id: None,
+        auth_time: None,
+        aal: Default::default(),
+        amr: Default::default(),
     };
     sessions.create_session(cmd).await.unwrap().session.id()
 }
@@ -236,4 +239,143 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
         Some("198.51.100.7".parse().unwrap()),
         "recording on: the request's address is the session's last"
     );
+}
+
+/// Sends an admin request through the HTTP function that serves `function`, as API Gateway would
+/// deliver it after IAM authorisation; answers the status and body.
+async fn admin_call(
+    sessions: &Sessions<super::support::E2eStore>,
+    function: &str,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (i64, serde_json::Value) {
+    let route = session_api::route_for_function(function).unwrap();
+    let handler = session_lambda::http_function::HttpFunction::new(
+        route.route_key(),
+        session_api::Api::new(sessions.clone()),
+    );
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": route.route_key(), "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
+            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
+            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
+                "callerId": "AROA:support", "userArn": "arn:aws:sts::123456789012:assumed-role/support/jane",
+                "userId": "AROA:support"}},
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7", "userAgent": "console"}
+        },
+        "body": body.to_string(), "isBase64Encoded": false
+    });
+    let response = handler.handle(event, "e2e-request").await;
+    let body = response
+        .body
+        .as_ref()
+        .map(|b| match b {
+            aws_lambda_events::encodings::Body::Text(text) => serde_json::from_str(text).unwrap(),
+            _ => serde_json::Value::Null,
+        })
+        .unwrap_or(serde_json::Value::Null);
+    (response.status_code, body)
+}
+
+/// Support ends a compromised user's sessions through the admin functions on DynamoDB Local:
+/// the very next authorizer call for each of them is denied; disabling keeps the user out
+/// (logins refused) until the account is enabled, which brings no session back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_an_admin_revoke_all_the_next_authorizer_call_of_every_session_is_denied() {
+    let Some(sdk) = standins().await else { return };
+    let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
+    let alice = UserId::from_str("alice").unwrap();
+    register(&sessions, &alice, "premium", None).await;
+    let verifier = TokenVerifier::new(JwtConfig::new(
+        VerificationKey::Hs256Secret(SECRET.to_vec()),
+        ISSUER,
+        AUDIENCE,
+    ))
+    .unwrap();
+    let check = Check {
+        authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
+        issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
+        user: alice.clone(),
+    };
+    let mut devices = Vec::new();
+    for _ in 0..4 {
+        devices.push(login(&sessions, &alice).await);
+    }
+    for device in &devices {
+        assert!(check.allows(*device).await);
+    }
+
+    let (status, body) = admin_call(
+        &sessions,
+        "admin-revoke-all-sessions",
+        "DELETE",
+        "/admin/users/alice/sessions",
+        serde_json::json!({"reason": "security_concern", "actor": "security:oncall", "note": "credential stuffing"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["revoked_count"].as_u64()),
+        (200, Some(4)),
+        "{body}"
+    );
+    for device in &devices {
+        assert!(
+            !check.allows(*device).await,
+            "revoked by an admin: denied on the next call"
+        );
+    }
+
+    let fresh = login(&sessions, &alice).await;
+    assert!(check.allows(fresh).await);
+    let (status, body) = admin_call(
+        &sessions,
+        "admin-set-account-status",
+        "PUT",
+        "/admin/users/alice/status",
+        serde_json::json!({"status": "disabled", "reason": "security_concern", "actor": "security:oncall"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("disabled")),
+        "{body}"
+    );
+    assert!(
+        !check.allows(fresh).await,
+        "disabled: denied on the next call"
+    );
+    let refused = sessions
+        .create_session(CreateSession {
+            user_id: alice.clone(),
+            ip_address: None,
+            user_agent: None,
+            expires_at: None,
+            refresh_token_id: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(session_core::SessionError::AccountDisabled)),
+        "{refused:?}"
+    );
+
+    let (status, _) = admin_call(
+        &sessions,
+        "admin-set-account-status",
+        "PUT",
+        "/admin/users/alice/status",
+        serde_json::json!({"status": "active", "reason": "admin_action", "actor": "support:jane"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(!check.allows(fresh).await, "enabling revives no session");
+    let after = login(&sessions, &alice).await;
+    assert!(check.allows(after).await);
 }

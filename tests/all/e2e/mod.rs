@@ -6,5 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorizer;
+mod refresh_reuse;
 mod relay_to_sqs;
 pub(crate) mod support;

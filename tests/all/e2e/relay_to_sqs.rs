@@ -33,6 +33,9 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
             user_agent: None,
             expires_at: None,
             refresh_token_id: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         };
         ids.push(sessions.create_session(login).await.unwrap().session.id());
     }

@@ -18,6 +18,9 @@ use session_dynamodb::{DynamoStore, ensure_table};
 use session_tests::event_contracts::CheckedStore;
 use uuid::Uuid;
 
+/// The store of the e2e tests: DynamoDB Local, each committed event checked against its contract.
+pub(crate) type E2eStore = CheckedStore<DynamoStore>;
+
 const REQUIRE_STANDINS: &str = "SESSION_TESTS_REQUIRE_STANDINS";
 
 /// The `source` the relay gives events, and the bus rule selects.
@@ -47,9 +50,7 @@ pub fn unique(prefix: &str) -> String {
 
 /// The use cases over a new table (with its stream), and the table's name. Every event they
 /// commit is checked against its contract.
-pub async fn sessions_on_fresh_table(
-    sdk: &SdkConfig,
-) -> (Sessions<CheckedStore<DynamoStore>>, String) {
+pub async fn sessions_on_fresh_table(sdk: &SdkConfig) -> (Sessions<E2eStore>, String) {
     let client = aws_sdk_dynamodb::Client::new(sdk);
     let table = unique("sessions-e2e");
     ensure_table(&client, &table).await.unwrap();

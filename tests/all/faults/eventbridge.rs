@@ -194,6 +194,9 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
                     user_agent: None,
                     expires_at: None,
                     refresh_token_id: None,
+                    auth_time: None,
+                    aal: Default::default(),
+                    amr: Default::default(),
                 };
                 last = Some(sessions.create_session(login).await.unwrap().session.id());
             }

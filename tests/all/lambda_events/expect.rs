@@ -7,8 +7,9 @@
 //! - an HTTP function: `{"status": 201}`; a status of 400 or more must come as a problem with a
 //!   `code`. `"on_retry": "replayed"`: the same payload sent again is answered the first body,
 //!   marked `Idempotent-Replayed: true`.
-//! - the authorizer: `{"authorized": true, "context": {"user_id": "alice", ...}}`; a deny
-//!   carries no context.
+//! - the authorizer: `{"authorized": true, "context": {"user_id": "alice", "aal": 1, ...}}`: every
+//!   key listed has that value (keys whose value moves with the clock, like `auth_age_secs`, are
+//!   left out); a deny carries no context.
 //! - the account-events consumer: `{"revoked": 2}` (that many sessions revoked, events
 //!   emitted), `{"status_changed": "disabled", "revoked": 2}` (the account's status is now that,
 //!   these many sessions revoked) or `{"dropped": "untrusted source"}` (nothing changed, nothing
@@ -53,7 +54,7 @@ pub enum Answer {
     },
     Authorizer {
         authorized: bool,
-        context: BTreeMap<String, String>,
+        context: BTreeMap<String, Value>,
     },
     Revoked {
         count: usize,
@@ -198,8 +199,10 @@ fn answer(fields: &mut Map<String, Value>, on_retry: Option<&str>) -> Result<Ans
             Some(Value::Object(map)) => map
                 .into_iter()
                 .map(|(k, v)| match v {
-                    Value::String(s) => Ok((k, s)),
-                    other => Err(format!("context.{k} must be a string, got {other}")),
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => Ok((k, v)),
+                    other => Err(format!(
+                        "context.{k} must be a string, number or boolean, got {other}"
+                    )),
                 })
                 .collect::<Result<_, String>>()?,
             Some(other) => return Err(format!("context must be an object, got {other}")),
@@ -273,5 +276,19 @@ fn session_status(value: &Value) -> Result<SessionStatus, String> {
         _ => Err(format!(
             "a session status is active, revoked, expired or idle_expired; got {value}"
         )),
+    }
+}
+
+/// The authorizer's context has every expected key with its value; a deny (no expected keys)
+/// carries none at all.
+pub fn assert_context(actual: &Map<String, Value>, expected: &BTreeMap<String, Value>, file: &str) {
+    if expected.is_empty() {
+        assert!(
+            actual.is_empty(),
+            "{file}: a deny carries no context: {actual:?}"
+        );
+    }
+    for (key, value) in expected {
+        assert_eq!(actual.get(key), Some(value), "{file}: context.{key}");
     }
 }

@@ -13,7 +13,7 @@ use session_core::testkit::{FakeClock, SequentialIds};
 use session_lambda::authorizer::Authorizer;
 use session_lambda::config;
 use session_lambda::http_function::HttpFunction;
-use session_lambda::metrics::{DEFAULT_NAMESPACE, MeteredStore, Metrics, observe_event};
+use session_lambda::metrics::{DEFAULT_NAMESPACE, MeteredStore, Metrics};
 use session_memory::MemoryStore;
 use session_tests::event_contracts::CheckedStore;
 
@@ -223,23 +223,27 @@ async fn the_authorizer_writes_each_decision_and_why_it_denied() {
     assert_eq!(line["Reason"], "revoked");
 }
 
-/// `RefreshTokenReuseDetected` is not an event of this branch yet: the metric reads events by
-/// their published name and fields, so a detail of that name is what the command will commit.
-#[test]
-fn a_refresh_token_reuse_writes_reuse_detected() {
-    let metrics = Metrics::new(DEFAULT_NAMESPACE);
-    let detail = json!({
-        "event_id": "019a5c4e-8f3b-7c2d-9e1f-0a1b2c3d4e5f",
-        "occurred_at": "2026-02-01T09:30:00.123456Z",
-        "session_id": "019a5c4e-8f3b-7c2d-9e1f-0a1b2c3d4e60",
-        "user_id": "someone",
-    });
-    observe_event(&metrics, "RefreshTokenReuseDetected", &detail);
-    let lines = flushed(&metrics);
-    assert_eq!(lines.len(), 1);
+#[tokio::test]
+async fn a_refresh_token_reuse_writes_reuse_detected_and_the_revocation() {
+    let metered = metered().await;
+    // The laptop's chain is at `rt_laptop_1`; its predecessor presented again is a replay.
+    assert_eq!(
+        http(
+            &metered,
+            "refresh-session",
+            "refresh-session/replayed-token.json"
+        )
+        .await,
+        409
+    );
+    let lines = flushed(&metered.metrics);
+    assert_eq!(lines.len(), 1, "{lines:?}");
     let (line, dimensions) = line_of(&lines, "RefreshReuseDetected");
     assert_eq!(line["RefreshReuseDetected"], 1);
     assert_eq!(dimensions, json!([[]]));
+    let (line, _) = line_of(&lines, "Revocations");
+    assert_eq!(line["Revocations"], 1);
+    assert_eq!(line["Reason"], "refresh_token_reuse");
 }
 
 #[tokio::test]

@@ -226,17 +226,7 @@ async fn check_in_process(
                 serde_json::from_str(text).unwrap();
             let response = authorizer.authorize(&request).await.unwrap();
             assert_eq!(response.is_authorized, *authorized, "{file}");
-            let actual: BTreeMap<String, String> = response
-                .context
-                .iter()
-                .map(|(k, v)| {
-                    let v = v
-                        .as_str()
-                        .unwrap_or_else(|| panic!("{file}: context.{k}: {v}"));
-                    (k.clone(), v.to_owned())
-                })
-                .collect();
-            assert_eq!(&actual, context, "{file}: the context handed to the route");
+            expect::assert_context(&response.context, context, &file);
         }
         Answer::Revoked { .. } | Answer::StatusChanged { .. } | Answer::Dropped { .. } => {
             let consumer = AccountEventsConsumer::new(

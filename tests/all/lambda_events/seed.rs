@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use session_core::Sessions;
 use session_core::domain::session::NewSession;
 use session_core::domain::{ActiveEntry, PolicyConfig, Session, SessionStatus, UserLedger};
-use session_core::ids::{SessionId, UserId};
+use session_core::ids::{RefreshTokenId, SessionId, UserId};
 use session_core::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite};
 use session_core::testkit::{FakeClock, SequentialIds};
 use session_memory::MemoryStore;
@@ -61,11 +61,19 @@ pub async fn seed(store: &impl SessionStore) {
                 now: at,
                 expires_at,
                 idle_timeout_secs: None,
-                refresh_token_id: None,
+                // The laptop's chain starts at `rt_laptop_1` (events/refresh-session).
+                refresh_token_id: (n == 0).then(|| {
+                    RefreshTokenId::from_str(&format!("rt_{}_1", device_name(user, n))).unwrap()
+                }),
                 device_type: None,
                 country_code: None,
                 coordinates: None,
                 suspicious_revoke_at_count: None,
+                suspicious_step_up_at_count: None,
+                max_auth_age_secs: None,
+                auth_time: None,
+                aal: Default::default(),
+                amr: Default::default(),
             });
             ledger
                 .active
@@ -77,6 +85,15 @@ pub async fn seed(store: &impl SessionStore) {
             expected_version: None,
         });
         store.commit(changes).await.unwrap();
+    }
+}
+
+/// The short name of a seeded user's `n`th device, as the payloads' refresh token ids use it.
+fn device_name(user: &str, n: usize) -> &'static str {
+    match (user, n) {
+        ("alice", 0) => "laptop",
+        ("alice", _) => "phone",
+        _ => "device",
     }
 }
 

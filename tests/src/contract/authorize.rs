@@ -30,7 +30,7 @@ async fn authorize<H: StoreHarness>(
 }
 
 fn recorded(authorization: &Authorization) -> bool {
-    matches!(authorization, Authorization::Allowed(outcome) if outcome.recorded)
+    matches!(authorization, Authorization::Allowed { outcome, .. } if outcome.recorded)
 }
 
 /// An allowed request counts as activity: written when the address changed or the interval
@@ -41,7 +41,7 @@ pub async fn an_allowed_request_is_recorded_as_throttled_activity<H: StoreHarnes
 
     let same_place = authorize(&fx, "alice", id, LOGIN_IP).await;
     assert!(
-        matches!(same_place, Authorization::Allowed(_)) && !recorded(&same_place),
+        matches!(same_place, Authorization::Allowed { .. }) && !recorded(&same_place),
         "within the interval from the login's address: allowed, not written ({same_place:?})"
     );
     assert!(fx.take_events().await.is_empty());
@@ -123,7 +123,7 @@ pub async fn a_failed_activity_write_still_allows_the_request<H: StoreHarness>(h
     let allowed = authorize(&fx, "alice", id, NEIGHBOUR_IP).await;
 
     assert!(
-        matches!(allowed, Authorization::Allowed(outcome) if !outcome.recorded),
+        matches!(allowed, Authorization::Allowed { outcome, .. } if !outcome.recorded),
         "{allowed:?}"
     );
     assert_eq!(fx.stored(id).await, before);

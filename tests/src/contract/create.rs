@@ -174,10 +174,13 @@ pub async fn create_stores_requested_expiry_refresh_token_and_truncated_user_age
 
     let stored = fx.stored(session.id()).await.value;
     assert_eq!(stored.expires_at(), expires_at);
+    let first_link = RefreshTokenId::from_str("rt-42").expect("valid").hash();
     assert_eq!(
-        stored.refresh_token_id().map(RefreshTokenId::as_str),
-        Some("rt-42")
+        stored.refresh_token_hash(),
+        Some(&first_link),
+        "the first link of the chain, hashed"
     );
+    assert_eq!(stored.refresh_rotated_at(), Some(stored.created_at()));
     let agent = stored.user_agent().expect("user agent stored");
     assert_eq!(
         agent.len(),

@@ -5,8 +5,8 @@ use std::str::FromStr;
 
 use chrono::Duration;
 use session_core::domain::{
-    ActiveEntry, Actor, Coordinates, Fix, Revocation, RevocationReason, Session, SessionStatus,
-    UserLedger, UserPolicy,
+    Aal, ActiveEntry, Actor, AuthMethod, Coordinates, Fix, Revocation, RevocationReason, Session,
+    SessionStatus, UserLedger, UserPolicy,
 };
 use session_core::error::SessionError;
 use session_core::ids::{ProviderName, RefreshTokenId, TierName};
@@ -50,7 +50,23 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
         note: None,
     });
     full.is_trusted = true;
-    full.refresh_token_id = Some(RefreshTokenId::from_str("rt_01J9ZK|v2").expect("valid"));
+    full.refresh_token_hash = Some(
+        RefreshTokenId::from_str("rt_01J9ZK|v2")
+            .expect("valid")
+            .hash(),
+    );
+    full.previous_refresh_token_hash = Some(
+        RefreshTokenId::from_str("rt_01J9ZK|v1")
+            .expect("valid")
+            .hash(),
+    );
+    full.refresh_rotated_at = Some(created + Duration::milliseconds(42));
+    full.auth_time = created - Duration::seconds(90);
+    full.aal = Aal::Aal3;
+    full.amr = [AuthMethod::Pwd, AuthMethod::Hwk].into_iter().collect();
+    full.step_up_required = true;
+    full.suspicious_step_up_at_count = Some(1);
+    full.max_auth_age_secs = Some(900);
     full.last_ip_address = Some(ip("198.51.100.7"));
     full.suspicious_activity_count = 3;
     full.last_provider_accessed = Some(ProviderName::from_str("yodlee").expect("valid"));
@@ -199,7 +215,7 @@ pub async fn new_session_is_active_until_its_absolute_expiry<H: StoreHarness>(h:
     assert_eq!(stored.location(), Some(LOCATION));
     assert!(stored.revocation().is_none() && !stored.is_trusted());
     assert_eq!(stored.suspicious_activity_count(), 0);
-    assert!(stored.providers_accessed().is_empty() && stored.refresh_token_id().is_none());
+    assert!(stored.providers_accessed().is_empty() && stored.refresh_token_hash().is_none());
 
     assert!(fx.is_active(created.id()).await, "active right after login");
     fx.advance(fx.sessions.policy().session_lifetime() - Duration::seconds(1));

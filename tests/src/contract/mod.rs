@@ -7,6 +7,7 @@
 //! `pub async fn` of an area file declared here is a case, found by tests/build.rs, with nothing
 //! to register. A function that takes the harness like a case but would not run fails the build.
 
+pub mod admin;
 pub mod authorize;
 pub mod concurrency;
 pub mod create;
@@ -14,6 +15,7 @@ pub mod entity;
 pub mod idempotency;
 pub mod limits;
 pub mod queries;
+pub mod refresh;
 pub mod revoke_all;
 pub mod revoke_session;
 pub mod session_updates;

@@ -200,11 +200,20 @@ pub async fn link_refresh_token_is_stored_and_refused_on_inactive_sessions<H: St
     let id = fx.login(&alice).await.session.id();
 
     link(&fx, id, "rt-1").await.expect("linked");
-    let token =
-        |s: &session_core::domain::Session| s.refresh_token_id().map(|t| t.as_str().to_owned());
-    assert_eq!(token(&fx.stored(id).await.value).as_deref(), Some("rt-1"));
+    let hash = |id: &str| Some(RefreshTokenId::from_str(id).expect("valid").hash());
+    let token = |s: &session_core::domain::Session| s.refresh_token_hash().cloned();
+    assert_eq!(
+        token(&fx.stored(id).await.value),
+        hash("rt-1"),
+        "stored hashed"
+    );
     link(&fx, id, "rt-2").await.expect("relinked");
-    assert_eq!(token(&fx.stored(id).await.value).as_deref(), Some("rt-2"));
+    let relinked = fx.stored(id).await.value;
+    assert_eq!(token(&relinked), hash("rt-2"));
+    assert_eq!(
+        relinked.previous_refresh_token_hash().cloned(),
+        hash("rt-1")
+    );
 
     fx.revoke(id, &alice, RevocationReason::Logout)
         .await
@@ -219,7 +228,7 @@ pub async fn link_refresh_token_is_stored_and_refused_on_inactive_sessions<H: St
         ),
         "{refused:?}"
     );
-    assert_eq!(token(&fx.stored(id).await.value).as_deref(), Some("rt-2"));
+    assert_eq!(token(&fx.stored(id).await.value), hash("rt-2"));
     let missing = link(&fx, fx.new_session_id(), "rt-4").await;
     assert!(
         matches!(missing, Err(SessionError::SessionNotFound)),

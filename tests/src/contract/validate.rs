@@ -20,7 +20,8 @@ pub async fn validate_active_session_reports_owner_and_expiry<H: StoreHarness>(h
         validity,
         Validity::Active {
             user_id: alice,
-            expires_at: session.expires_at()
+            expires_at: session.expires_at(),
+            assurance: session.assurance(),
         }
     );
 }

@@ -5,8 +5,8 @@
 use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
-    Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, StoreError, Versioned,
 };
 
 use super::check_detail;
@@ -51,6 +51,14 @@ impl<S: SessionStore> SessionStore for CheckedStore<S> {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.inner.load_idempotency(key).await
+    }
+
+    /// A rotation commits no event (its activity is not one).
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        self.inner.rotate_refresh_token(rotation).await
     }
 
     /// Checks the events once they are committed (a refused change set emitted nothing).

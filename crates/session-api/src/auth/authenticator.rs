@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use http::{HeaderMap, header};
+use session_core::domain::SessionAssurance;
 use session_core::ports::SessionStore;
 use session_core::use_cases::{
     ActivityReport, Authorization, AuthorizeRequest, DenialReason, ValidateSession, Validity,
@@ -98,7 +99,7 @@ pub fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthError> {
 }
 
 /// Logs a failed authentication: the reason only, as a token is a credential and never logged.
-fn logged(outcome: Result<Caller, AuthError>) -> Result<Caller, AuthError> {
+fn logged<T>(outcome: Result<T, AuthError>) -> Result<T, AuthError> {
     if let Err(error) = &outcome {
         tracing::info!(kind = error.kind(), reason = %error, "bearer authentication failed");
     }
@@ -106,7 +107,7 @@ fn logged(outcome: Result<Caller, AuthError>) -> Result<Caller, AuthError> {
 }
 
 /// What a request showed of its client: recorded as activity by
-/// [`Authenticator::authenticate_and_record`].
+/// [`Authenticator::authenticate_with_assurance`].
 #[derive(Clone, Debug, Default)]
 pub struct ClientSighting {
     pub ip_address: Option<IpAddr>,
@@ -138,24 +139,29 @@ impl<S: SessionStore> Authenticator<S> {
 
     /// Authenticates an `Authorization` header value (`None` when the header is absent).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, AuthError> {
-        logged(self.authenticate_token(authorization).await)
+        logged(self.authenticate_token(authorization).await).map(|(caller, _)| caller)
     }
 
-    /// Like [`Self::authenticate`], and records the request as activity on the session it
-    /// names, from the same read (the authorizer's activity tracking, docs/0012).
-    pub async fn authenticate_and_record(
+    /// Like [`Self::authenticate`], with how the session's user authenticated (the
+    /// authorizer's context for downstream APIs); with `client`, also records the request as
+    /// activity on the session, from the same read (the authorizer's activity tracking,
+    /// docs/0012).
+    pub async fn authenticate_with_assurance(
         &self,
         authorization: Option<&str>,
-        client: ClientSighting,
-    ) -> Result<Caller, AuthError> {
-        logged(self.authenticate_recording(authorization, client).await)
+        client: Option<ClientSighting>,
+    ) -> Result<(Caller, SessionAssurance), AuthError> {
+        logged(match client {
+            Some(client) => self.authenticate_recording(authorization, client).await,
+            None => self.authenticate_token(authorization).await,
+        })
     }
 
     async fn authenticate_recording(
         &self,
         authorization: Option<&str>,
         client: ClientSighting,
-    ) -> Result<Caller, AuthError> {
+    ) -> Result<(Caller, SessionAssurance), AuthError> {
         let claims = self.verifier.verify(bearer_token(authorization)?)?;
         let request = AuthorizeRequest {
             user_id: claims.user_id.clone(),
@@ -171,10 +177,13 @@ impl<S: SessionStore> Authenticator<S> {
             .await
             .map_err(AuthError::SessionCheck)?
         {
-            Authorization::Allowed(_) => Ok(Caller::User {
-                user_id: claims.user_id,
-                session_id: claims.session_id,
-            }),
+            Authorization::Allowed { assurance, .. } => Ok((
+                Caller::User {
+                    user_id: claims.user_id,
+                    session_id: claims.session_id,
+                },
+                assurance,
+            )),
             Authorization::Denied(DenialReason::NotOwner) => Err(AuthError::SessionOwnerMismatch),
             Authorization::Denied(reason) => Err(AuthError::SessionInactive {
                 reason: reason.as_str(),
@@ -182,7 +191,10 @@ impl<S: SessionStore> Authenticator<S> {
         }
     }
 
-    async fn authenticate_token(&self, authorization: Option<&str>) -> Result<Caller, AuthError> {
+    async fn authenticate_token(
+        &self,
+        authorization: Option<&str>,
+    ) -> Result<(Caller, SessionAssurance), AuthError> {
         let claims = self.verifier.verify(bearer_token(authorization)?)?;
         let validity = self
             .sessions
@@ -192,10 +204,15 @@ impl<S: SessionStore> Authenticator<S> {
             .await
             .map_err(AuthError::SessionCheck)?;
         match validity {
-            Validity::Active { user_id, .. } if user_id == claims.user_id => Ok(Caller::User {
-                user_id,
-                session_id: claims.session_id,
-            }),
+            Validity::Active {
+                user_id, assurance, ..
+            } if user_id == claims.user_id => Ok((
+                Caller::User {
+                    user_id,
+                    session_id: claims.session_id,
+                },
+                assurance,
+            )),
             Validity::Active { .. } => Err(AuthError::SessionOwnerMismatch),
             inactive @ Validity::Inactive { .. } => Err(AuthError::SessionInactive {
                 reason: inactive.reason().unwrap_or("inactive"),

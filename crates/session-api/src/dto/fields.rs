@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::de::{Error as _, Unexpected};
 use serde::{Deserialize, Deserializer};
 use serde_json::Number;
+use session_core::domain::{Aal, AuthMethod, AuthMethods};
 use session_core::ids::InvalidValue;
 
 use crate::dto::FieldError;
@@ -69,6 +70,20 @@ pub(crate) fn timestamp(
                 })
         })
         .transpose()
+}
+
+/// An authenticator assurance level (1, 2 or 3); absent is 1.
+pub(crate) fn aal(value: Option<u32>) -> Result<Aal, InvalidValue> {
+    value.map_or(Ok(Aal::Aal1), |level| Aal::from_level(u64::from(level)))
+}
+
+/// Authentication methods (RFC 8176 values), duplicates merged; absent is none.
+pub(crate) fn amr(value: Option<Vec<String>>) -> Result<AuthMethods, InvalidValue> {
+    value
+        .unwrap_or_default()
+        .iter()
+        .map(|text| AuthMethod::parse(text))
+        .collect()
 }
 
 /// An optional count: a JSON number without a fractional part in the range of `u32`. JSON does not

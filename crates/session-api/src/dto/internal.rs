@@ -28,8 +28,20 @@ pub struct CreateSessionRequest {
     /// RFC 3339; defaults to now + the session lifetime and may not exceed it.
     #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// The first link of the session's refresh-token chain (stored hashed).
     #[schema(schema_with = crate::dto::schema::nullable_refresh_token_id)]
     pub refresh_token_id: Option<String>,
+    /// When the user authenticated (RFC 3339); defaults to now.
+    #[schema(format = DateTime)]
+    pub auth_time: Option<String>,
+    /// Authenticator assurance level: 1 password, 2 a second factor, 3 phishing resistant
+    /// (default 1).
+    #[serde(default, deserialize_with = "fields::optional_whole_u32")]
+    #[schema(minimum = 1, maximum = 3)]
+    pub aal: Option<u32>,
+    /// Authentication methods used (RFC 8176 values such as `pwd`, `otp`, `hwk`).
+    #[schema(schema_with = crate::dto::schema::amr)]
+    pub amr: Option<Vec<String>>,
 }
 
 object_body!(CreateSessionRequest);
@@ -42,18 +54,36 @@ impl CreateSessionRequest {
         let expires_at = errors.check(fields::timestamp("expires_at", self.expires_at));
         let refresh_token_id =
             errors.check(fields::optional::<RefreshTokenId>(self.refresh_token_id));
-        match (user_id, ip_address, expires_at, refresh_token_id) {
-            (Some(user_id), Some(ip_address), Some(expires_at), Some(refresh_token_id))
-                if errors.is_empty() =>
-            {
-                Ok(CreateSession {
-                    user_id,
-                    ip_address,
-                    user_agent: self.user_agent,
-                    expires_at,
-                    refresh_token_id,
-                })
-            }
+        let auth_time = errors.check(fields::timestamp("auth_time", self.auth_time));
+        let aal = errors.check(fields::aal(self.aal));
+        let amr = errors.check(fields::amr(self.amr));
+        match (
+            user_id,
+            ip_address,
+            expires_at,
+            refresh_token_id,
+            auth_time,
+            aal,
+            amr,
+        ) {
+            (
+                Some(user_id),
+                Some(ip_address),
+                Some(expires_at),
+                Some(refresh_token_id),
+                Some(auth_time),
+                Some(aal),
+                Some(amr),
+            ) if errors.is_empty() => Ok(CreateSession {
+                user_id,
+                ip_address,
+                user_agent: self.user_agent,
+                expires_at,
+                refresh_token_id,
+                auth_time,
+                aal,
+                amr,
+            }),
             _ => Err(errors.into_error()),
         }
     }
@@ -91,6 +121,16 @@ pub struct ValidityResponse {
     pub user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the user last authenticated on this session (login or step-up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<DateTime<Utc>>,
+    /// Authenticator assurance level (1-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 3)]
+    pub aal: Option<u8>,
+    /// The risk response asks for a step-up before the session is trusted again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_up_required: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "revoked")]
     pub reason: Option<String>,
@@ -103,16 +143,23 @@ impl From<Validity> for ValidityResponse {
             Validity::Active {
                 user_id,
                 expires_at,
+                assurance,
             } => Self {
                 active: true,
                 user_id: Some(user_id.into()),
                 expires_at: Some(expires_at),
+                auth_time: Some(assurance.auth_time),
+                aal: Some(assurance.aal.level()),
+                step_up_required: Some(assurance.step_up_required),
                 reason: None,
             },
             Validity::Inactive { .. } => Self {
                 active: false,
                 user_id: None,
                 expires_at: None,
+                auth_time: None,
+                aal: None,
+                step_up_required: None,
                 reason,
             },
         }

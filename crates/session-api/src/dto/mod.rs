@@ -7,6 +7,7 @@ mod fields;
 mod internal;
 mod json_object;
 mod problem;
+mod refresh;
 pub(crate) mod schema;
 mod sessions;
 
@@ -23,6 +24,7 @@ pub use internal::{
     SessionPolicyResponse, ValidityResponse,
 };
 pub use problem::{FieldError, Problem};
+pub use refresh::{RefreshRequest, RefreshResponse, StepUpRequest, StepUpResponse};
 pub use sessions::{
     RevokeAllResponse, SessionListResponse, SessionStateFilter, SessionStatusView, SessionView,
     UserRevocationReason,

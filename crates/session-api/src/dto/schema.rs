@@ -5,6 +5,7 @@
 //! Stating these rules lets a client (or a fuzzer) tell a valid value from one the service refuses
 //! with `validation_failed`; they mirror `bounded_text!` in `session_core::ids`.
 
+use session_core::domain::AuthMethod;
 use session_core::ids::{ActorName, Note, ProviderName, RefreshTokenId, TierName, UserId};
 use session_core::use_cases::revoke_users_sessions::MAX_USERS_PER_BULK_REVOCATION;
 use utoipa::openapi::schema::{
@@ -113,6 +114,26 @@ pub fn reported_ip_address() -> Schema {
         "The client's address; checked against the session's last one (and its location).",
         "198.51.100.4",
     )
+}
+
+/// Authentication methods: RFC 8176 values.
+pub fn amr() -> Schema {
+    let methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+    OneOfBuilder::new()
+        .item(
+            ArrayBuilder::new()
+                .items(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(methods)),
+                )
+                .max_items(Some(AuthMethod::ALL.len()))
+                .description(Some(
+                    "Authentication methods used (RFC 8176): e.g. `pwd`, `otp`, `hwk`, `face`.",
+                )),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .into()
 }
 
 /// Who is acting, as support tooling names them.

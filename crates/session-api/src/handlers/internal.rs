@@ -163,7 +163,12 @@ pub(crate) async fn record_provider_access<S: SessionStore>(
     Ok(response::no_content())
 }
 
-/// Tie the refresh token the auth service issued to the session.
+/// Tie a refresh token the auth service issued to the session (superseded).
+///
+/// Superseded by `POST /internal/sessions/{id}/refresh`, which checks the presented token,
+/// rotates and records activity in one call; kept for callers of the earlier API. The token
+/// becomes the current link of the session's refresh-token chain (stored hashed), the earlier
+/// one its previous link.
 #[utoipa::path(
     put,
     path = "/internal/sessions/{id}/refresh-token",

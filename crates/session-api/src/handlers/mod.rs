@@ -4,6 +4,7 @@
 pub(crate) mod admin;
 pub(crate) mod docs;
 pub(crate) mod internal;
+pub(crate) mod refresh;
 pub(crate) mod user;
 
 use http::HeaderMap;

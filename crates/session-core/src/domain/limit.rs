@@ -80,6 +80,8 @@ mod tests {
             on_limit,
             idle_timeout_secs: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! Entities and pure policy decisions.
 
+pub mod assurance;
+pub mod change_time;
 pub mod geo;
 pub mod ledger;
 pub mod limit;
@@ -7,6 +9,7 @@ pub mod policy;
 pub mod session;
 pub mod suspicion;
 
+pub use assurance::{Aal, AuthMethod, AuthMethods, SessionAssurance};
 pub use geo::{Coordinates, Fix};
 pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
@@ -15,4 +18,6 @@ pub use policy::{
     RevocationScope, SuspiciousPolicy, SuspiciousResponse, SuspiciousSignals, TierPolicy,
     UserPolicy,
 };
-pub use session::{Actor, Revocation, RevocationReason, Session, SessionRecord, SessionStatus};
+pub use session::{
+    Actor, RefreshLink, Revocation, RevocationReason, Session, SessionRecord, SessionStatus,
+};

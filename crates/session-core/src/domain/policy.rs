@@ -27,6 +27,10 @@ pub enum SuspiciousResponse {
     /// Count it and emit the event; the session stays usable.
     #[default]
     Record,
+    /// Also ask for a step-up once the count reaches `step_up_at_count` (the session is marked
+    /// `step_up_required` until the user authenticates again), and revoke once it reaches
+    /// `revoke_at_count` when that is set.
+    StepUp,
     /// Also revoke the session once its count reaches `revoke_at_count`.
     Revoke,
 }
@@ -34,26 +38,45 @@ pub enum SuspiciousResponse {
 /// Count at which a `revoke` tier revokes when it does not say.
 pub const DEFAULT_REVOKE_AT_COUNT: u32 = 3;
 
-/// A tier's graduated response: `{"response": "record"}` or
+/// Count at which a `step_up` tier asks for a step-up when it does not say.
+pub const DEFAULT_STEP_UP_AT_COUNT: u32 = 1;
+
+/// A tier's graduated response: `{"response": "record"}`,
+/// `{"response": "step_up", "step_up_at_count": 1, "revoke_at_count": 3}` or
 /// `{"response": "revoke", "revoke_at_count": 3}`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuspiciousPolicy {
     #[serde(default)]
     pub response: SuspiciousResponse,
-    /// Only with `revoke`; [`DEFAULT_REVOKE_AT_COUNT`] when omitted.
+    /// Only with `step_up`; [`DEFAULT_STEP_UP_AT_COUNT`] when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_up_at_count: Option<u32>,
+    /// With `revoke` ([`DEFAULT_REVOKE_AT_COUNT`] when omitted) or `step_up` (no revocation when
+    /// omitted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_at_count: Option<u32>,
 }
 
 impl SuspiciousPolicy {
-    /// The count at which a session is revoked; `None` for record-only tiers.
+    /// The count at which a session is revoked; `None` when the tier never revokes.
     pub fn revoke_threshold(&self) -> Option<u32> {
         match self.response {
             SuspiciousResponse::Record => None,
+            SuspiciousResponse::StepUp => self.revoke_at_count,
             SuspiciousResponse::Revoke => {
                 Some(self.revoke_at_count.unwrap_or(DEFAULT_REVOKE_AT_COUNT))
             }
+        }
+    }
+
+    /// The count at which a step-up is asked for; `None` when the tier never asks.
+    pub fn step_up_threshold(&self) -> Option<u32> {
+        match self.response {
+            SuspiciousResponse::StepUp => {
+                Some(self.step_up_at_count.unwrap_or(DEFAULT_STEP_UP_AT_COUNT))
+            }
+            SuspiciousResponse::Record | SuspiciousResponse::Revoke => None,
         }
     }
 }
@@ -144,6 +167,10 @@ pub struct TierPolicy {
     /// What suspicious activity does to a session of this tier (default: record only).
     #[serde(default)]
     pub suspicious: SuspiciousPolicy,
+    /// The longest time since the user authenticated that this tier's sensitive routes accept
+    /// (the authorizer tells downstream APIs); `None`: no limit.
+    #[serde(default)]
+    pub max_auth_age_secs: Option<u32>,
 }
 
 impl TierPolicy {
@@ -154,8 +181,10 @@ impl TierPolicy {
             idle_timeout_secs: None,
             suspicious: SuspiciousPolicy {
                 response: SuspiciousResponse::Record,
+                step_up_at_count: None,
                 revoke_at_count: None,
             },
+            max_auth_age_secs: None,
         }
     }
 }
@@ -173,8 +202,11 @@ pub struct EffectiveLimit {
     pub max_sessions: Option<u32>,
     pub on_limit: LimitBehaviour,
     pub idle_timeout_secs: Option<u32>,
-    /// Suspicious-activity count at which a session is revoked; `None`: record only.
+    /// Suspicious-activity count at which a session is revoked; `None`: never.
     pub suspicious_revoke_at_count: Option<u32>,
+    /// Suspicious-activity count at which a step-up is asked for; `None`: never.
+    pub suspicious_step_up_at_count: Option<u32>,
+    pub max_auth_age_secs: Option<u32>,
 }
 
 /// Service-wide policy configuration.
@@ -193,6 +225,9 @@ pub struct PolicyConfig {
     pub impossible_travel_kmh: u32,
     /// What the auth service's credential events revoke.
     pub account_events: AccountEventsPolicy,
+    /// How long after a rotation the previous refresh token may still be presented, with the
+    /// same next token, as the retry of a lost answer (docs/0015).
+    pub refresh_grace_secs: u32,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -216,6 +251,14 @@ pub enum PolicyError {
          switch the signal off in suspicious_signals instead"
     )]
     TravelSpeedOutOfRange,
+    #[error("tier `{0}`: suspicious.step_up_at_count must be at least 1")]
+    ZeroStepUpCount(String),
+    #[error("tier `{0}`: suspicious.step_up_at_count needs suspicious.response `step_up`")]
+    StepUpCountWithoutStepUp(String),
+    #[error("tier `{0}`: suspicious.revoke_at_count must be above step_up_at_count")]
+    RevokeBeforeStepUp(String),
+    #[error("refresh_grace_secs must be at most {MAX_REFRESH_GRACE_SECS}")]
+    RefreshGraceTooLong,
 }
 
 /// The JSON shape of the configuration: every field optional, tiers merged over the defaults.
@@ -230,9 +273,15 @@ struct PolicyOverrides {
     suspicious_signals: Option<SuspiciousSignals>,
     impossible_travel_kmh: Option<u32>,
     account_events: Option<AccountEventsPolicy>,
+    refresh_grace_secs: Option<u32>,
 }
 
 const THIRTY_DAYS_SECS: u32 = 30 * 24 * 3600;
+/// Long enough for a client's retry of a lost answer, short enough that a stolen previous token
+/// is useless almost at once.
+pub const DEFAULT_REFRESH_GRACE_SECS: u32 = 30;
+/// A grace window longer than this would keep a replaced token usable.
+const MAX_REFRESH_GRACE_SECS: u32 = 300;
 const MAX_LIFETIME_SECS: u32 = 400 * 24 * 3600;
 /// Faster than a passenger jet (about 900 km/h), so a flight between two logins is not flagged.
 pub const DEFAULT_IMPOSSIBLE_TRAVEL_KMH: u32 = 1000;
@@ -266,6 +315,7 @@ impl Default for PolicyConfig {
             suspicious_signals: SuspiciousSignals::default(),
             impossible_travel_kmh: DEFAULT_IMPOSSIBLE_TRAVEL_KMH,
             account_events: AccountEventsPolicy::default(),
+            refresh_grace_secs: DEFAULT_REFRESH_GRACE_SECS,
         }
     }
 }
@@ -296,6 +346,9 @@ impl PolicyConfig {
         if let Some(account_events) = overrides.account_events {
             config.account_events = account_events;
         }
+        if let Some(secs) = overrides.refresh_grace_secs {
+            config.refresh_grace_secs = secs;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -312,13 +365,31 @@ impl PolicyConfig {
         if !(MIN_TRAVEL_KMH..=MAX_TRAVEL_KMH).contains(&self.impossible_travel_kmh) {
             return Err(PolicyError::TravelSpeedOutOfRange);
         }
+        if self.refresh_grace_secs > MAX_REFRESH_GRACE_SECS {
+            return Err(PolicyError::RefreshGraceTooLong);
+        }
         for (name, tier) in &self.tiers {
-            match (tier.suspicious.response, tier.suspicious.revoke_at_count) {
+            let suspicious = &tier.suspicious;
+            match (suspicious.response, suspicious.revoke_at_count) {
                 (_, Some(0)) => return Err(PolicyError::ZeroRevokeCount(name.to_string())),
                 (SuspiciousResponse::Record, Some(_)) => {
                     return Err(PolicyError::RevokeCountWithoutRevoke(name.to_string()));
                 }
                 _ => {}
+            }
+            match (suspicious.response, suspicious.step_up_at_count) {
+                (_, Some(0)) => return Err(PolicyError::ZeroStepUpCount(name.to_string())),
+                (SuspiciousResponse::Record | SuspiciousResponse::Revoke, Some(_)) => {
+                    return Err(PolicyError::StepUpCountWithoutStepUp(name.to_string()));
+                }
+                _ => {}
+            }
+            if let (Some(step_up), Some(revoke)) = (
+                suspicious.step_up_threshold(),
+                suspicious.revoke_threshold(),
+            ) && revoke <= step_up
+            {
+                return Err(PolicyError::RevokeBeforeStepUp(name.to_string()));
             }
             if tier.max_sessions == Some(0) {
                 return Err(PolicyError::ZeroLimit(name.to_string()));
@@ -343,6 +414,10 @@ impl PolicyConfig {
         Duration::seconds(i64::from(self.session_lifetime_secs))
     }
 
+    pub fn refresh_grace(&self) -> Duration {
+        Duration::seconds(i64::from(self.refresh_grace_secs))
+    }
+
     pub fn activity_write_interval(&self) -> Duration {
         Duration::seconds(i64::from(self.activity_write_interval_secs))
     }
@@ -362,20 +437,23 @@ impl PolicyConfig {
             .tiers
             .get(&user.tier)
             .or_else(|| self.tiers.get(&self.default_tier));
-        let (tier_max, on_limit, idle, revoke_at) =
-            tier.map_or((Some(2), LimitBehaviour::EvictOldest, None, None), |t| {
-                (
-                    t.max_sessions,
-                    t.on_limit,
-                    t.idle_timeout_secs,
-                    t.suspicious.revoke_threshold(),
-                )
-            });
+        let Some(tier) = tier else {
+            return EffectiveLimit {
+                max_sessions: user.max_sessions.or(Some(2)),
+                on_limit: LimitBehaviour::EvictOldest,
+                idle_timeout_secs: None,
+                suspicious_revoke_at_count: None,
+                suspicious_step_up_at_count: None,
+                max_auth_age_secs: None,
+            };
+        };
         EffectiveLimit {
-            max_sessions: user.max_sessions.or(tier_max),
-            on_limit,
-            idle_timeout_secs: idle,
-            suspicious_revoke_at_count: revoke_at,
+            max_sessions: user.max_sessions.or(tier.max_sessions),
+            on_limit: tier.on_limit,
+            idle_timeout_secs: tier.idle_timeout_secs,
+            suspicious_revoke_at_count: tier.suspicious.revoke_threshold(),
+            suspicious_step_up_at_count: tier.suspicious.step_up_threshold(),
+            max_auth_age_secs: tier.max_auth_age_secs,
         }
     }
 }

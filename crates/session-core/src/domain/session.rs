@@ -5,11 +5,12 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::assurance::{Aal, AuthMethods, SessionAssurance};
 use crate::domain::geo::{Coordinates, Fix};
 use crate::error::SessionError;
 use crate::ids::{
-    ActorName, AuthEventId, InvalidValue, Note, ProviderName, RefreshTokenId, SessionId, UserId,
-    truncate_text,
+    ActorName, AuthEventId, InvalidValue, Note, ProviderName, RefreshTokenId, SessionId, TokenHash,
+    UserId, truncate_text,
 };
 
 /// Longest user agent kept, in bytes; longer ones are cut before parsing and storage.
@@ -47,10 +48,12 @@ pub enum RevocationReason {
     EmailChanged,
     MfaChanged,
     AccountRecovered,
+    /// A refresh token was presented again after it was rotated: a stolen token is in use.
+    RefreshTokenReuse,
 }
 
 impl RevocationReason {
-    pub const ALL: [RevocationReason; 15] = [
+    pub const ALL: [RevocationReason; 16] = [
         Self::Logout,
         Self::Manual,
         Self::LogoutAll,
@@ -66,6 +69,7 @@ impl RevocationReason {
         Self::EmailChanged,
         Self::MfaChanged,
         Self::AccountRecovered,
+        Self::RefreshTokenReuse,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +89,7 @@ impl RevocationReason {
             Self::EmailChanged => "email_changed",
             Self::MfaChanged => "mfa_changed",
             Self::AccountRecovered => "account_recovered",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
         }
     }
 
@@ -265,7 +270,23 @@ pub struct SessionRecord {
     pub idle_timeout_secs: Option<u32>,
     pub revocation: Option<Revocation>,
     pub is_trusted: bool,
-    pub refresh_token_id: Option<RefreshTokenId>,
+    /// The current link of the refresh-token chain: the SHA-256 of the refresh token id the
+    /// auth service issued last (never the id itself).
+    pub refresh_token_hash: Option<TokenHash>,
+    /// The link before it: presented again within the grace window with the same next id, it
+    /// is the retry of a lost answer; otherwise a reuse (docs/0015).
+    pub previous_refresh_token_hash: Option<TokenHash>,
+    /// When the current link became current.
+    pub refresh_rotated_at: Option<DateTime<Utc>>,
+    /// When the user last authenticated on this session (login or step-up).
+    pub auth_time: DateTime<Utc>,
+    #[serde(default)]
+    pub aal: Aal,
+    #[serde(default)]
+    pub amr: AuthMethods,
+    /// The risk response asks for a step-up before the session may be trusted again.
+    #[serde(default)]
+    pub step_up_required: bool,
     pub last_ip_address: Option<IpAddr>,
     pub suspicious_activity_count: u32,
     pub last_provider_accessed: Option<ProviderName>,
@@ -283,6 +304,12 @@ pub struct SessionRecord {
     pub last_fix: Option<Fix>,
     #[serde(default)]
     pub suspicious_revoke_at_count: Option<u32>,
+    /// The tier's suspicious-activity step-up threshold when the session was created.
+    #[serde(default)]
+    pub suspicious_step_up_at_count: Option<u32>,
+    /// The tier's longest accepted authentication age for sensitive routes, when it sets one.
+    #[serde(default)]
+    pub max_auth_age_secs: Option<u32>,
 }
 
 /// One device of one user. Its fields are private: a session starts at a login
@@ -292,6 +319,21 @@ pub struct SessionRecord {
 #[serde(from = "SessionRecord", into = "SessionRecord")]
 pub struct Session {
     record: SessionRecord,
+}
+
+/// Where a presented refresh token id stands in a session's chain (docs/0015).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RefreshLink {
+    /// The current link: rotate.
+    Current,
+    /// The previous link, within the grace window, asking for the next link already stored:
+    /// the answer to the rotation was lost; answer it again without rotating.
+    RetryOfLostAnswer,
+    /// An old link (`previous`: the one just before, outside the grace window or with another
+    /// next id) or one never issued: a stolen token is being replayed.
+    Reused { previous: bool },
+    /// The session has no refresh token yet.
+    Unlinked,
 }
 
 /// What recording activity changed.
@@ -323,7 +365,16 @@ pub struct NewSession {
     /// The tier's suspicious-activity revoke threshold (`None`: record only), kept on the session
     /// like the idle timeout so that an activity report needs the session alone (one read).
     pub suspicious_revoke_at_count: Option<u32>,
+    /// Likewise the count at which the tier asks for a step-up (`None`: never).
+    pub suspicious_step_up_at_count: Option<u32>,
+    /// The tier's longest accepted authentication age, copied likewise.
+    pub max_auth_age_secs: Option<u32>,
+    /// The first link of the refresh-token chain.
     pub refresh_token_id: Option<RefreshTokenId>,
+    /// When the user authenticated; `None`: at `now`.
+    pub auth_time: Option<DateTime<Utc>>,
+    pub aal: Aal,
+    pub amr: AuthMethods,
 }
 
 impl NewSession {
@@ -348,7 +399,12 @@ impl NewSession {
             expires_at,
             idle_timeout_secs: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
             refresh_token_id: None,
+            auth_time: None,
+            aal: Aal::Aal1,
+            amr: AuthMethods::new(),
         }
     }
 }
@@ -383,7 +439,13 @@ impl Session {
                 idle_timeout_secs: new.idle_timeout_secs,
                 revocation: None,
                 is_trusted: false,
-                refresh_token_id: new.refresh_token_id,
+                refresh_rotated_at: new.refresh_token_id.as_ref().map(|_| new.now),
+                refresh_token_hash: new.refresh_token_id.as_ref().map(RefreshTokenId::hash),
+                previous_refresh_token_hash: None,
+                auth_time: new.auth_time.unwrap_or(new.now),
+                aal: new.aal,
+                amr: new.amr,
+                step_up_required: false,
                 last_ip_address: new.ip_address,
                 suspicious_activity_count: 0,
                 last_provider_accessed: None,
@@ -397,6 +459,8 @@ impl Session {
                     at: new.now,
                 }),
                 suspicious_revoke_at_count: new.suspicious_revoke_at_count,
+                suspicious_step_up_at_count: new.suspicious_step_up_at_count,
+                max_auth_age_secs: new.max_auth_age_secs,
             },
         }
     }
@@ -472,8 +536,58 @@ impl Session {
         self.record.is_trusted
     }
 
-    pub fn refresh_token_id(&self) -> Option<&RefreshTokenId> {
-        self.record.refresh_token_id.as_ref()
+    /// The current link of the refresh-token chain (a hash).
+    pub fn refresh_token_hash(&self) -> Option<&TokenHash> {
+        self.record.refresh_token_hash.as_ref()
+    }
+
+    pub fn previous_refresh_token_hash(&self) -> Option<&TokenHash> {
+        self.record.previous_refresh_token_hash.as_ref()
+    }
+
+    pub fn refresh_rotated_at(&self) -> Option<DateTime<Utc>> {
+        self.record.refresh_rotated_at
+    }
+
+    /// When the user last authenticated on this session (login or step-up).
+    pub fn auth_time(&self) -> DateTime<Utc> {
+        self.record.auth_time
+    }
+
+    pub fn aal(&self) -> Aal {
+        self.record.aal
+    }
+
+    pub fn amr(&self) -> &AuthMethods {
+        &self.record.amr
+    }
+
+    pub fn step_up_required(&self) -> bool {
+        self.record.step_up_required
+    }
+
+    pub fn suspicious_step_up_at_count(&self) -> Option<u32> {
+        self.record.suspicious_step_up_at_count
+    }
+
+    pub fn max_auth_age_secs(&self) -> Option<u32> {
+        self.record.max_auth_age_secs
+    }
+
+    /// How its user authenticated, as downstream APIs are told.
+    pub fn assurance(&self) -> SessionAssurance {
+        SessionAssurance {
+            auth_time: self.record.auth_time,
+            aal: self.record.aal,
+            amr: self.record.amr.clone(),
+            step_up_required: self.record.step_up_required,
+            max_auth_age_secs: self.record.max_auth_age_secs,
+        }
+    }
+
+    /// When the session goes idle without further activity, on tiers with an idle timeout.
+    pub fn idle_expires_at(&self) -> Option<DateTime<Utc>> {
+        self.idle_deadline()
     }
 
     /// The address of the latest recorded activity (the login's until then).
@@ -627,8 +741,84 @@ impl Session {
         !std::mem::replace(&mut self.record.is_trusted, true)
     }
 
-    pub fn link_refresh_token(&mut self, refresh_token_id: RefreshTokenId) {
-        self.record.refresh_token_id = Some(refresh_token_id);
+    /// Makes `next` the current link of the refresh-token chain, the current one its previous.
+    /// A revoked session's chain is over.
+    pub fn rotate_refresh_token(
+        &mut self,
+        next: TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionError> {
+        if self.is_revoked() {
+            return Err(SessionError::SessionInactive {
+                status: SessionStatus::Revoked,
+            });
+        }
+        self.record.previous_refresh_token_hash = self.record.refresh_token_hash.take();
+        self.record.refresh_token_hash = Some(next);
+        self.record.refresh_rotated_at = Some(now);
+        Ok(())
+    }
+
+    /// A refresh's happy path: rotate to `next` and record the request as activity (from the
+    /// session's last address). What a store's one-write rotation must do
+    /// (`ports::FastRotation`).
+    pub fn refreshed(&mut self, next: TokenHash, now: DateTime<Utc>) -> Result<(), SessionError> {
+        self.rotate_refresh_token(next, now)?;
+        self.record_activity(now, None);
+        Ok(())
+    }
+
+    /// Which link of the chain a presented refresh token id is, asking to rotate to `next`.
+    pub fn refresh_link(
+        &self,
+        presented: &TokenHash,
+        next: &TokenHash,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> RefreshLink {
+        let record = &self.record;
+        match &record.refresh_token_hash {
+            None => RefreshLink::Unlinked,
+            Some(current) if current == presented => RefreshLink::Current,
+            Some(current) => {
+                let is_previous = record.previous_refresh_token_hash.as_ref() == Some(presented);
+                let within_grace = record
+                    .refresh_rotated_at
+                    .is_some_and(|at| now - at <= grace);
+                if is_previous && within_grace && current == next {
+                    RefreshLink::RetryOfLostAnswer
+                } else {
+                    RefreshLink::Reused {
+                        previous: is_previous,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The user authenticated again: the level and methods rise (never fall), the
+    /// authentication time is now, and a pending step-up is satisfied.
+    pub fn step_up(
+        &mut self,
+        aal: Aal,
+        amr: &AuthMethods,
+        now: DateTime<Utc>,
+    ) -> Result<(), SessionError> {
+        let status = self.status(now);
+        if status != SessionStatus::Active {
+            return Err(SessionError::SessionInactive { status });
+        }
+        let record = &mut self.record;
+        record.aal = record.aal.max(aal);
+        record.amr.extend(amr.iter().copied());
+        record.auth_time = now;
+        record.step_up_required = false;
+        Ok(())
+    }
+
+    /// The risk response asks for a step-up; returns whether it was not asked already.
+    pub fn require_step_up(&mut self) -> bool {
+        !std::mem::replace(&mut self.record.step_up_required, true)
     }
 }
 
@@ -661,6 +851,11 @@ mod tests {
             country_code: None,
             coordinates: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         })
     }
 

@@ -4,8 +4,8 @@
 //! signals), and a report that reaches the revocation threshold denies this very request.
 
 use crate::app::{Retry, Sessions};
-use crate::domain::SessionStatus;
 use crate::domain::session::normalise_user_agent;
+use crate::domain::{SessionAssurance, SessionStatus};
 use crate::error::SessionError;
 use crate::ids::UserId;
 use crate::ports::SessionStore;
@@ -21,8 +21,12 @@ pub struct AuthorizeRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Authorization {
-    /// Active and the subject's; `recorded` says whether the request was written as activity.
-    Allowed(ActivityOutcome),
+    /// Active and the subject's; `outcome.recorded` says whether the request was written as
+    /// activity.
+    Allowed {
+        outcome: ActivityOutcome,
+        assurance: SessionAssurance,
+    },
     Denied(DenialReason),
 }
 
@@ -72,7 +76,9 @@ impl<S: SessionStore> Sessions<S> {
         if *stored.value.user_id() != *user_id {
             return Ok(Authorization::Denied(DenialReason::NotOwner));
         }
+        let assurance = stored.value.assurance();
         let unrecorded = ActivityOutcome {
+            step_up_required: stored.value.step_up_required(),
             ip_changed: false,
             suspicious_activity_count: stored.value.suspicious_activity_count(),
             active: true,
@@ -83,12 +89,22 @@ impl<S: SessionStore> Sessions<S> {
             Ok(outcome) if outcome.revoked => Ok(Authorization::Denied(DenialReason::Inactive(
                 SessionStatus::Revoked,
             ))),
-            Ok(outcome) => Ok(Authorization::Allowed(outcome)),
+            // This very report may have asked for a step-up.
+            Ok(outcome) => Ok(Authorization::Allowed {
+                assurance: SessionAssurance {
+                    step_up_required: outcome.step_up_required,
+                    ..assurance
+                },
+                outcome,
+            }),
             // The session was read active: a store that cannot take the activity write costs
             // the record, not the user's request.
             Err(Retry::Failed(SessionError::Store(error))) => {
                 tracing::warn!(%error, "could not record the request as activity; allowing it");
-                Ok(Authorization::Allowed(unrecorded))
+                Ok(Authorization::Allowed {
+                    outcome: unrecorded,
+                    assurance,
+                })
             }
             Err(other) => Err(other),
         }

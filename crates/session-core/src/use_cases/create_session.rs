@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 use crate::app::{Retry, Sessions};
 use crate::domain::limit::{self, LimitDecision};
 use crate::domain::session::{NewSession, normalise_user_agent};
-use crate::domain::{ActiveEntry, Actor, Revocation, RevocationReason, Session, UserLedger};
+use crate::domain::{
+    Aal, ActiveEntry, Actor, AuthMethods, Revocation, RevocationReason, Session, UserLedger,
+};
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
 use crate::ids::{IdempotencyKey, RefreshTokenId, SessionId, UserId};
@@ -34,6 +36,11 @@ pub struct CreateSession {
     /// Defaults to now + the configured lifetime; must lie within it.
     pub expires_at: Option<DateTime<Utc>>,
     pub refresh_token_id: Option<RefreshTokenId>,
+    /// How the user authenticated for this login: when (`None`: now), at which assurance level,
+    /// with which methods.
+    pub auth_time: Option<DateTime<Utc>>,
+    pub aal: Aal,
+    pub amr: AuthMethods,
 }
 
 impl CreateSession {
@@ -46,6 +53,9 @@ impl CreateSession {
             self.user_agent,
             self.expires_at.map(|at| at.timestamp_micros()),
             self.refresh_token_id.as_ref().map(RefreshTokenId::as_str),
+            self.auth_time.map(|at| at.timestamp_micros()),
+            self.aal.level(),
+            self.amr.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         ]);
         format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
     }
@@ -277,7 +287,12 @@ impl<S: SessionStore> Sessions<S> {
             // Copied like the idle timeout (docs/0009): an activity report must not read the
             // ledger.
             suspicious_revoke_at_count: rules.suspicious_revoke_at_count,
+            suspicious_step_up_at_count: rules.suspicious_step_up_at_count,
+            max_auth_age_secs: rules.max_auth_age_secs,
             refresh_token_id: p.cmd.refresh_token_id.clone(),
+            auth_time: p.cmd.auth_time,
+            aal: p.cmd.aal,
+            amr: p.cmd.amr.clone(),
         });
         let idle_checks = Self::forget_idle(&mut ledger, idle);
         let mut changes = self.login_changes(

@@ -1,5 +1,9 @@
-//! LinkRefreshTokenToSession: the auth service ties the refresh token it issued to the session,
-//! so token refresh can find the session to validate.
+//! LinkRefreshTokenToSession: the auth service ties a refresh token it issued to the session,
+//! making it the current link of the session's refresh-token chain.
+//!
+//! Superseded by the refresh route (`refresh_session`), which checks the presented token,
+//! rotates and records activity in one call; kept for callers of the earlier API. Setting a
+//! link here makes the earlier one the previous link, as a rotation would.
 
 use crate::app::{Retry, Sessions};
 use crate::error::SessionError;
@@ -31,10 +35,11 @@ impl<S: SessionStore> Sessions<S> {
         if status != crate::domain::SessionStatus::Active {
             return Err(SessionError::SessionInactive { status }.into());
         }
-        if session.refresh_token_id() == Some(&cmd.refresh_token_id) {
+        let hash = cmd.refresh_token_id.hash();
+        if session.refresh_token_hash() == Some(&hash) {
             return Ok(());
         }
-        session.link_refresh_token(cmd.refresh_token_id.clone());
+        session.rotate_refresh_token(hash, self.clock.now())?;
         let changes = ChangeSet {
             sessions: vec![SessionWrite::Replace {
                 session,

@@ -7,11 +7,13 @@ pub mod get_session;
 pub mod link_refresh_token;
 pub mod list_user_sessions;
 pub mod record_provider_access;
+pub mod refresh_session;
 pub mod revoke_all_user_sessions;
 pub mod revoke_session;
 pub mod revoke_users_sessions;
 pub mod set_account_status;
 pub mod set_user_session_policy;
+pub mod step_up_session;
 pub mod update_session_activity;
 pub mod validate_session;
 
@@ -23,10 +25,12 @@ pub use list_user_sessions::{
     AccountSessions, ListUserSessions, ListedSession, SessionFilter, SessionList,
 };
 pub use record_provider_access::RecordProviderAccess;
+pub use refresh_session::{RefreshSession, Refreshed, RefreshedSession};
 pub use revoke_all_user_sessions::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
 pub use revoke_session::{Owner, RevokeSession};
 pub use revoke_users_sessions::{RevokeUsersSessions, UserRevocationOutcome};
 pub use set_account_status::{AccountStatusChange, RequestedStatus, SetAccountStatus};
 pub use set_user_session_policy::{PolicyView, SetUserSessionPolicy};
+pub use step_up_session::StepUpSession;
 pub use update_session_activity::{ActivityOutcome, ActivityReport, UpdateSessionActivity};
 pub use validate_session::{ValidateSession, Validity};

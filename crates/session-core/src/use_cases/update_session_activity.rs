@@ -10,6 +10,8 @@
 
 use std::net::IpAddr;
 
+use chrono::{DateTime, Utc};
+
 use crate::app::{Retry, Sessions};
 use crate::domain::session::normalise_user_agent;
 use crate::domain::suspicion::{self, Sighting, Signal};
@@ -52,6 +54,13 @@ impl From<UpdateSessionActivity> for ActivityReport {
     }
 }
 
+/// What recording one report decided, to commit with the session.
+pub(crate) struct RecordedActivity {
+    pub(crate) events: Vec<DomainEvent>,
+    pub(crate) ledger: Option<LedgerWrite>,
+    pub(crate) outcome: ActivityOutcome,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActivityOutcome {
     pub ip_changed: bool,
@@ -62,6 +71,8 @@ pub struct ActivityOutcome {
     pub recorded: bool,
     /// Whether this report revoked the session (suspicious activity reached the threshold).
     pub revoked: bool,
+    /// Whether the session asks for a step-up after this report.
+    pub step_up_required: bool,
 }
 
 impl<S: SessionStore> Sessions<S> {
@@ -94,6 +105,7 @@ impl<S: SessionStore> Sessions<S> {
         let now = self.clock.now();
         let mut session = stored.value;
         let unchanged = ActivityOutcome {
+            step_up_required: session.step_up_required(),
             ip_changed: false,
             suspicious_activity_count: session.suspicious_activity_count(),
             active: session.is_active(now),
@@ -103,22 +115,56 @@ impl<S: SessionStore> Sessions<S> {
         if !unchanged.active {
             return Ok(unchanged);
         }
+        if self.is_throttled(&session, report, now) {
+            return Ok(unchanged);
+        }
+        let recorded = self.apply_activity(&mut session, report, now)?;
+        let changes = ChangeSet {
+            ledger: recorded.ledger,
+            sessions: vec![SessionWrite::Replace {
+                session,
+                expected_version: stored.version,
+            }],
+            events: recorded.events,
+            ..ChangeSet::default()
+        };
+        self.store.commit(changes).await?;
+        Ok(recorded.outcome)
+    }
+
+    /// Whether `report` is skipped: the last write is recent and neither the address nor the
+    /// user agent changed.
+    fn is_throttled(&self, session: &Session, report: &ActivityReport, now: DateTime<Utc>) -> bool {
         let ip_differs = report
             .ip_address
             .is_some_and(|ip| session.last_ip_address() != Some(ip));
-        let user_agent = report.user_agent.as_deref();
-        let ua_differs = user_agent.is_some_and(|ua| session.current_user_agent() != Some(ua));
+        let ua_differs = report
+            .user_agent
+            .as_deref()
+            .is_some_and(|ua| session.current_user_agent() != Some(ua));
         let interval_elapsed =
             now - session.last_activity_at() >= self.policy.activity_write_interval();
-        if !ip_differs && !ua_differs && !interval_elapsed {
-            return Ok(unchanged);
-        }
+        !ip_differs && !ua_differs && !interval_elapsed
+    }
+
+    /// Records `report` on `session` (active, as read) in place: activity, address, user agent,
+    /// location, suspicious-activity signals and the tier's graduated response (step-up, then
+    /// revocation). Answers what to commit with the session. `report`'s user agent must already
+    /// be normalised.
+    pub(crate) fn apply_activity(
+        &self,
+        session: &mut Session,
+        report: &ActivityReport,
+        now: DateTime<Utc>,
+    ) -> Result<RecordedActivity, SessionError> {
+        let user_agent = report.user_agent.as_deref();
+        let ua_differs = user_agent.is_some_and(|ua| session.current_user_agent() != Some(ua));
 
         // Looked up only for reports that are written, so throttled ones cost one read.
         let location = report.ip_address.and_then(|ip| self.locate(ip));
-        let device_info = self.new_device_description(&session, user_agent, ua_differs);
+        let device_info = self.new_device_description(session, user_agent, ua_differs);
         let signals = suspicion::detect(
-            &session,
+            session,
             &Sighting {
                 at: now,
                 ip: report.ip_address,
@@ -146,11 +192,11 @@ impl<S: SessionStore> Sessions<S> {
                 ip_changed: change.ip_changed,
             },
         ))];
-        events.extend(self.suspicious_events(&mut session, &signals));
-        let revoked = !signals.is_empty()
-            && session
-                .suspicious_revoke_at_count()
-                .is_some_and(|at| session.suspicious_activity_count() >= at);
+        events.extend(self.suspicious_events(session, &signals));
+        let reached = |threshold: Option<u32>| {
+            threshold.is_some_and(|at| session.suspicious_activity_count() >= at)
+        };
+        let revoked = !signals.is_empty() && reached(session.suspicious_revoke_at_count());
         let ledger = if revoked {
             session.revoke(Revocation {
                 at: now,
@@ -158,7 +204,9 @@ impl<S: SessionStore> Sessions<S> {
                 by: Actor::System,
                 note: None,
             })?;
-            events.extend(self.suspicious_revocation_events(&session));
+            events.extend(
+                self.system_revocation_events(session, RevocationReason::SuspiciousActivity),
+            );
             // Unconditional, like revoke-one: the index only ever loses a revoked session.
             Some(LedgerWrite::RemoveActive {
                 user_id: session.user_id().clone(),
@@ -166,26 +214,32 @@ impl<S: SessionStore> Sessions<S> {
                 mark: None,
             })
         } else {
+            if !signals.is_empty()
+                && reached(session.suspicious_step_up_at_count())
+                && session.require_step_up()
+            {
+                events.push(self.event(EventPayload::SessionStepUpRequired(
+                    events::SessionStepUpRequired {
+                        session_id: session.id(),
+                        user_id: session.user_id().clone(),
+                        suspicious_count: session.suspicious_activity_count(),
+                    },
+                )));
+            }
             None
         };
-        let outcome = ActivityOutcome {
-            ip_changed: change.ip_changed,
-            suspicious_activity_count: session.suspicious_activity_count(),
-            active: !revoked,
-            recorded: true,
-            revoked,
-        };
-        let changes = ChangeSet {
-            ledger,
-            sessions: vec![SessionWrite::Replace {
-                session,
-                expected_version: stored.version,
-            }],
+        Ok(RecordedActivity {
             events,
-            ..ChangeSet::default()
-        };
-        self.store.commit(changes).await?;
-        Ok(outcome)
+            ledger,
+            outcome: ActivityOutcome {
+                ip_changed: change.ip_changed,
+                suspicious_activity_count: session.suspicious_activity_count(),
+                active: !revoked,
+                recorded: true,
+                revoked,
+                step_up_required: session.step_up_required(),
+            },
+        })
     }
 
     /// The description of a user agent that is about to raise a user-agent signal, for its
@@ -222,31 +276,5 @@ impl<S: SessionStore> Sessions<S> {
                 ))
             })
             .collect()
-    }
-
-    /// The 3-state revocation events of an automatic revocation. Committed together with the
-    /// revocation, so there is never an Attempted without its outcome; if the commit fails,
-    /// nothing happened and the report fails (docs/0004).
-    fn suspicious_revocation_events(&self, session: &Session) -> [DomainEvent; 2] {
-        let reason = RevocationReason::SuspiciousActivity;
-        [
-            self.event(EventPayload::SessionRevocationAttempted(
-                events::SessionRevocationAttempted {
-                    session_id: session.id(),
-                    user_id: session.user_id().clone(),
-                    reason,
-                    by: Actor::System,
-                },
-            )),
-            self.event(EventPayload::SessionRevoked(events::SessionRevoked {
-                session_id: session.id(),
-                user_id: session.user_id().clone(),
-                reason,
-                device_info: session.device_info().map(str::to_owned),
-                revoked_by_user: None,
-                by: Actor::System,
-                note: None,
-            })),
-        ]
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::Sessions;
-use crate::domain::SessionStatus;
+use crate::domain::{SessionAssurance, SessionStatus};
 use crate::error::SessionError;
 use crate::ids::{SessionId, UserId};
 use crate::ports::SessionStore;
@@ -19,6 +19,7 @@ pub enum Validity {
     Active {
         user_id: UserId,
         expires_at: DateTime<Utc>,
+        assurance: SessionAssurance,
     },
     Inactive {
         /// `None` when the session does not exist.
@@ -58,6 +59,7 @@ impl<S: SessionStore> Sessions<S> {
             SessionStatus::Active => Validity::Active {
                 user_id: session.user_id().clone(),
                 expires_at: session.expires_at(),
+                assurance: session.assurance(),
             },
             status => Validity::Inactive {
                 status: Some(status),

@@ -126,12 +126,17 @@ impl<'a> Reader<'a> {
             .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
-    pub(crate) fn bool(&self, name: &str) -> Result<bool, StoreError> {
+    pub(crate) fn opt_bool(&self, name: &str) -> Result<Option<bool>, StoreError> {
         match self.get(name) {
-            Some(AttributeValue::Bool(value)) => Ok(*value),
+            Some(AttributeValue::Bool(value)) => Ok(Some(*value)),
             Some(_) => Err(self.corrupt(name, "is not a boolean")),
-            None => Err(self.corrupt(name, "is missing")),
+            None => Ok(None),
         }
+    }
+
+    pub(crate) fn bool(&self, name: &str) -> Result<bool, StoreError> {
+        self.opt_bool(name)?
+            .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
     pub(crate) fn opt_time(&self, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {

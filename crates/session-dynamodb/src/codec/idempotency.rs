@@ -114,6 +114,11 @@ mod tests {
             country_code: None,
             coordinates: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         });
         IdempotencyRecord {
             key: "login-7f3a".parse().unwrap(),

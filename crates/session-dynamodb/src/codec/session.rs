@@ -2,40 +2,51 @@
 //! user, its TTL and its version.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::Duration;
+use session_core::domain::{Aal, AuthMethod, AuthMethods};
 use session_core::domain::{
     Coordinates, Fix, Revocation, RevocationReason, Session, SessionRecord,
 };
-use session_core::ids::ProviderName;
+use session_core::ids::{ProviderName, RefreshTokenId};
 use session_core::ports::{StoreError, Versioned};
 
 use super::actor::{decode_actor, encode_actor};
 use super::attr::{self, Item, Reader};
-use crate::schema::session_attr::{EXPIRES_AT, REVOCATION, USER_ID};
+use crate::schema::session_attr::{
+    EXPIRES_AT, IDLE_DEADLINE_MICROS, IDLE_TIMEOUT_MICROS, IDLE_TIMEOUT_SECS, LAST_ACTIVITY_AT,
+    LAST_IP_ADDRESS, LAST_USER_AGENT, PREVIOUS_REFRESH_TOKEN_HASH, REFRESH_ROTATED_AT,
+    REFRESH_TOKEN_HASH, REVOCATION, USER_AGENT, USER_ID,
+};
 use crate::schema::{self, GSI1_PK, GSI1_SK, PK, SK, TTL, VERSION};
 
 const KIND: &str = "session";
 
 const ID: &str = "id";
 const DEVICE_INFO: &str = "device_info";
-const USER_AGENT: &str = "user_agent";
 const IP_ADDRESS: &str = "ip_address";
 const LOCATION: &str = "location";
 const CREATED_AT: &str = "created_at";
-const LAST_ACTIVITY_AT: &str = "last_activity_at";
-const IDLE_TIMEOUT_SECS: &str = "idle_timeout_secs";
 const IS_TRUSTED: &str = "is_trusted";
-const REFRESH_TOKEN_ID: &str = "refresh_token_id";
-const LAST_IP_ADDRESS: &str = "last_ip_address";
+/// Items written before refresh-token rotation held the id in clear; read and hashed, never
+/// written again.
+const LEGACY_REFRESH_TOKEN_ID: &str = "refresh_token_id";
 const SUSPICIOUS_ACTIVITY_COUNT: &str = "suspicious_activity_count";
 const LAST_PROVIDER_ACCESSED: &str = "last_provider_accessed";
 const LAST_PROVIDER_SYNC_AT: &str = "last_provider_sync_at";
 const PROVIDERS_ACCESSED: &str = "providers_accessed";
 // Added with suspicious-activity detection: all optional, so items written before decode.
 const DEVICE_TYPE: &str = "device_type";
-const LAST_USER_AGENT: &str = "last_user_agent";
 const LAST_COUNTRY_CODE: &str = "last_country_code";
 const LAST_FIX: &str = "last_fix";
 const SUSPICIOUS_REVOKE_AT_COUNT: &str = "suspicious_revoke_at_count";
+// Added with refresh-token rotation and session assurance: absent in items written before, which
+// decode with no chain, authenticated at creation, AAL 1 and no methods.
+const AUTH_TIME: &str = "auth_time";
+const AAL: &str = "aal";
+const AMR: &str = "amr";
+const STEP_UP_REQUIRED: &str = "step_up_required";
+const SUSPICIOUS_STEP_UP_AT_COUNT: &str = "suspicious_step_up_at_count";
+const MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
 
 const FIX_LATITUDE: &str = "lat";
 const FIX_LONGITUDE: &str = "lon";
@@ -121,12 +132,54 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
     );
     attr::put_opt(
         &mut item,
-        REFRESH_TOKEN_ID,
+        REFRESH_TOKEN_HASH,
         session
-            .refresh_token_id
+            .refresh_token_hash
             .as_ref()
             .map(|t| attr::string(t.as_str())),
     );
+    attr::put_opt(
+        &mut item,
+        PREVIOUS_REFRESH_TOKEN_HASH,
+        session
+            .previous_refresh_token_hash
+            .as_ref()
+            .map(|t| attr::string(t.as_str())),
+    );
+    attr::put_opt(
+        &mut item,
+        REFRESH_ROTATED_AT,
+        session.refresh_rotated_at.map(attr::time),
+    );
+    item.insert(AUTH_TIME.to_owned(), attr::time(session.auth_time));
+    item.insert(AAL.to_owned(), attr::number(session.aal.level()));
+    item.insert(
+        AMR.to_owned(),
+        AttributeValue::L(
+            session
+                .amr
+                .iter()
+                .map(|m| attr::string(m.as_str()))
+                .collect(),
+        ),
+    );
+    item.insert(
+        STEP_UP_REQUIRED.to_owned(),
+        AttributeValue::Bool(session.step_up_required),
+    );
+    // The idle deadline in whole microseconds, and the timeout it moves by: numbers a refresh's
+    // one-write rotation can compare and add (commit.rs) without reading the session.
+    if let Some(idle) = session.idle_timeout_secs {
+        let deadline = session.last_activity_at + Duration::seconds(i64::from(idle));
+        item.insert(
+            IDLE_DEADLINE_MICROS.to_owned(),
+            attr::number(deadline.timestamp_micros()),
+        );
+        item.insert(
+            IDLE_TIMEOUT_MICROS.to_owned(),
+            attr::number(i64::from(idle) * 1_000_000),
+        );
+    }
     attr::put_opt(
         &mut item,
         LAST_PROVIDER_ACCESSED,
@@ -152,6 +205,16 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
         &mut item,
         SUSPICIOUS_REVOKE_AT_COUNT,
         session.suspicious_revoke_at_count.map(attr::number),
+    );
+    attr::put_opt(
+        &mut item,
+        SUSPICIOUS_STEP_UP_AT_COUNT,
+        session.suspicious_step_up_at_count.map(attr::number),
+    );
+    attr::put_opt(
+        &mut item,
+        MAX_AUTH_AGE_SECS,
+        session.max_auth_age_secs.map(attr::number),
     );
     item
 }
@@ -243,7 +306,28 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         idle_timeout_secs: r.opt_number(IDLE_TIMEOUT_SECS)?,
         revocation,
         is_trusted: r.bool(IS_TRUSTED)?,
-        refresh_token_id: r.opt_parse(REFRESH_TOKEN_ID)?,
+        refresh_token_hash: match r.opt_parse(REFRESH_TOKEN_HASH)? {
+            Some(hash) => Some(hash),
+            None => r
+                .opt_parse::<RefreshTokenId>(LEGACY_REFRESH_TOKEN_ID)?
+                .map(|id| id.hash()),
+        },
+        previous_refresh_token_hash: r.opt_parse(PREVIOUS_REFRESH_TOKEN_HASH)?,
+        refresh_rotated_at: r.opt_time(REFRESH_ROTATED_AT)?,
+        auth_time: match r.opt_time(AUTH_TIME)? {
+            Some(at) => at,
+            None => r.time(CREATED_AT)?,
+        },
+        aal: match r.opt_number::<u64>(AAL)? {
+            Some(level) => Aal::from_level(level).map_err(|e| r.corrupt(AAL, e))?,
+            None => Aal::Aal1,
+        },
+        amr: r
+            .string_list(AMR)?
+            .into_iter()
+            .map(|text| AuthMethod::parse(text).map_err(|e| r.corrupt(AMR, e)))
+            .collect::<Result<AuthMethods, _>>()?,
+        step_up_required: r.opt_bool(STEP_UP_REQUIRED)?.unwrap_or(false),
         last_ip_address: r.opt_parse(LAST_IP_ADDRESS)?,
         suspicious_activity_count: r.number(SUSPICIOUS_ACTIVITY_COUNT)?,
         last_provider_accessed: r.opt_parse(LAST_PROVIDER_ACCESSED)?,
@@ -254,6 +338,8 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         last_country_code: r.opt_string(LAST_COUNTRY_CODE)?,
         last_fix,
         suspicious_revoke_at_count: r.opt_number(SUSPICIOUS_REVOKE_AT_COUNT)?,
+        suspicious_step_up_at_count: r.opt_number(SUSPICIOUS_STEP_UP_AT_COUNT)?,
+        max_auth_age_secs: r.opt_number(MAX_AUTH_AGE_SECS)?,
     });
     Ok(Versioned {
         value: session,
@@ -308,6 +394,11 @@ mod tests {
             country_code: None,
             coordinates: None,
             suspicious_revoke_at_count: None,
+            suspicious_step_up_at_count: None,
+            max_auth_age_secs: None,
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
         })
     }
 
@@ -327,7 +418,20 @@ mod tests {
         r.location = Some("Mountain View, US".into());
         r.idle_timeout_secs = Some(900);
         r.is_trusted = true;
-        r.refresh_token_id = Some(RefreshTokenId::from_str("rt-1").unwrap());
+        r.refresh_token_hash = Some(RefreshTokenId::from_str("rt-2").unwrap().hash());
+        r.previous_refresh_token_hash = Some(RefreshTokenId::from_str("rt-1").unwrap().hash());
+        r.refresh_rotated_at = Some(r.created_at + Duration::minutes(5));
+        r.auth_time = r.created_at - Duration::seconds(30);
+        r.aal = session_core::domain::Aal::Aal2;
+        r.amr = [
+            session_core::domain::AuthMethod::Pwd,
+            session_core::domain::AuthMethod::Otp,
+        ]
+        .into_iter()
+        .collect();
+        r.step_up_required = true;
+        r.suspicious_step_up_at_count = Some(1);
+        r.max_auth_age_secs = Some(600);
         r.suspicious_activity_count = 3;
         r.revocation = Some(Revocation {
             at: r.created_at + Duration::minutes(1),
@@ -379,6 +483,39 @@ mod tests {
     }
 
     #[test]
+    fn items_written_before_rotation_hash_their_clear_refresh_token_id() {
+        let expected = full();
+        let mut item = encode_session(&expected, 1);
+        for added in [
+            REFRESH_TOKEN_HASH,
+            PREVIOUS_REFRESH_TOKEN_HASH,
+            REFRESH_ROTATED_AT,
+            AUTH_TIME,
+            AAL,
+            AMR,
+            STEP_UP_REQUIRED,
+            SUSPICIOUS_STEP_UP_AT_COUNT,
+            MAX_AUTH_AGE_SECS,
+        ] {
+            assert!(item.remove(added).is_some(), "{added}");
+        }
+        item.insert(LEGACY_REFRESH_TOKEN_ID.to_owned(), attr::string("rt-2"));
+        let old = decode_session(&item).unwrap().value;
+        assert_eq!(
+            old.refresh_token_hash(),
+            expected.refresh_token_hash(),
+            "the clear id is read as its hash"
+        );
+        assert_eq!(old.auth_time(), old.created_at());
+        assert_eq!(old.aal(), session_core::domain::Aal::Aal1);
+        assert!(old.amr().is_empty() && !old.step_up_required());
+        assert!(
+            !encode_session(&old, 1).contains_key(LEGACY_REFRESH_TOKEN_ID),
+            "the clear id is never written again"
+        );
+    }
+
+    #[test]
     fn absent_values_are_left_out_and_keys_are_set() {
         let session = minimal();
         let item = encode_session(&session, 1);
@@ -388,7 +525,9 @@ mod tests {
             IP_ADDRESS,
             LOCATION,
             REVOCATION,
-            REFRESH_TOKEN_ID,
+            REFRESH_TOKEN_HASH,
+            PREVIOUS_REFRESH_TOKEN_HASH,
+            REFRESH_ROTATED_AT,
             DEVICE_TYPE,
             LAST_USER_AGENT,
             LAST_COUNTRY_CODE,

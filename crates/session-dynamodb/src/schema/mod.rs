@@ -64,6 +64,20 @@ pub mod session_attr {
     pub const USER_ID: &str = "user_id";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const REVOCATION: &str = "revocation";
+    pub const REFRESH_TOKEN_HASH: &str = "refresh_token_hash";
+    pub const PREVIOUS_REFRESH_TOKEN_HASH: &str = "previous_refresh_token_hash";
+    pub const REFRESH_ROTATED_AT: &str = "refresh_rotated_at";
+    pub const LAST_ACTIVITY_AT: &str = "last_activity_at";
+    pub const LAST_IP_ADDRESS: &str = "last_ip_address";
+    pub const USER_AGENT: &str = "user_agent";
+    pub const LAST_USER_AGENT: &str = "last_user_agent";
+    pub const IDLE_TIMEOUT_SECS: &str = "idle_timeout_secs";
+    /// Derived from `last_activity_at` and `idle_timeout_secs` on every write of a session with an
+    /// idle timeout: the idle deadline in whole microseconds (rounded down), a number a
+    /// conditional write can compare.
+    pub const IDLE_DEADLINE_MICROS: &str = "idle_deadline_us";
+    /// The idle timeout in microseconds, which a rotation adds to its time to move the deadline.
+    pub const IDLE_TIMEOUT_MICROS: &str = "idle_timeout_us";
 }
 
 /// Ledger attributes that expressions name.

@@ -1,7 +1,7 @@
 //! The kind of device behind a user agent: desktop, mobile, tablet, bot or other.
 //!
 //! uap-core names browsers and systems but has no device class, and its 600 phone-model rules
-//! would triple the start-up cost for a five-way answer. The class follows from the OS family
+//! would be a large addition to the rule set for a five-way answer. The class follows from the OS family
 //! plus the few tokens vendors use to tell form factors apart (Android phones send "Mobile",
 //! tablets do not; iPads name themselves), checked in this order: crawler, then TVs, consoles,
 //! watches and headsets (anything that is not a computer a person logs in from), then the OS.

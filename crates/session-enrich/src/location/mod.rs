@@ -1,5 +1,6 @@
 //! IP address -> location from a MaxMind DB format file.
 
+mod mapped;
 mod record;
 mod special;
 
@@ -7,34 +8,37 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use maxminddb::Reader;
 use session_core::ports::{EnrichError, Location, LocationEnricher};
 
 use crate::error::DatabaseError;
+use mapped::MappedReader;
 use record::Record;
 
 pub use special::is_special_purpose;
 
 /// Looks addresses up in a MaxMind DB format city database.
 ///
-/// The file is read into memory once (the crate's memory-mapped reader needs `unsafe`, which the
-/// workspace forbids) and shared by every lookup. A missing or corrupt file gives a locator that
-/// answers "no location" after one warning: location is a nicety and never fails a login.
+/// The file is memory-mapped once, read-only, and shared by every lookup: opening it costs a few
+/// system calls whatever its size, and a lookup reads only the pages it touches. The file must
+/// not be rewritten in place while a process has it open (replace it by renaming a new file over
+/// it); see docs/0031-memory-mapped-location-database.md. A missing or corrupt file gives a
+/// locator that answers "no location" after one warning: location is a nicety and never fails a
+/// login.
 pub struct GeoIpLocator {
     path: PathBuf,
-    reader: OnceLock<Option<Reader<Vec<u8>>>>,
+    reader: OnceLock<Option<MappedReader>>,
 }
 
 impl GeoIpLocator {
-    /// Reads the database now. Fail-open: on error, warns once and answers `None` from then on.
+    /// Opens the database now. Fail-open: on error, warns once and answers `None` from then on.
     pub fn open(path: impl Into<PathBuf>) -> Self {
         let locator = Self::lazy(path);
         locator.reader();
         locator
     }
 
-    /// Reads the database on the first lookup instead of now, keeping a city database (tens of
-    /// MB) off the cold-start path of invocations that never locate anything.
+    /// Opens the database on the first lookup instead of now, so invocations that never locate
+    /// anything do not even open the file.
     pub fn lazy(path: impl Into<PathBuf>) -> Self {
         Self {
             path: path.into(),
@@ -42,18 +46,18 @@ impl GeoIpLocator {
         }
     }
 
-    /// Reads the database now and reports why it is unusable, for callers that would rather
+    /// Opens the database now and reports why it is unusable, for callers that would rather
     /// refuse to start (e.g. a configuration check) than run without locations.
     pub fn try_open(path: impl Into<PathBuf>) -> Result<Self, DatabaseError> {
         let path = path.into();
-        let reader = load(&path)?;
+        let reader = mapped::open(&path)?;
         Ok(Self {
             path,
             reader: OnceLock::from(Some(reader)),
         })
     }
 
-    /// Whether lookups can answer (reads the database if that has not happened yet).
+    /// Whether lookups can answer (opens the database if that has not happened yet).
     pub fn is_available(&self) -> bool {
         self.reader().is_some()
     }
@@ -62,9 +66,9 @@ impl GeoIpLocator {
         &self.path
     }
 
-    fn reader(&self) -> Option<&Reader<Vec<u8>>> {
+    fn reader(&self) -> Option<&MappedReader> {
         self.reader
-            .get_or_init(|| match load(&self.path) {
+            .get_or_init(|| match mapped::open(&self.path) {
                 Ok(reader) => Some(reader),
                 Err(error) => {
                     tracing::warn!(%error, "location database unavailable; sessions get no location");
@@ -73,17 +77,6 @@ impl GeoIpLocator {
             })
             .as_ref()
     }
-}
-
-fn load(path: &Path) -> Result<Reader<Vec<u8>>, DatabaseError> {
-    let bytes = std::fs::read(path).map_err(|source| DatabaseError::Unreadable {
-        path: path.to_owned(),
-        source,
-    })?;
-    Reader::from_source(bytes).map_err(|source| DatabaseError::Invalid {
-        path: path.to_owned(),
-        source,
-    })
 }
 
 impl LocationEnricher for GeoIpLocator {

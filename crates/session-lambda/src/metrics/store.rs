@@ -5,8 +5,8 @@
 use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, IdempotencyRecord, SessionPage, SessionQuery, SessionStore, StoreError,
-    Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, StoreError, Versioned,
 };
 
 use super::{Metric, Metrics, observe_event};
@@ -82,6 +82,13 @@ impl<S: SessionStore> SessionStore for MeteredStore<S> {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.observe(self.inner.load_idempotency(key).await)
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        self.observe(self.inner.rotate_refresh_token(rotation).await)
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

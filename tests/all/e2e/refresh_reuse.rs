@@ -1,0 +1,165 @@
+//! A stolen refresh token replayed through the refresh function on DynamoDB Local: the session
+//! is revoked at once, the very next authorizer call for it is denied, and
+//! RefreshTokenReuseDetected reaches the bus (stream -> relay -> EventBridge -> SQS).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
+use http::HeaderValue;
+use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_core::ids::{RefreshTokenId, UserId};
+use session_core::use_cases::CreateSession;
+use session_eventbridge::{EventBridgePublisher, PublisherConfig};
+use session_lambda::authorizer::Authorizer;
+use session_lambda::event_relay::handle;
+use session_lambda::http_function::HttpFunction;
+use session_tests::fixture::register;
+
+use super::support::{
+    SOURCE, bus_with_queue, read_stream, receive, sessions_on_fresh_table, standins,
+};
+
+const SECRET: &[u8] = b"e2e-refresh-secret-of-at-least-32-bytes!";
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "sessions";
+
+/// Sends a refresh through the function that serves it, as API Gateway delivers it after IAM
+/// authorisation; answers the status and the body.
+async fn refresh(
+    function: &HttpFunction<super::support::E2eStore>,
+    session: &str,
+    body: serde_json::Value,
+) -> (i64, serde_json::Value) {
+    let route = session_api::route_for_function("refresh-session").unwrap();
+    let path = format!("/internal/sessions/{session}/refresh");
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": route.route_key(), "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
+            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
+            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
+                "callerId": "AROA:auth", "userArn": "arn:aws:sts::123456789012:assumed-role/auth/svc",
+                "userId": "AROA:auth"}},
+            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
+                "sourceIp": "10.0.0.5", "userAgent": "auth-service"}
+        },
+        "body": body.to_string(), "isBase64Encoded": false
+    });
+    let response = function.handle(event, "e2e-refresh").await;
+    let body = match response.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => {
+            serde_json::from_str(&text).unwrap()
+        }
+        _ => serde_json::Value::Null,
+    };
+    (response.status_code, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
+    let Some(sdk) = standins().await else { return };
+    let (sessions, table) = sessions_on_fresh_table(&sdk).await;
+    let alice = UserId::from_str("alice").unwrap();
+    register(&sessions, &alice, "basic", None).await;
+    let session = sessions
+        .create_session(CreateSession {
+            user_id: alice.clone(),
+            ip_address: "203.0.113.7".parse().ok(),
+            user_agent: None,
+            expires_at: None,
+            refresh_token_id: Some(RefreshTokenId::from_str("rt-1").unwrap()),
+            auth_time: None,
+            aal: Default::default(),
+            amr: Default::default(),
+        })
+        .await
+        .unwrap()
+        .session
+        .id();
+    let function = HttpFunction::new(
+        session_api::route_for_function("refresh-session")
+            .unwrap()
+            .route_key(),
+        session_api::Api::new(sessions.clone()),
+    );
+    let verifier = TokenVerifier::new(JwtConfig::new(
+        VerificationKey::Hs256Secret(SECRET.to_vec()),
+        ISSUER,
+        AUDIENCE,
+    ))
+    .unwrap();
+    let authorizer = Authorizer::new(Authenticator::new(verifier, sessions.clone()));
+    let issuer = TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap();
+    let allowed = || async {
+        let token = issuer
+            .issue(&alice, session, Duration::from_secs(300))
+            .unwrap();
+        let mut request = ApiGatewayV2CustomAuthorizerV2Request::default();
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        authorizer.authorize(&request).await.unwrap()
+    };
+    let before = allowed().await;
+    assert!(before.is_authorized);
+    assert_eq!(before.context["aal"], 1);
+
+    // The legitimate client rotates rt-1 -> rt-2.
+    let (status, body) = refresh(
+        &function,
+        &session.to_string(),
+        serde_json::json!({"refresh_token_id": "rt-1", "next_refresh_token_id": "rt-2",
+                           "ip_address": "203.0.113.7"}),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["active"]),
+        (200, &serde_json::json!(true)),
+        "{body}"
+    );
+
+    // A thief replays rt-1 later, asking for its own next token.
+    let (status, body) = refresh(
+        &function,
+        &session.to_string(),
+        serde_json::json!({"refresh_token_id": "rt-1", "next_refresh_token_id": "rt-evil",
+                           "ip_address": "198.51.100.66"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("refresh_token_reused")),
+        "{body}"
+    );
+    assert!(
+        !allowed().await.is_authorized,
+        "reuse detected: the next authorizer call is denied"
+    );
+
+    let (bus, queue_url) = bus_with_queue(&sdk).await;
+    let stream = read_stream(&sdk, &table).await;
+    let publisher = EventBridgePublisher::new(
+        aws_sdk_eventbridge::Client::new(&sdk),
+        PublisherConfig::new(bus, SOURCE),
+    );
+    let relayed = handle(&publisher, &stream).await;
+    assert!(relayed.batch_item_failures.is_empty());
+    // SessionCreated, then the reuse's three events.
+    let received = receive(&sdk, &queue_url, 4).await;
+    let detected: Vec<&serde_json::Value> = received
+        .iter()
+        .filter(|m| m["detail-type"] == "RefreshTokenReuseDetected")
+        .collect();
+    assert_eq!(detected.len(), 1, "{received:?}");
+    assert_eq!(detected[0]["detail"]["session_id"], session.to_string());
+    assert_eq!(detected[0]["detail"]["presented"], "previous");
+    let text = serde_json::to_string(&received).unwrap();
+    assert!(
+        !text.contains("rt-1") && !text.contains("rt-evil"),
+        "no refresh token id reaches the bus"
+    );
+}

@@ -1,0 +1,119 @@
+//! A store wrapper that holds back the commits of logins until told to let them through: logins
+//! that have read the user's ledger wait at their commit while another command runs to the end,
+//! the interleaving a remote store produces only by chance.
+
+use std::sync::Arc;
+
+use session_core::domain::{Session, UserLedger};
+use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ports::{
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
+    SessionQuery, SessionStore, SessionWrite, StoreError, Versioned,
+};
+use tokio::sync::{Semaphore, watch};
+
+#[derive(Clone)]
+pub struct GatedStore<S> {
+    inner: S,
+    open: watch::Receiver<bool>,
+    /// One permit per login that reached its commit and waits there.
+    waiting: Arc<Semaphore>,
+}
+
+/// Opens the gate of a [`GatedStore`].
+pub struct Gate {
+    open: watch::Sender<bool>,
+    waiting: Arc<Semaphore>,
+}
+
+impl<S> GatedStore<S> {
+    /// The store with its gate closed, and the gate.
+    pub fn new(inner: S) -> (Self, Gate) {
+        let (open, receiver) = watch::channel(false);
+        let waiting = Arc::new(Semaphore::new(0));
+        let store = Self {
+            inner,
+            open: receiver,
+            waiting: Arc::clone(&waiting),
+        };
+        (store, Gate { open, waiting })
+    }
+}
+
+impl Gate {
+    /// Waits until `n` logins wait at their commit.
+    pub async fn until_waiting(&self, n: u32) {
+        let permits = self
+            .waiting
+            .acquire_many(n)
+            .await
+            .expect("the semaphore is never closed");
+        permits.forget();
+    }
+
+    /// Lets every held and later commit through.
+    pub fn open(&self) {
+        // The receivers live as long as the store; none gone means none to wake.
+        let _ = self.open.send(true);
+    }
+}
+
+fn inserts_a_session(changes: &ChangeSet) -> bool {
+    changes
+        .sessions
+        .iter()
+        .any(|write| matches!(write, SessionWrite::Insert(_)))
+}
+
+impl<S: SessionStore> SessionStore for GatedStore<S> {
+    async fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
+        self.inner.load_user(user_id).await
+    }
+
+    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
+        self.inner.load_session(id).await
+    }
+
+    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
+        self.inner.list_user_sessions(query).await
+    }
+
+    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.has_marker(key).await
+    }
+
+    async fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.load_idempotency(key).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        self.inner.rotate_refresh_token(rotation).await
+    }
+
+    async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
+        if inserts_a_session(&changes) && !*self.open.borrow() {
+            self.waiting.add_permits(1);
+            let mut open = self.open.clone();
+            // The gate's sender lives in the test until it opens it.
+            let _ = open.wait_for(|open| *open).await;
+        }
+        self.inner.commit(changes).await
+    }
+
+    fn max_writes_per_commit(&self) -> usize {
+        self.inner.max_writes_per_commit()
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        self.inner.backoff(attempt).await;
+    }
+}
