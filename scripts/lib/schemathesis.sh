@@ -188,6 +188,12 @@ include-tag = "internal"
 generation.with-security-parameters = false
 checks.ignored_auth.enabled = false
 
+# Admin routes likewise (IAM, the \`admin\` role, in AWS; open on session-local, README "Routes").
+[[operations]]
+include-tag = "admin"
+generation.with-security-parameters = false
+checks.ignored_auth.enabled = false
+
 # Revoking a session (DELETE) keeps it readable: GET /sessions/{id} answers "whatever its
 # status", with \`status: revoked\` (documented), so "deleted resource still available" does not
 # apply. The revocation itself is checked through that status by the API tests.

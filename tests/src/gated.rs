@@ -1,6 +1,6 @@
-//! A store wrapper that holds back the commits of logins until told to let them through: logins
-//! that have read the user's ledger wait at their commit while another command runs to the end,
-//! the interleaving a remote store produces only by chance.
+//! A store wrapper that holds back some commits (a login's, or a revocation's) until told to let
+//! them through: a command that has read the user's ledger waits at its commit while another
+//! command runs to the end, the interleaving a remote store produces only by chance.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, SessionWrite, StoreError, Versioned,
+    SessionQuery, SessionStore, SessionWrite, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -16,8 +16,10 @@ use tokio::sync::{Semaphore, watch};
 pub struct GatedStore<S> {
     inner: S,
     open: watch::Receiver<bool>,
-    /// One permit per login that reached its commit and waits there.
+    /// One permit per held commit that waits.
     waiting: Arc<Semaphore>,
+    /// Which commits the gate holds.
+    held: fn(&ChangeSet) -> bool,
 }
 
 /// Opens the gate of a [`GatedStore`].
@@ -27,21 +29,31 @@ pub struct Gate {
 }
 
 impl<S> GatedStore<S> {
-    /// The store with its gate closed, and the gate.
+    /// The store with its gate closed for logins (commits that insert a session), and the gate.
     pub fn new(inner: S) -> (Self, Gate) {
+        Self::holding(inner, inserts_a_session)
+    }
+
+    /// The store with its gate closed for revocations (commits that revoke a session).
+    pub fn holding_revocations(inner: S) -> (Self, Gate) {
+        Self::holding(inner, revokes_a_session)
+    }
+
+    fn holding(inner: S, held: fn(&ChangeSet) -> bool) -> (Self, Gate) {
         let (open, receiver) = watch::channel(false);
         let waiting = Arc::new(Semaphore::new(0));
         let store = Self {
             inner,
             open: receiver,
             waiting: Arc::clone(&waiting),
+            held,
         };
         (store, Gate { open, waiting })
     }
 }
 
 impl Gate {
-    /// Waits until `n` logins wait at their commit.
+    /// Waits until `n` held commits wait.
     pub async fn until_waiting(&self, n: u32) {
         let permits = self
             .waiting
@@ -65,6 +77,14 @@ fn inserts_a_session(changes: &ChangeSet) -> bool {
         .any(|write| matches!(write, SessionWrite::Insert(_)))
 }
 
+fn revokes_a_session(changes: &ChangeSet) -> bool {
+    changes.sessions.iter().any(|write| match write {
+        SessionWrite::Revoke { .. } => true,
+        SessionWrite::Replace { session, .. } => session.is_revoked(),
+        SessionWrite::Insert(_) => false,
+    })
+}
+
 impl<S: SessionStore> SessionStore for GatedStore<S> {
     async fn load_user(
         &self,
@@ -75,6 +95,10 @@ impl<S: SessionStore> SessionStore for GatedStore<S> {
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
         self.inner.load_session(id).await
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        self.inner.load_user_with_index(user_id).await
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
@@ -100,7 +124,7 @@ impl<S: SessionStore> SessionStore for GatedStore<S> {
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
-        if inserts_a_session(&changes) && !*self.open.borrow() {
+        if (self.held)(&changes) && !*self.open.borrow() {
             self.waiting.add_permits(1);
             let mut open = self.open.clone();
             // The gate's sender lives in the test until it opens it.

@@ -8,7 +8,7 @@ use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, Versioned,
+    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -38,6 +38,11 @@ impl<S: SessionStore> SessionStore for YieldingStore<S> {
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
         tokio::task::yield_now().await;
         self.inner.load_session(id).await
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_user_with_index(user_id).await
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {

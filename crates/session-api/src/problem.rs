@@ -303,6 +303,9 @@ impl From<InvalidInput> for ApiError {
                 Self::field("tier", format!("unknown tier `{tier}`"))
             }
             InvalidInput::ZeroMaxSessions => Self::field("max_sessions", "must be at least 1"),
+            InvalidInput::MaxSessionsTooHigh { max } => {
+                Self::field("max_sessions", format!("must be at most {max}"))
+            }
             InvalidInput::InvalidCursor => Self::InvalidCursor,
             InvalidInput::PageLimit { max } => {
                 Self::field("limit", format!("must be between 1 and {max}"))

@@ -67,7 +67,7 @@ enum Cmd {
     },
     /// List and revoke-all for users with many sessions, against DynamoDB Local.
     Scaling {
-        #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
+        #[arg(long, value_delimiter = ',', default_value = "10,100,1000,5000")]
         sizes: Vec<usize>,
         #[arg(long, value_delimiter = ',', default_value = "50,100")]
         pages: Vec<u32>,

@@ -19,6 +19,8 @@ pub enum InvalidInput {
     UnknownTier(String),
     #[error("max_sessions must be at least 1")]
     ZeroMaxSessions,
+    #[error("max_sessions must be at most {max}; omit it for the tier's limit")]
+    MaxSessionsTooHigh { max: u32 },
     #[error("cursor is not valid")]
     InvalidCursor,
     #[error("limit must be between 1 and {max}")]

@@ -328,8 +328,9 @@ impl TryFrom<String> for Note {
         if value.trim().is_empty() {
             return Err(InvalidValue::new("note", "must not be blank"));
         }
-        if value.len() > Self::MAX_LEN {
-            return Err(InvalidValue::new("note", "must be at most 500 bytes"));
+        // Characters, as JSON Schema's `maxLength` counts them, so the document and the check agree.
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(InvalidValue::new("note", "must be at most 500 characters"));
         }
         if value.chars().any(char::is_control) {
             return Err(InvalidValue::new(

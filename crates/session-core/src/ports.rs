@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
-use crate::domain::{AccountStatus, Revocation, Session, UserLedger};
+use crate::domain::{AccountStatus, ActiveEntry, Revocation, Session, UserLedger};
 use crate::events::DomainEvent;
 use crate::ids::{IdempotencyKey, SessionId, TokenHash, UserId};
 
@@ -28,6 +28,11 @@ pub struct Versioned<T> {
 }
 
 /// A session write and the condition under which it may happen.
+///
+/// Every write that creates a session or revokes one also keeps the user's index of unrevoked
+/// sessions ([`SessionStore::load_user_with_index`]) in step, in the same commit: an insert adds the
+/// session's entry, a revoke (or a replace with a session now revoked) removes it. Stores count
+/// those index writes in [`ChangeSet::write_count`].
 #[derive(Clone, PartialEq, Debug)]
 pub enum SessionWrite {
     /// Create; the id must not exist.
@@ -53,6 +58,14 @@ impl SessionWrite {
             Self::Revoke { session_id, .. } => *session_id,
         }
     }
+
+    /// Whether this write also adds or removes the session's entry in its user's index.
+    pub fn touches_index(&self) -> bool {
+        match self {
+            Self::Insert(_) | Self::Revoke { .. } => true,
+            Self::Replace { session, .. } => session.is_revoked(),
+        }
+    }
 }
 
 /// A ledger write and its condition. Every ledger write increments the version.
@@ -63,10 +76,12 @@ pub enum LedgerWrite {
         ledger: UserLedger,
         expected_version: Option<u64>,
     },
-    /// Remove entries from the active index without reading first; the ledger must exist.
+    /// Remove entries from the active index without reading first; the ledger must exist (and,
+    /// when `expected_version` is set, be at that version).
     RemoveActive {
         user_id: UserId,
         session_ids: Vec<SessionId>,
+        expected_version: Option<u64>,
         /// What a revoke-all records with its first chunk, if anything.
         mark: Option<RevokeAllMark>,
     },
@@ -144,6 +159,11 @@ impl ChangeSet {
     pub fn write_count(&self) -> usize {
         usize::from(self.ledger.is_some())
             + self.sessions.len()
+            + self
+                .sessions
+                .iter()
+                .filter(|write| write.touches_index())
+                .count()
             + self.events.len()
             + usize::from(self.marker.is_some())
             + usize::from(self.idempotency.is_some())
@@ -237,6 +257,13 @@ pub struct SessionPage {
     pub next: Option<CursorPosition>,
 }
 
+/// A user's ledger and index of unrevoked sessions, read together.
+#[derive(Clone, PartialEq, Debug, Default)]
+pub struct UserWithIndex {
+    pub ledger: Option<Versioned<UserLedger>>,
+    pub index: Vec<(SessionId, ActiveEntry)>,
+}
+
 /// The persistent state: sessions, user ledgers (policy + active index) and the event outbox.
 pub trait SessionStore: Send + Sync {
     /// Strongly consistent read of a user's ledger.
@@ -244,6 +271,18 @@ pub trait SessionStore: Send + Sync {
         &self,
         user_id: &UserId,
     ) -> impl Future<Output = Result<Option<Versioned<UserLedger>>, StoreError>> + Send;
+
+    /// Strongly consistent read of the user's ledger together with the user's index of unrevoked
+    /// sessions (what a revoke-all revokes): one entry per session created and not revoked since,
+    /// expired ones included until the store forgets them (after their expiry, never before).
+    /// The index is kept by the session writes themselves ([`SessionWrite`]), so it is complete
+    /// for every tier, unlimited ones included, whose ledger keeps no entries. One read where the
+    /// store can (both live in the user's partition on DynamoDB); a very large index may take
+    /// several pages, which the ledger's version check at the first write makes safe.
+    fn load_user_with_index(
+        &self,
+        user_id: &UserId,
+    ) -> impl Future<Output = Result<UserWithIndex, StoreError>> + Send;
 
     /// Strongly consistent read of one session.
     fn load_session(

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use session_core::domain::{AccountStatus, Revocation};
+use session_core::domain::{AccountStatus, ActiveEntry, Revocation};
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::{ChangeSet, CommitError, LedgerWrite, RevokeAllMark, SessionWrite};
 
@@ -78,6 +78,9 @@ pub(crate) fn transaction_items(
         items.push(b.ledger(ledger)?);
     }
     for write in changes.sessions {
+        if write.touches_index() {
+            items.push(b.index_entry(&write)?);
+        }
         items.push(b.session(write)?);
     }
     for event in &changes.events {
@@ -128,6 +131,39 @@ fn build_error(
 }
 
 impl Builder<'_> {
+    /// The user-index side of a session write (ports::SessionWrite): an insert puts the
+    /// session's entry, a revocation deletes it. Unconditional: the session write beside it
+    /// carries the condition.
+    fn index_entry(&self, write: &SessionWrite) -> Result<TransactWriteItem, CommitError> {
+        let (user_id, id) = match write {
+            SessionWrite::Insert(session) => {
+                let item = codec::encode_index_entry(
+                    session.user_id(),
+                    session.id(),
+                    &ActiveEntry::from(session),
+                );
+                let put = Put::builder()
+                    .table_name(self.table)
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(build_error("Put"))?;
+                return Ok(TransactWriteItem::builder().put(put).build());
+            }
+            SessionWrite::Revoke {
+                session_id,
+                user_id,
+                ..
+            } => (user_id.clone(), *session_id),
+            SessionWrite::Replace { session, .. } => (session.user_id().clone(), session.id()),
+        };
+        let delete = Delete::builder()
+            .table_name(self.table)
+            .set_key(Some(schema::index_entry_key(&user_id, id)))
+            .build()
+            .map_err(build_error("Delete"))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     fn session(&self, write: SessionWrite) -> Result<TransactWriteItem, CommitError> {
         match write {
             SessionWrite::Insert(session) => self.put(
@@ -207,7 +243,8 @@ impl Builder<'_> {
                 user_id,
                 session_ids,
                 mark,
-            } => self.remove_active(&user_id, &session_ids, mark.as_ref()),
+                expected_version,
+            } => self.remove_active(&user_id, &session_ids, mark.as_ref(), expected_version),
         }
     }
 
@@ -219,6 +256,7 @@ impl Builder<'_> {
         user_id: &UserId,
         ids: &[SessionId],
         mark: Option<&RevokeAllMark>,
+        expected_version: Option<u64>,
     ) -> Result<TransactWriteItem, CommitError> {
         // The same path twice in one REMOVE is an error ("overlapping paths").
         let ids: BTreeSet<&SessionId> = ids.iter().collect();
@@ -226,6 +264,10 @@ impl Builder<'_> {
         let mut expression_values = values(vec![(":one", attr::number(1))]);
         let mut expression = "SET #ver = #ver + :one".to_owned();
         let mut condition = "attribute_exists(#pk)".to_owned();
+        if let Some(expected) = expected_version {
+            expression_values.insert(":expected".to_owned(), attr::number(expected));
+            condition.push_str(" AND #ver = :expected");
+        }
         if let Some(mark) = mark {
             // The cutoff only moves forward: an older one fails the condition (a conflict).
             expression_names.insert("#rb".to_owned(), REVOKED_BEFORE.to_owned());

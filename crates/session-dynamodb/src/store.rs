@@ -13,7 +13,7 @@ use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, Versioned,
+    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use crate::backoff;
@@ -22,7 +22,7 @@ use crate::commit::{self, MAX_TRANSACTION_ITEMS};
 use crate::error::{FailureKind, unavailable, unavailable_as};
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
-use crate::schema::{self, GSI1, GSI1_PK};
+use crate::schema::{self, GSI1, GSI1_PK, PK, SK};
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -79,6 +79,43 @@ impl SessionStore for DynamoStore {
             .await?
             .map(|item| codec::decode_ledger(&item))
             .transpose()
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        // The ledger (`LEDGER`) and the index entries (`ACTIVE#…`) share the user's partition:
+        // one Query reads both.
+        let mut read = UserWithIndex::default();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .consistent_read(true)
+                .key_condition_expression("#pk = :user")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":user", AttributeValue::S(schema::ledger_pk(user_id)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
+            for item in page.items() {
+                match item.get(SK) {
+                    Some(AttributeValue::S(sk)) if sk == schema::LEDGER_SK => {
+                        read.ledger = Some(codec::decode_ledger(item)?);
+                    }
+                    Some(AttributeValue::S(sk)) if sk.starts_with(schema::INDEX_SK_PREFIX) => {
+                        read.index.push(codec::decode_index_entry(item)?);
+                    }
+                    // Nothing else lives in a user's partition today; a future kind is not ours.
+                    _ => {}
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(read),
+            }
+        }
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

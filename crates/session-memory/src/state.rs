@@ -1,9 +1,9 @@
 //! The tables and the all-or-nothing application of a change set.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
-use session_core::domain::{Session, UserLedger};
+use session_core::domain::{ActiveEntry, Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
@@ -20,6 +20,9 @@ pub(crate) struct State {
     /// The user index (DynamoDB's gsi1): (created_at, id) per user, iterated newest first.
     pub by_user: HashMap<UserId, BTreeSet<(DateTime<Utc>, SessionId)>>,
     pub ledgers: HashMap<UserId, Versioned<UserLedger>>,
+    /// Each user's unrevoked sessions (DynamoDB: the `ACTIVE#` items of the user's partition),
+    /// kept by the session writes.
+    pub index: HashMap<UserId, BTreeMap<SessionId, ActiveEntry>>,
     pub outbox: VecDeque<DomainEvent>,
     /// Processed markers. Kept forever: a store may forget them after their expiry, and this
     /// one never needs to.
@@ -73,6 +76,33 @@ impl State {
         }
         self.outbox.extend(changes.events);
         Ok(())
+    }
+
+    /// What a session write does to its user's index (ports::SessionWrite).
+    fn write_index(&mut self, write: &SessionWrite) {
+        match write {
+            SessionWrite::Insert(session) => {
+                self.index
+                    .entry(session.user_id().clone())
+                    .or_default()
+                    .insert(session.id(), ActiveEntry::from(session));
+            }
+            SessionWrite::Revoke {
+                session_id,
+                user_id,
+                ..
+            } => {
+                if let Some(entries) = self.index.get_mut(user_id) {
+                    entries.remove(session_id);
+                }
+            }
+            SessionWrite::Replace { session, .. } if session.is_revoked() => {
+                if let Some(entries) = self.index.get_mut(session.user_id()) {
+                    entries.remove(&session.id());
+                }
+            }
+            SessionWrite::Replace { .. } => {}
+        }
     }
 
     /// The one-write rotation of a refresh: applied when its conditions hold, like DynamoDB's
@@ -129,16 +159,20 @@ impl State {
                 expected_version,
             }) => self.ledgers.get(&ledger.user_id).map(|l| l.version) == *expected_version,
             // A revoke-all's cutoff only moves forward (ports::RevokeAllMark).
-            Some(LedgerWrite::RemoveActive { user_id, mark, .. }) => {
-                self.ledgers.get(user_id).is_some_and(|stored| {
-                    mark.as_ref().is_none_or(|mark| {
+            Some(LedgerWrite::RemoveActive {
+                user_id,
+                mark,
+                expected_version,
+                ..
+            }) => self.ledgers.get(user_id).is_some_and(|stored| {
+                expected_version.is_none_or(|v| v == stored.version)
+                    && mark.as_ref().is_none_or(|mark| {
                         stored
                             .value
                             .revoked_before
                             .is_none_or(|stored| stored <= mark.revoked_before)
                     })
-                })
-            }
+            }),
         };
         if holds { Ok(()) } else { Err(ConditionFailed) }
     }
@@ -162,6 +196,7 @@ impl State {
                 user_id,
                 session_ids,
                 mark,
+                ..
             } => {
                 if let Some(stored) = self.ledgers.get_mut(&user_id) {
                     for id in &session_ids {
@@ -180,6 +215,7 @@ impl State {
     }
 
     fn write_session(&mut self, write: SessionWrite) {
+        self.write_index(&write);
         match write {
             SessionWrite::Insert(session) => {
                 self.by_user

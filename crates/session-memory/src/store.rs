@@ -9,7 +9,7 @@ use session_core::events::DomainEvent;
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, Versioned,
+    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::Notify;
 
@@ -84,6 +84,19 @@ impl SessionStore for MemoryStore {
     ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
         self.read_fault()?;
         Ok(self.state().ledgers.get(user_id).cloned())
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        self.read_fault()?;
+        let state = self.state();
+        Ok(UserWithIndex {
+            ledger: state.ledgers.get(user_id).cloned(),
+            index: state
+                .index
+                .get(user_id)
+                .map(|entries| entries.iter().map(|(id, e)| (*id, e.clone())).collect())
+                .unwrap_or_default(),
+        })
     }
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {

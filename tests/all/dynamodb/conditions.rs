@@ -129,6 +129,7 @@ async fn ledger_writes_conflict_when_their_condition_fails() {
         user_id,
         session_ids: vec![session(&bob, t0()).id()],
         mark: None,
+        expected_version: None,
     };
     assert_conflict(
         &t,
@@ -215,7 +216,8 @@ async fn a_transaction_holds_up_to_one_hundred_writes() {
     let Some(t) = test_store().await else { return };
     assert_eq!(t.store.max_writes_per_commit(), 100);
     let erin = user("erin");
-    let all: Vec<_> = (0..101).map(|_| session(&erin, t0())).collect();
+    // Each insert is two writes (the session and its index entry): 51 are 102, 50 are 100.
+    let all: Vec<_> = (0..51).map(|_| session(&erin, t0())).collect();
     let inserts = |n: usize| {
         sessions(
             all.iter()
@@ -226,15 +228,15 @@ async fn a_transaction_holds_up_to_one_hundred_writes() {
         )
     };
 
-    match t.store.commit(inserts(101)).await {
+    match t.store.commit(inserts(51)).await {
         Err(CommitError::Store(StoreError::Unavailable(e))) => {
             assert!(e.to_string().contains("at most 100"), "{e}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(t.requests.take().is_empty(), "refused before sending");
-    t.store.commit(inserts(100)).await.unwrap();
-    for s in &all[..100] {
+    t.store.commit(inserts(50)).await.unwrap();
+    for s in &all[..50] {
         assert!(t.store.load_session(s.id()).await.unwrap().is_some());
     }
 }

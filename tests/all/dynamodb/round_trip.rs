@@ -175,6 +175,7 @@ async fn every_write_moves_the_version_by_one() {
         user_id: bob.clone(),
         session_ids: vec![s.id(), s.id(), session(&bob, t0()).id()],
         mark: None,
+        expected_version: None,
     };
     t.store
         .commit(ChangeSet {
@@ -197,6 +198,7 @@ async fn every_write_moves_the_version_by_one() {
         user_id: bob.clone(),
         session_ids: vec![],
         mark: None,
+        expected_version: None,
     };
     t.store
         .commit(ChangeSet {

@@ -80,8 +80,9 @@ pub(crate) struct Scenario {
     pub(crate) status: u16,
 }
 
-/// The revoke-all that takes two transactions (a chunk holds at most 97 revocations).
-pub(crate) const TWO_CHUNKS: &str = "revoke all others, 120 sessions in two chunks";
+/// The revoke-all that takes two transactions (a chunk holds at most 49 revocations: each is two
+/// writes, the session and its index entry).
+pub(crate) const TWO_CHUNKS: &str = "revoke all others, 60 sessions in two chunks";
 
 /// `POST /internal/sessions` for `user`, from the same address and user agent every time.
 fn login_call(user: &str) -> Call {
@@ -181,9 +182,9 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
         plain(
             TWO_CHUNKS,
             Some("pro"),
-            120,
+            60,
             |s| Call {
-                session: Some(s.sessions[119].clone()),
+                session: Some(s.sessions[59].clone()),
                 method: "DELETE",
                 uri: "/sessions".into(),
                 body: None,

@@ -102,12 +102,12 @@ impl Case {
 
     /// Keys of every item the case can have written.
     fn keys(&self) -> Vec<Item> {
-        let mut keys = vec![schema::ledger_key(
-            &UserId::from_str(&self.user).expect("user id"),
-        )];
+        let user = UserId::from_str(&self.user).expect("user id");
+        let mut keys = vec![schema::ledger_key(&user)];
         for n in 0..self.ids.drawn() {
             let id = self.ids.id(n);
             keys.push(schema::session_key(SessionId::from_uuid(id)));
+            keys.push(schema::index_entry_key(&user, SessionId::from_uuid(id)));
             if n >= self.events_from {
                 keys.push(schema::event_key(EventId::from_uuid(id)));
             }
@@ -168,6 +168,13 @@ pub(crate) fn canon(items: &[Item]) -> Canon {
             let pk = match item.get(schema::PK) {
                 Some(AttributeValue::S(pk)) => pk.clone(),
                 other => panic!("item without a string pk: {other:?}"),
+            };
+            // Index entries share the user's pk with the ledger: their sk tells them apart.
+            let pk = match item.get(schema::SK) {
+                Some(AttributeValue::S(sk)) if sk.starts_with(schema::INDEX_SK_PREFIX) => {
+                    format!("{pk}/{sk}")
+                }
+                _ => pk,
             };
             let attributes = item
                 .iter()
@@ -405,20 +412,28 @@ fn open_attempts(state: &Canon, pre: &Canon) -> Vec<String> {
         .collect()
 }
 
-/// The user's active index holds only unrevoked sessions, and every unrevoked session that is
-/// not idle (tiers without an idle timeout: every one) is in it: no half-evicted login.
+/// The user's ledger names only unrevoked sessions, and on a limited tier every unrevoked session
+/// that is not idle (tiers without an idle timeout: every one): no half-evicted login. The user's
+/// index entries name exactly the unrevoked sessions, on every tier.
 fn check_index(state: &Canon) -> Result<(), String> {
-    let Some((_, ledger)) = state
+    let Some((ledger_pk, ledger)) = state
         .iter()
-        .find(|(pk, _)| pk.starts_with(schema::USER_PREFIX))
+        .find(|(pk, _)| pk.starts_with(schema::USER_PREFIX) && !pk.contains('/'))
     else {
         return Ok(());
     };
-    let indexed: BTreeSet<String> = ledger
+    // The default policy's `pro` tier is unlimited: its ledger keeps no entries.
+    let unlimited = ledger.get("tier") == Some(&json!({ "S": "pro" }));
+    let in_ledger: BTreeSet<String> = ledger
         .get("active")
         .and_then(|a| a["M"].as_object())
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
+    let entry_prefix = format!("{ledger_pk}/{}", schema::INDEX_SK_PREFIX);
+    let in_index: BTreeSet<String> = state
+        .keys()
+        .filter_map(|pk| pk.strip_prefix(&entry_prefix).map(str::to_owned))
+        .collect();
     let sessions: BTreeMap<String, &BTreeMap<String, Value>> = state
         .iter()
         .filter(|(pk, _)| pk.starts_with(schema::SESSION_PREFIX))
@@ -429,19 +444,27 @@ fn check_index(state: &Canon) -> Result<(), String> {
             )
         })
         .collect();
-    for id in &indexed {
-        match sessions.get(id) {
-            None => return Err(format!("index names {id}, which has no session item")),
-            Some(item) if item.contains_key("revocation") => {
-                return Err(format!("index still counts revoked session {id}"));
+    for (place, ids) in [("ledger", &in_ledger), ("index", &in_index)] {
+        for id in ids {
+            match sessions.get(id) {
+                None => return Err(format!("{place} names {id}, which has no session item")),
+                Some(item) if item.contains_key("revocation") => {
+                    return Err(format!("{place} still counts revoked session {id}"));
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
     }
     for (id, item) in &sessions {
+        if item.contains_key("revocation") {
+            continue;
+        }
+        if !in_index.contains(id) {
+            return Err(format!("unrevoked session {id} has no index entry"));
+        }
         let idle_tier = item.contains_key("idle_timeout_secs");
-        if !item.contains_key("revocation") && !indexed.contains(id) && !idle_tier {
-            return Err(format!("unrevoked session {id} is missing from the index"));
+        if !unlimited && !in_ledger.contains(id) && !idle_tier {
+            return Err(format!("unrevoked session {id} is missing from the ledger"));
         }
     }
     Ok(())

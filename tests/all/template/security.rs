@@ -341,3 +341,83 @@ fn negated_equals(value: &Value) -> Option<&Vec<Value>> {
     };
     model::intrinsic(inner, "Equals")?.as_sequence()
 }
+
+/// The functions whose commands revoke or create sessions: each such write also adds or deletes
+/// the session's entry in its user's index (an item of its own), so their role needs
+/// `dynamodb:DeleteItem` on the table; no other function gets it.
+const INDEX_WRITERS: [&str; 13] = [
+    "authorizer",
+    "create-session",
+    "revoke-session",
+    "revoke-all-sessions",
+    "logout-current",
+    "update-session-activity",
+    "set-session-policy",
+    "admin-revoke-session",
+    "admin-revoke-all-sessions",
+    "admin-bulk-revoke",
+    "admin-set-account-status",
+    "refresh-session",
+    "account-events",
+];
+
+/// The functions that read a user's ledger and index together (a revoke-all, or a change to a
+/// limited tier): one `dynamodb:Query` on the table itself, limited to the user partitions.
+const INDEX_READERS: [&str; 6] = [
+    "revoke-all-sessions",
+    "set-session-policy",
+    "admin-revoke-all-sessions",
+    "admin-bulk-revoke",
+    "admin-set-account-status",
+    "account-events",
+];
+
+#[test]
+fn only_the_functions_that_keep_or_read_the_user_index_may_delete_items_or_query_the_table() {
+    let template = Template::load();
+    let table = template.table_id();
+    for (id, function) in template.functions() {
+        let binary = function.binary();
+        let role_id = function.role_id().expect("checked by the role test");
+        let role = template.resource_of_type(&role_id, "AWS::IAM::Role");
+        let statements = model::role_statements(role);
+        let deletes = statements.iter().any(|s| {
+            model::actions(s).iter().any(|a| a == "dynamodb:DeleteItem")
+                && model::one_or_many(&s["Resource"])
+                    .iter()
+                    .any(|r| model::get_att_resource(r).as_deref() == Some(table))
+        });
+        assert_eq!(
+            deletes,
+            INDEX_WRITERS.contains(&binary),
+            "{id} ({binary}): dynamodb:DeleteItem on {table} is for the index writers only"
+        );
+        // The index Query (`${SessionsTable.Arn}/index/gsi1`) is a `!Sub`, not the table itself.
+        let table_queries: Vec<&&Value> = statements
+            .iter()
+            .filter(|s| model::actions(s).iter().any(|a| a == "dynamodb:Query"))
+            .filter(|s| {
+                model::one_or_many(&s["Resource"])
+                    .iter()
+                    .any(|r| model::get_att_resource(r).as_deref() == Some(table))
+            })
+            .collect();
+        assert_eq!(
+            !table_queries.is_empty(),
+            INDEX_READERS.contains(&binary),
+            "{id} ({binary}): dynamodb:Query on {table} itself is for the index readers only"
+        );
+        for statement in table_queries {
+            let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let keys: Vec<_> = model::one_or_many(keys)
+                .into_iter()
+                .filter_map(model::literal_str)
+                .collect();
+            assert_eq!(
+                keys,
+                ["USER#*"],
+                "{id} ({binary}): the table Query is limited to the user partitions"
+            );
+        }
+    }
+}

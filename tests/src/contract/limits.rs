@@ -3,10 +3,11 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
+use session_core::domain::policy::MAX_SESSIONS_LIMIT;
 use session_core::domain::{Actor, RevocationReason, SessionStatus};
-use session_core::error::SessionError;
+use session_core::error::{InvalidInput, SessionError};
 use session_core::ids::SessionId;
-use session_core::use_cases::{CreateSession, UpdateSessionActivity};
+use session_core::use_cases::{CreateSession, SetUserSessionPolicy, UpdateSessionActivity};
 
 use crate::events::{created, detail_types, evicted, limit_exceeded};
 use crate::fixture::{DEVICE, FixtureConfig, ip, login_cmd, user};
@@ -470,4 +471,57 @@ pub async fn lowering_the_limit_never_revokes_an_active_session_for_an_idle_one<
         fx.stored(quiet).await.value.revocation().is_none(),
         "idle, not revoked"
     );
+}
+
+/// An unlimited user moved to a limited tier keeps the newest sessions up to the limit: the
+/// unlimited ledger named none of them, so the change lists them from the user's index and
+/// evicts the oldest created (TierChanged); the ledger then names the kept ones.
+pub async fn limiting_an_unlimited_user_evicts_the_oldest_beyond_the_limit<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, 5).await;
+    assert!(fx.ledger(&alice).await.value.active.is_empty());
+    fx.take_events().await;
+
+    let view = fx.register(&alice, "basic", None).await;
+
+    assert_eq!(view.effective_max_sessions, Some(2));
+    assert_eq!(view.evicted_session_ids, &ids[..3]);
+    for event in evicted(&fx.take_events().await) {
+        assert_eq!(event.reason, RevocationReason::TierChanged);
+    }
+    assert_eq!(fx.active_ids(&alice).await, set(&ids[3..]));
+    let ledger = fx.ledger(&alice).await.value;
+    assert_eq!(
+        ledger.active.keys().copied().collect::<BTreeSet<_>>(),
+        set(&ids[3..])
+    );
+}
+
+/// A per-user limit above the largest a ledger is sized for is refused and changes nothing.
+pub async fn a_limit_above_the_largest_is_refused<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+
+    let outcome = fx
+        .sessions
+        .set_user_session_policy(SetUserSessionPolicy {
+            user_id: alice.clone(),
+            tier: "plus".parse().expect("tier name"),
+            max_sessions: Some(MAX_SESSIONS_LIMIT + 1),
+        })
+        .await;
+
+    assert!(
+        matches!(
+            outcome,
+            Err(SessionError::Invalid(InvalidInput::MaxSessionsTooHigh {
+                max: MAX_SESSIONS_LIMIT
+            }))
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(fx.ledger(&alice).await.value.policy.tier.as_str(), "pro");
 }

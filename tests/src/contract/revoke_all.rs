@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use session_core::domain::{Actor, RevocationReason, Session};
+use session_core::Sessions;
+use session_core::domain::{Actor, PolicyConfig, RevocationReason, Session};
 use session_core::error::SessionError;
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::ProcessedMarker;
@@ -11,6 +12,7 @@ use session_core::use_cases::{RevokeAllScope, RevokeAllUserSessions, RevokedAll}
 
 use crate::events::{all_attempted, all_failed, all_revoked, detail_types};
 use crate::fixture::user;
+use crate::gated::GatedStore;
 use crate::{Fixture, StoreHarness};
 
 async fn revoke_all<H: StoreHarness>(
@@ -249,6 +251,10 @@ pub async fn revoke_all_revokes_more_sessions_than_one_commit_holds<H: StoreHarn
     fx.register(&alice, "pro", None).await;
     let ids = fx.login_n(&alice, SESSIONS).await;
     fx.take_events().await;
+    assert!(
+        fx.ledger(&alice).await.value.active.is_empty(),
+        "an unlimited tier's ledger keeps no sessions: the revoke-all finds them in the index"
+    );
 
     let outcome = revoke_all(&fx, &alice, RevocationReason::LogoutAll, None).await;
 
@@ -378,4 +384,31 @@ pub async fn revoke_all_created_before_spares_later_logins<H: StoreHarness>(h: H
     for id in before {
         assert!(!fx.is_active(id).await);
     }
+}
+
+/// A login that commits after a revoke-all read the user's index, and before its first chunk,
+/// is revoked with the rest: the login moved the ledger's version, so the chunk is refused and
+/// the revoke-all reads again (the index alone would not have named the new session).
+pub async fn revoke_all_includes_a_login_committed_after_it_read_the_index<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let mut ids = fx.login_n(&alice, 2).await;
+    fx.take_events().await;
+
+    let (store, gate) = GatedStore::holding_revocations(fx.store.clone());
+    let gated = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let cmd = RevokeAllUserSessions::by_user(alice.clone(), None);
+    let revoke_all = tokio::spawn(async move { gated.revoke_all_user_sessions(cmd).await });
+    gate.until_waiting(1).await;
+    ids.push(fx.login(&alice).await.session.id());
+    gate.open();
+    let outcome = revoke_all.await.expect("revoke-all task");
+
+    assert_eq!(set(&outcome.expect("revoked").session_ids), set(&ids));
+    assert!(fx.active_ids(&alice).await.is_empty());
+    let events = fx.take_events().await;
+    let done = all_revoked(&events);
+    assert_eq!(done.len(), 1, "{:?}", detail_types(&events));
+    assert_eq!(set(&done[0].session_ids), set(&ids));
 }

@@ -335,6 +335,7 @@ pub async fn remove_active_requires_the_ledger_and_moves_its_version<H: StoreHar
             user_id: user_id.clone(),
             session_ids: ids,
             mark: None,
+            expected_version: None,
         }),
         ..ChangeSet::default()
     };
@@ -554,9 +555,10 @@ pub async fn a_commit_as_large_as_the_store_allows_succeeds<H: StoreHarness>(h: 
         items >= 10,
         "a store must take at least a login with evictions: {items}"
     );
-    let inserts = (items - 1) / 2;
+    // An insert is two writes: the session and its entry in the user's index.
+    let inserts = (items - 1) / 3;
     let new_sessions: Vec<Session> = (0..inserts).map(|_| fx.unsaved_session(&alice)).collect();
-    let events: Vec<_> = (0..items - 1 - inserts)
+    let events: Vec<_> = (0..items - 1 - 2 * inserts)
         .map(|_| fx.marker_event(&alice))
         .collect();
     let changes = ChangeSet {

@@ -269,9 +269,9 @@ impl RefreshTokenRequest {
 pub struct SessionPolicyRequest {
     #[schema(schema_with = crate::dto::schema::tier)]
     pub tier: String,
-    /// Overrides the tier's limit; at least 1.
+    /// Overrides the tier's limit; 1 to 100.
     #[serde(default, deserialize_with = "fields::optional_whole_u32")]
-    #[schema(format = Int64, minimum = 1, maximum = 4294967295_i64)]
+    #[schema(format = Int64, minimum = 1, maximum = 100)]
     pub max_sessions: Option<u32>,
 }
 

@@ -156,9 +156,13 @@ pub fn note() -> Schema {
                 .min_length(Some(1))
                 .max_length(Some(Note::MAX_LEN))
                 // Not blank, no control characters.
-                .pattern(Some(r"^[^\p{Cc}]*[^\p{Cc}\s][^\p{Cc}]*$"))
+                // Spelled with `\x` ranges (the Cc category) rather than `\p{Cc}`, which
+                // JSON Schema's ECMA-262 regexes and Python's `re` (schemathesis) lack.
+                .pattern(Some(
+                    r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x1F\x7F-\x9F\s][^\x00-\x1F\x7F-\x9F]*$",
+                ))
                 .description(Some(
-                    "A remark kept with the revocation: up to 500 bytes, no control characters.",
+                    "A remark kept with the revocation: up to 500 characters, no control characters.",
                 ))
                 .examples(["customer reported a stolen phone"]),
         )

@@ -33,7 +33,7 @@ const USER_REVOCATION_REASONS_TEXT: &str = "manual, logout, suspicious_activity"
     tag = "sessions",
     params(
         ("active_only" = Option<bool>, Query, description = "Only sessions active now (default true); `false` lists every session. Superseded by `state`"),
-        ("state" = Option<SessionStateFilter>, Query, description = "`active` (default), `ended` (revoked, expired or idle-expired) or `all`; not together with `active_only`"),
+        ("state" = Option<SessionStateFilter>, Query, description = "`active` (default), `ended` (revoked, expired or idle-expired) or `all`; decides when `active_only` is also given"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Page size, 1 to 100 (default 50)"),
         ("cursor" = Option<String>, Query, max_length = 256, pattern = "^[A-Za-z0-9_-]*$", description = "`next_cursor` of the previous page (opaque; empty is the first page). Any other value is `invalid_cursor`"),
     ),
@@ -71,12 +71,8 @@ pub(crate) async fn list_sessions<S: SessionStore>(
             }
         },
     };
-    if active_only.is_some() && state.is_some() {
-        errors.push(FieldError::new(
-            "state",
-            "cannot be combined with active_only",
-        ));
-    }
+    // `state` supersedes `active_only`: a client migrating to it may still send the old flag (a
+    // shared query builder, say), so when both come the newer one decides rather than a 400.
     let filter = state.or(active_only).unwrap_or_default();
     let limit = match query.take("limit")? {
         None => None,

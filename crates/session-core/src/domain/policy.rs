@@ -9,6 +9,11 @@ use thiserror::Error;
 
 use crate::ids::TierName;
 
+/// The largest session limit a tier or a user's override may set: a limited tier's ledger holds
+/// an entry per session (about 130 bytes), and every login rewrites it. Above this, a tier is
+/// better unlimited, whose ledger holds none (docs/0017-flat-ledger.md).
+pub const MAX_SESSIONS_LIMIT: u32 = 100;
+
 /// What a login does when the user is at the limit.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -251,6 +256,10 @@ pub enum PolicyError {
          switch the signal off in suspicious_signals instead"
     )]
     TravelSpeedOutOfRange,
+    #[error(
+        "tier `{0}`: max_sessions must be at most {MAX_SESSIONS_LIMIT} (omit it for unlimited)"
+    )]
+    LimitTooHigh(String),
     #[error("tier `{0}`: suspicious.step_up_at_count must be at least 1")]
     ZeroStepUpCount(String),
     #[error("tier `{0}`: suspicious.step_up_at_count needs suspicious.response `step_up`")]
@@ -393,6 +402,12 @@ impl PolicyConfig {
             }
             if tier.max_sessions == Some(0) {
                 return Err(PolicyError::ZeroLimit(name.to_string()));
+            }
+            if tier
+                .max_sessions
+                .is_some_and(|max| max > MAX_SESSIONS_LIMIT)
+            {
+                return Err(PolicyError::LimitTooHigh(name.to_string()));
             }
             if tier
                 .idle_timeout_secs

@@ -367,9 +367,16 @@ impl<S: SessionStore> Sessions<S> {
             );
         }
         ledger.prune_expired(session.created_at());
-        ledger
-            .active
-            .insert(session.id(), ActiveEntry::from(session));
+        // Only a limited tier's ledger keeps its sessions, bounded by the limit, so that a
+        // login's cost does not grow with an unlimited user's sessions (the store's user index
+        // lists them all for a revoke-all).
+        if max_sessions.is_some() {
+            ledger
+                .active
+                .insert(session.id(), ActiveEntry::from(session));
+        } else {
+            ledger.active.clear();
+        }
         changes.sessions.push(SessionWrite::Insert(session.clone()));
         changes.events.push(
             self.event(EventPayload::SessionCreated(events::SessionCreated {

@@ -5,12 +5,13 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::Sessions;
-use crate::domain::{AccountStatus, Actor, Revocation, RevocationReason};
+use crate::domain::{AccountStatus, ActiveEntry, Actor, Revocation, RevocationReason};
 use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload, RevokeAllTrigger};
 use crate::ids::{EventId, Note, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, RevokeAllMark, SessionStore, SessionWrite,
+    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, RevokeAllMark, SessionStore,
+    SessionWrite, UserWithIndex,
 };
 
 #[derive(Clone, Debug)]
@@ -70,6 +71,9 @@ struct Plan {
     expired: Vec<SessionId>,
     /// The ledger's cutoff when it was read.
     revoked_before: Option<DateTime<Utc>>,
+    /// The ledger's version when it was read: the first chunk commits only if no login
+    /// committed since (one would not be in the plan, yet older than the cutoff).
+    ledger_version: Option<u64>,
 }
 
 /// Progress of one revoke-all, carried across chunks and retries.
@@ -173,35 +177,39 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
-    /// Reads the user's ledger and lists what the revoke-all has to do.
+    /// Reads the user's ledger and index of unrevoked sessions (together) and lists what the
+    /// revoke-all has to do.
     async fn plan_revoke_all(
         &self,
         cmd: &RevokeAllUserSessions,
         scope: &RevokeAllScope,
         now: DateTime<Utc>,
     ) -> Result<Plan, SessionError> {
-        let Some(ledger) = self.store.load_user(&cmd.user_id).await? else {
+        let UserWithIndex { ledger, index } = self.store.load_user_with_index(&cmd.user_id).await?;
+        let Some(ledger) = ledger else {
             return Err(SessionError::UserNotFound);
         };
-        let remaining = ledger
-            .value
-            .live_oldest_first(now)
+        let mut live: Vec<(SessionId, ActiveEntry)> = Vec::new();
+        let mut expired = Vec::new();
+        for (id, entry) in index {
+            if entry.expires_at <= now {
+                expired.push(id);
+            } else {
+                live.push((id, entry));
+            }
+        }
+        live.sort_by_key(|(id, entry)| (entry.created_at, *id));
+        let remaining = live
             .into_iter()
             .filter(|(_, entry)| scope.created_before.is_none_or(|t| entry.created_at <= t))
             .map(|(id, _)| id)
             .filter(|id| Some(*id) != cmd.except_session_id)
             .collect();
-        let expired = ledger
-            .value
-            .active
-            .iter()
-            .filter(|(_, entry)| entry.expires_at <= now)
-            .map(|(id, _)| *id)
-            .collect();
         Ok(Plan {
             remaining,
             expired,
             revoked_before: ledger.value.revoked_before,
+            ledger_version: Some(ledger.version),
         })
     }
 
@@ -224,19 +232,22 @@ impl<S: SessionStore> Sessions<S> {
                 remaining,
                 expired,
                 revoked_before,
+                ledger_version,
             } = match plan.take() {
                 Some(plan) => plan,
                 None => self.plan_revoke_all(cmd, scope, now).await?,
             };
             // Each chunk is one commit: the ledger update and this chunk's events and marker
             // leave the rest of the commit's room for revocations.
+            // A session's revocation is two items: the session and its entry in the user's
+            // index.
             let opening = 1 + progress.first.as_ref().map_or(0, Vec::len);
             let closing = 1 + usize::from(scope.once.is_some());
-            let last = remaining.len() + opening + closing <= max_writes;
+            let last = 2 * remaining.len() + opening + closing <= max_writes;
             let chunk_size = if last {
                 remaining.len()
             } else {
-                max_writes.saturating_sub(opening).max(1)
+                (max_writes.saturating_sub(opening) / 2).max(1)
             };
             let chunk: Vec<SessionId> = remaining.iter().take(chunk_size).copied().collect();
 
@@ -258,6 +269,7 @@ impl<S: SessionStore> Sessions<S> {
                 user_id: cmd.user_id.clone(),
                 session_ids: removed,
                 mark,
+                expected_version: ledger_version.filter(|_| first_chunk),
             });
             let revocation = Revocation {
                 at: now,
@@ -313,6 +325,7 @@ impl<S: SessionStore> Sessions<S> {
                         remaining: remaining[chunk.len()..].to_vec(),
                         expired: Vec::new(),
                         revoked_before: None,
+                        ledger_version: None,
                     });
                     progress.revoked.extend(chunk);
                 }

@@ -212,6 +212,7 @@ impl<S: SessionStore> Sessions<S> {
                 user_id: session.user_id().clone(),
                 session_ids: vec![session.id()],
                 mark: None,
+                expected_version: None,
             })
         } else {
             if !signals.is_empty()

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use session_core::domain::{AccountStatus, ActiveEntry, UserLedger, UserPolicy};
-use session_core::ids::SessionId;
+use session_core::ids::{SessionId, UserId};
 use session_core::ports::{StoreError, Versioned};
 
 use super::actor::{decode_actor, encode_actor};
@@ -12,6 +12,8 @@ use crate::schema::ledger_attr::{ACTIVE, REVOKED_BEFORE, STATUS};
 use crate::schema::{self, PK, SK, TTL, VERSION};
 
 const KIND: &str = "ledger";
+const INDEX_KIND: &str = "index entry";
+const SESSION_ID: &str = "session_id";
 
 const USER_ID: &str = "user_id";
 const TIER: &str = "tier";
@@ -108,6 +110,33 @@ fn encode_entry(entry: &ActiveEntry) -> AttributeValue {
         entry.device_info.as_deref().map(attr::string),
     );
     AttributeValue::M(map)
+}
+
+/// An entry of the user's index of unrevoked sessions (schema::INDEX_SK_PREFIX): what a
+/// revoke-all needs of the session, and a TTL at its expiry.
+pub(crate) fn encode_index_entry(user_id: &UserId, id: SessionId, entry: &ActiveEntry) -> Item {
+    let mut item = schema::index_entry_key(user_id, id);
+    item.insert(SESSION_ID.to_owned(), attr::string(id.to_string()));
+    if let AttributeValue::M(fields) = encode_entry(entry) {
+        item.extend(fields);
+    }
+    item.insert(
+        TTL.to_owned(),
+        attr::number(schema::ttl_value(entry.expires_at)),
+    );
+    item
+}
+
+pub(crate) fn decode_index_entry(item: &Item) -> Result<(SessionId, ActiveEntry), StoreError> {
+    let r = Reader::new(item, INDEX_KIND);
+    Ok((
+        r.parse(SESSION_ID)?,
+        ActiveEntry {
+            created_at: r.time(CREATED_AT)?,
+            expires_at: r.time(EXPIRES_AT)?,
+            device_info: r.opt_string(DEVICE_INFO)?,
+        },
+    ))
 }
 
 pub(crate) fn decode_ledger(item: &Item) -> Result<Versioned<UserLedger>, StoreError> {

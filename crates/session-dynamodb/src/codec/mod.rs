@@ -12,6 +12,8 @@ mod session;
 pub(crate) use attr::Item;
 pub(crate) use event::{decode_event, encode_event};
 pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};
-pub(crate) use ledger::{decode_ledger, encode_ledger, encode_status};
+pub(crate) use ledger::{
+    decode_index_entry, decode_ledger, encode_index_entry, encode_ledger, encode_status,
+};
 pub(crate) use marker::encode_marker;
 pub(crate) use session::{decode_session, encode_revocation, encode_session};

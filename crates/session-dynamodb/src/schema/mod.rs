@@ -6,6 +6,7 @@
 //! |--------------|---------------------|-----------|----------------------------------------------|
 //! | session      | `SESSION#<id>`      | `SESSION` | `gsi1pk=USER#<user_id>`, `gsi1sk=<created_at>#<id>` |
 //! | user ledger  | `USER#<user_id>`    | `LEDGER`  |                                              |
+//! | index entry  | `USER#<user_id>`    | `ACTIVE#<session id>` | `ttl` = the session's expiry     |
 //! | outbox event | `EVENT#<event_id>`  | `EVENT`   |                                              |
 //! | processed marker | `MARKER#<key>`  | `MARKER`  | `ttl` = the marker's expiry                  |
 //! | idempotency record | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | `ttl` = the record's expiry      |
@@ -39,6 +40,9 @@ pub const SESSION_PREFIX: &str = "SESSION#";
 pub const SESSION_SK: &str = "SESSION";
 pub const USER_PREFIX: &str = "USER#";
 pub const LEDGER_SK: &str = "LEDGER";
+/// A user's index of unrevoked sessions: one item per session in the user's partition, added with
+/// the session and removed with its revocation, so a consistent Query finds them all.
+pub const INDEX_SK_PREFIX: &str = "ACTIVE#";
 /// Outbox items: the relay's stream filter selects inserts whose `pk` starts with this.
 pub const EVENT_PREFIX: &str = "EVENT#";
 pub const EVENT_SK: &str = "EVENT";
@@ -150,6 +154,13 @@ pub fn session_key(id: SessionId) -> Key {
 
 pub fn ledger_key(user_id: &UserId) -> Key {
     key([(PK, ledger_pk(user_id)), (SK, LEDGER_SK.to_owned())])
+}
+
+pub fn index_entry_key(user_id: &UserId, id: SessionId) -> Key {
+    key([
+        (PK, ledger_pk(user_id)),
+        (SK, format!("{INDEX_SK_PREFIX}{id}")),
+    ])
 }
 
 pub fn event_key(id: EventId) -> Key {

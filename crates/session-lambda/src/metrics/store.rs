@@ -6,7 +6,7 @@ use session_core::domain::{Session, UserLedger};
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, Versioned,
+    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use super::{Metric, Metrics, observe_event};
@@ -67,6 +67,10 @@ impl<S: SessionStore> SessionStore for MeteredStore<S> {
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
         self.observe(self.inner.load_session(id).await)
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        self.observe(self.inner.load_user_with_index(user_id).await)
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
