@@ -4,6 +4,7 @@ mod api;
 mod contract;
 mod dynamodb;
 mod e2e;
+mod event_contracts;
 mod faults;
 mod lambda_events;
 mod template;

@@ -52,7 +52,11 @@ pub fn child() -> Result<Vec<Step>, BoxError> {
     timed("wiring::sdk_config", started);
 
     let started = Instant::now();
-    let sessions = wiring::sessions(&sdk, &ProcessEnv)?;
+    let metrics = wiring::metrics(&ProcessEnv)?;
+    timed("wiring::metrics (EMF namespace)", started);
+
+    let started = Instant::now();
+    let sessions = wiring::sessions(&sdk, &ProcessEnv, &metrics)?;
     timed("wiring::sessions (DynamoDB client, use cases)", started);
 
     let started = Instant::now();

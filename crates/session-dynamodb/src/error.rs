@@ -27,6 +27,37 @@ pub enum FailureKind {
     Rejected(String),
 }
 
+impl FailureKind {
+    /// A stable label for metrics (`StoreErrors` by class): never the error code's text.
+    pub const fn class(&self) -> &'static str {
+        match self {
+            Self::Throttled => "throttled",
+            Self::ServerError => "server_error",
+            Self::Timeout => "timeout",
+            Self::Dispatch => "dispatch",
+            Self::Client => "client",
+            Self::Rejected(_) => "rejected",
+        }
+    }
+}
+
+/// The class of a store failure of this adapter, for metrics: a [`FailureKind`]'s class,
+/// `invalid_change_set`, `corrupt`, or `unavailable` for a failure it did not classify.
+pub fn error_class(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::Corrupt(_) => "corrupt",
+        StoreError::Unavailable(source) => {
+            if let Some(failed) = source.downcast_ref::<RequestFailed>() {
+                failed.kind.class()
+            } else if source.downcast_ref::<InvalidChangeSet>().is_some() {
+                "invalid_change_set"
+            } else {
+                "unavailable"
+            }
+        }
+    }
+}
+
 impl fmt::Display for FailureKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -122,5 +153,49 @@ where
 impl From<InvalidChangeSet> for StoreError {
     fn from(error: InvalidChangeSet) -> Self {
         Self::Unavailable(Box::new(error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(kind: FailureKind) -> StoreError {
+        StoreError::Unavailable(Box::new(RequestFailed {
+            operation: "GetItem",
+            kind,
+            source: Box::new(std::io::Error::other("no answer")),
+        }))
+    }
+
+    #[test]
+    fn every_failure_has_a_stable_class() {
+        for (kind, class) in [
+            (FailureKind::Throttled, "throttled"),
+            (FailureKind::ServerError, "server_error"),
+            (FailureKind::Timeout, "timeout"),
+            (FailureKind::Dispatch, "dispatch"),
+            (FailureKind::Client, "client"),
+            (
+                FailureKind::Rejected("ValidationException".into()),
+                "rejected",
+            ),
+        ] {
+            assert_eq!(error_class(&failed(kind)), class);
+        }
+        let too_big = StoreError::from(InvalidChangeSet::TooManyWrites {
+            writes: 101,
+            max: 100,
+        });
+        assert_eq!(error_class(&too_big), "invalid_change_set");
+        assert_eq!(error_class(&StoreError::Corrupt("x".into())), "corrupt");
+        let foreign = StoreError::Unavailable(Box::new(std::io::Error::other("elsewhere")));
+        assert_eq!(error_class(&foreign), "unavailable");
+    }
+
+    #[test]
+    fn a_class_never_carries_the_error_code() {
+        let rejected = failed(FailureKind::Rejected("ResourceNotFoundException".into()));
+        assert_eq!(error_class(&rejected), "rejected");
     }
 }

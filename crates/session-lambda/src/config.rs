@@ -21,6 +21,7 @@ pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 pub const JWT_LEEWAY_SECS: &str = "JWT_LEEWAY_SECS";
 pub const GEOIP_DB_PATH: &str = "GEOIP_DB_PATH";
 pub const AUTHORIZER_RECORDS_ACTIVITY: &str = "AUTHORIZER_RECORDS_ACTIVITY";
+pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -161,6 +162,24 @@ pub fn authorizer_records_activity(env: &impl Env) -> Result<bool, ConfigError> 
     }
 }
 
+/// The CloudWatch namespace of the functions' metrics (default `SessionService`): at most 255
+/// visible ASCII characters, not under `AWS/` (reserved for AWS's own).
+pub fn metrics_namespace(env: &impl Env) -> Result<String, ConfigError> {
+    let Some(namespace) = optional(env, METRICS_NAMESPACE) else {
+        return Ok(crate::metrics::DEFAULT_NAMESPACE.to_owned());
+    };
+    if namespace.len() > 255 || !namespace.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return Err(invalid(
+            METRICS_NAMESPACE,
+            "must be at most 255 visible ASCII characters",
+        ));
+    }
+    if namespace.starts_with("AWS/") {
+        return Err(invalid(METRICS_NAMESPACE, "must not start with `AWS/`"));
+    }
+    Ok(namespace)
+}
+
 /// The location database, when one is deployed (e.g. from a Lambda layer under /opt).
 pub fn geoip_db_path(env: &impl Env) -> Option<PathBuf> {
     optional(env, GEOIP_DB_PATH).map(PathBuf::from)
@@ -191,6 +210,27 @@ mod tests {
             Err(ConfigError::Missing(SESSIONS_TABLE))
         );
         assert_eq!(bus(&env(&[])), Err(ConfigError::Missing(EVENT_BUS_NAME)));
+    }
+
+    #[test]
+    fn metrics_namespace_defaults_and_refuses_what_cloudwatch_would() {
+        assert_eq!(metrics_namespace(&env(&[])).unwrap(), "SessionService");
+        assert_eq!(
+            metrics_namespace(&env(&[(METRICS_NAMESPACE, "Acme/Sessions")])).unwrap(),
+            "Acme/Sessions"
+        );
+        for bad in ["AWS/Lambda", "tab\there", "é"] {
+            assert!(
+                matches!(
+                    metrics_namespace(&env(&[(METRICS_NAMESPACE, bad)])),
+                    Err(ConfigError::Invalid {
+                        name: METRICS_NAMESPACE,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -68,19 +68,20 @@ async fn serve_route(function: &'static str) -> Result<(), lambda_runtime::Error
     let route_key = session_api::route_for_function(function)
         .map(session_api::Route::route_key)
         .ok_or_else(|| init_failed(InitError::NoRoute { function }))?;
+    let metrics = wiring::metrics(&ProcessEnv).map_err(init_failed)?;
     let sdk = wiring::sdk_config(&ProcessEnv).await.map_err(init_failed)?;
-    let sessions = wiring::sessions(&sdk, &ProcessEnv).map_err(init_failed)?;
+    let sessions = wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(init_failed)?;
     let function = HttpFunction::new(route_key, Api::new(sessions));
     // The event is taken as any JSON, so that what is not a valid request is answered with a
     // 400 instead of failing the invocation (API Gateway would turn that into a bare 500).
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let function = &function;
+        let (function, metrics) = (&function, &metrics);
         async move {
-            Ok::<_, std::convert::Infallible>(
-                function
-                    .handle(event.payload, &event.context.request_id)
-                    .await,
-            )
+            let response = function
+                .handle(event.payload, &event.context.request_id)
+                .await;
+            metrics.flush();
+            Ok::<_, std::convert::Infallible>(response)
         }
     }))
     .await

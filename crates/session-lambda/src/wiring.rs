@@ -5,12 +5,16 @@ use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use session_core::Sessions;
-use session_dynamodb::DynamoStore;
+use session_dynamodb::{DynamoStore, RetryObserver};
 use session_enrich::{DeviceParser, GeoIpLocator};
 
 use crate::InitError;
 use crate::aws_http::{self, Roots};
 use crate::config::{self, Env};
+use crate::metrics::{MeteredStore, Metric, Metrics, Timed};
+
+/// The store every function uses: DynamoDB, observed by the function's metrics.
+pub type Store = MeteredStore<DynamoStore>;
 
 /// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
 /// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests), over the one HTTP client
@@ -30,8 +34,12 @@ const DYNAMODB_ENDPOINT: &str = "AWS_ENDPOINT_URL_DYNAMODB";
 /// scripts/invoke) pass when the template declares the variable for local runs and nobody set it
 /// (docs/0035). The SDK ignores a blank `AWS_ENDPOINT_URL`, but would take a blank service
 /// endpoint as the URL and panic on the first request; it is ignored the same way here.
-fn dynamodb_client(sdk: &SdkConfig, env: &impl Env) -> aws_sdk_dynamodb::Client {
-    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+/// Every attempt the SDK retries is counted in `StoreRetries` by its cause.
+fn dynamodb_client(sdk: &SdkConfig, env: &impl Env, metrics: &Metrics) -> aws_sdk_dynamodb::Client {
+    let retries = metrics.clone();
+    let mut config = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(RetryObserver::new(
+        move |cause| retries.count(Metric::StoreRetries, Some(cause)),
+    ));
     if env
         .get(DYNAMODB_ENDPOINT)
         .is_some_and(|url| url.trim().is_empty())
@@ -41,17 +49,34 @@ fn dynamodb_client(sdk: &SdkConfig, env: &impl Env) -> aws_sdk_dynamodb::Client 
     aws_sdk_dynamodb::Client::from_conf(config.build())
 }
 
-/// The use cases over the sessions table named by `SESSIONS_TABLE`, with the configured policy.
+/// The function's metrics, in the namespace `METRICS_NAMESPACE` names.
+pub fn metrics(env: &impl Env) -> Result<Metrics, InitError> {
+    Ok(Metrics::new(config::metrics_namespace(env)?))
+}
+
+/// The use cases over the sessions table named by `SESSIONS_TABLE`, with the configured policy,
+/// recording into `metrics` what they commit, how the store fails and how long enrichment takes.
 /// Both enrichers load lazily: only a login uses them, so no other function pays for the
 /// user-agent rules or the city database at init.
-pub fn sessions(sdk: &SdkConfig, env: &impl Env) -> Result<Sessions<DynamoStore>, InitError> {
+pub fn sessions(
+    sdk: &SdkConfig,
+    env: &impl Env,
+    metrics: &Metrics,
+) -> Result<Sessions<Store>, InitError> {
     let table = config::sessions_table(env)?;
     let policy = config::policy(env)?;
-    let store = DynamoStore::new(dynamodb_client(sdk, env), table);
-    let mut sessions =
-        Sessions::new(store, policy).with_device_enricher(Arc::new(DeviceParser::new()));
+    let store = MeteredStore::new(
+        DynamoStore::new(dynamodb_client(sdk, env, metrics), table),
+        metrics.clone(),
+    )
+    .classifying_errors(session_dynamodb::error_class);
+    let mut sessions = Sessions::new(store, policy)
+        .with_device_enricher(Arc::new(Timed::new(DeviceParser::new(), metrics.clone())));
     if let Some(path) = config::geoip_db_path(env) {
-        sessions = sessions.with_location_enricher(Arc::new(GeoIpLocator::lazy(path)));
+        sessions = sessions.with_location_enricher(Arc::new(Timed::new(
+            GeoIpLocator::lazy(path),
+            metrics.clone(),
+        )));
     }
     Ok(sessions)
 }
@@ -81,7 +106,8 @@ mod tests {
             return;
         }
         let sdk = sdk_config(&ProcessEnv).await.unwrap();
-        let tables = dynamodb_client(&sdk, &ProcessEnv)
+        let metrics = metrics(&ProcessEnv).unwrap();
+        let tables = dynamodb_client(&sdk, &ProcessEnv, &metrics)
             .list_tables()
             .send()
             .await;

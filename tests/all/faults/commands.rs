@@ -25,6 +25,7 @@ use session_core::domain::PolicyConfig;
 use session_core::ids::{SessionId, UserId};
 use session_core::testkit::FakeClock;
 use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
+use session_tests::event_contracts::CheckedStore;
 use tokio::task::JoinHandle;
 
 use super::proxy::{Action, CaseHeader, FaultProxy};
@@ -389,10 +390,13 @@ impl Bench {
         client: aws_sdk_dynamodb::Client,
         case: &Case,
         now: DateTime<Utc>,
-    ) -> Api<DynamoStore> {
-        let sessions = Sessions::new(DynamoStore::new(client, &self.table), self.policy.clone())
-            .with_clock(Arc::new(FakeClock::new(now)))
-            .with_ids(case.ids.clone());
+    ) -> Api<CheckedStore<DynamoStore>> {
+        let sessions = Sessions::new(
+            CheckedStore::new(DynamoStore::new(client, &self.table)),
+            self.policy.clone(),
+        )
+        .with_clock(Arc::new(FakeClock::new(now)))
+        .with_ids(case.ids.clone());
         Api::new(sessions)
     }
 
@@ -401,7 +405,7 @@ impl Bench {
         let mut case = self.case();
         let clock = Arc::new(FakeClock::at_epoch());
         let sessions = Sessions::new(
-            DynamoStore::new(self.direct.clone(), &self.table),
+            CheckedStore::new(DynamoStore::new(self.direct.clone(), &self.table)),
             self.policy.clone(),
         )
         .with_clock(clock.clone())
@@ -496,7 +500,7 @@ impl Bench {
         reference: &Reference,
         attempts: u32,
         attempt_timeout: Duration,
-    ) -> (Case, Api<DynamoStore>) {
+    ) -> (Case, Api<CheckedStore<DynamoStore>>) {
         let mut case = self.case();
         case.events_from = reference.ids_drawn;
         let rename = reference.case.renamer_to(&case);
@@ -540,7 +544,7 @@ impl Bench {
 }
 
 /// Sends `call` as `user` (user routes) or as a service.
-pub(crate) async fn send(api: &Api<DynamoStore>, user: &str, call: &Call) -> Reply {
+pub(crate) async fn send(api: &Api<CheckedStore<DynamoStore>>, user: &str, call: &Call) -> Reply {
     let caller = match &call.session {
         Some(session) => Caller::User {
             user_id: UserId::from_str(user).expect("user id"),
@@ -571,7 +575,11 @@ pub(crate) async fn send(api: &Api<DynamoStore>, user: &str, call: &Call) -> Rep
 }
 
 /// Runs `call` on its own task (so a test can cut it off).
-pub(crate) fn spawn_call(api: Api<DynamoStore>, user: &str, call: &Call) -> JoinHandle<Reply> {
+pub(crate) fn spawn_call(
+    api: Api<CheckedStore<DynamoStore>>,
+    user: &str,
+    call: &Call,
+) -> JoinHandle<Reply> {
     let call = call.clone();
     let user = user.to_owned();
     tokio::spawn(async move { send(&api, &user, &call).await })

@@ -23,6 +23,7 @@ use tokio::task::JoinSet;
 
 use session_api::Api;
 use session_dynamodb::DynamoStore;
+use session_tests::event_contracts::CheckedStore;
 
 use super::commands::{Bench, Reference, TWO_CHUNKS, scenarios, send};
 use super::proxy::{Action, Fault};
@@ -267,7 +268,7 @@ async fn check_case(
     bench: &Bench,
     spec: &Spec,
     case: &Case,
-    api: &Api<DynamoStore>,
+    api: &Api<CheckedStore<DynamoStore>>,
 ) -> Result<Record, String> {
     let reference = &spec.reference;
     let (position, fault) = (spec.position, spec.fault);

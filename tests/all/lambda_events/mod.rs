@@ -11,6 +11,7 @@ mod event_trust;
 mod expect;
 mod invoke;
 mod malformed;
+mod metrics;
 mod regressions;
 mod seed;
 
