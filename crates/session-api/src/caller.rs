@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use session_core::Deadline;
 use session_core::ids::{SessionId, UserId};
 
 /// The identity a transport established: a bearer token checked by an authorizer (user), an
@@ -64,6 +65,10 @@ pub struct RequestContext {
     /// Not substituted for a missing `ip_address` in internal routes: their caller is a service
     /// (the auth service), so this would be the service's address, not the user's.
     pub source_ip: Option<IpAddr>,
+    /// When the transport stops waiting for the answer (the Lambda invocation's remaining time
+    /// minus a margin, the local server's budget). Past it the API answers 503
+    /// `deadline_exceeded`; `None`: no bound (tests, benchmarks).
+    pub deadline: Option<Deadline>,
 }
 
 impl RequestContext {
@@ -72,7 +77,13 @@ impl RequestContext {
             caller,
             request_id: request_id.into(),
             source_ip: None,
+            deadline: None,
         }
+    }
+
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 
     pub fn with_source_ip(mut self, ip: IpAddr) -> Self {

@@ -1,5 +1,7 @@
-//! DynamoDB failures as store errors. Every SDK error becomes `StoreError::Unavailable` with the
-//! SDK error kept as the source (for logs), classified so the message says what went wrong.
+//! DynamoDB failures as store errors, classified (docs/0045): what may pass (throttling, 5xx,
+//! timeouts, a lost connection) becomes `StoreError::Unavailable`, what never will (access
+//! denied, a missing table or index, a request DynamoDB calls invalid, a request that could not
+//! be built) `StoreError::Rejected`. The SDK error stays the source, for the logs.
 
 use std::fmt;
 
@@ -10,7 +12,8 @@ use thiserror::Error;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What kind of failure a request met; all are reported as "unavailable", the kind is for people.
+/// What kind of failure a request met; [`FailureKind::is_transient`] decides whether the store
+/// reports it as unavailable or rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureKind {
     /// Throttling or capacity exceeded: back off and retry.
@@ -20,11 +23,23 @@ pub enum FailureKind {
     Timeout,
     /// The request never got an answer (connection refused or lost, DNS, TLS).
     Dispatch,
-    /// The request could not be built, or the response could not be read.
+    /// A 4xx that passes on its own (see `PASSING_CLIENT_CODES`).
+    Passing(String),
+    /// The response could not be read (cut short, or an error without a parseable body).
     Client,
+    /// The SDK could not build or sign the request (no region, no credentials): a
+    /// configuration problem, not transient.
+    Construction,
     /// DynamoDB refused the request (validation, missing table, access denied): a
     /// configuration or code problem, not transient.
     Rejected(String),
+}
+
+impl FailureKind {
+    /// Whether the same request may succeed later.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, Self::Construction | Self::Rejected(_))
+    }
 }
 
 impl fmt::Display for FailureKind {
@@ -34,7 +49,9 @@ impl fmt::Display for FailureKind {
             Self::ServerError => f.write_str("server error"),
             Self::Timeout => f.write_str("timed out"),
             Self::Dispatch => f.write_str("could not reach DynamoDB"),
-            Self::Client => f.write_str("request or response unusable"),
+            Self::Client => f.write_str("response unusable"),
+            Self::Construction => f.write_str("request could not be built"),
+            Self::Passing(code) => write!(f, "refused for now ({code})"),
             Self::Rejected(code) => write!(f, "rejected ({code})"),
         }
     }
@@ -69,6 +86,15 @@ const THROTTLING_CODES: [&str; 4] = [
     "LimitExceededException",
 ];
 
+/// 4xx codes that pass on their own: an item busy in another transaction, a client request
+/// token DynamoDB is still working on, credentials the SDK renews.
+const PASSING_CLIENT_CODES: [&str; 4] = [
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "ExpiredTokenException",
+    "RequestTimeout",
+];
+
 pub(crate) fn classify<E>(error: &SdkError<E, HttpResponse>) -> FailureKind
 where
     E: ProvideErrorMetadata,
@@ -82,29 +108,29 @@ where
                 FailureKind::Throttled
             } else if context.raw().status().is_server_error() {
                 FailureKind::ServerError
+            } else if PASSING_CLIENT_CODES.contains(&code) {
+                FailureKind::Passing(code.to_owned())
             } else {
                 FailureKind::Rejected(code.to_owned())
             }
         }
+        SdkError::ConstructionFailure(_) => FailureKind::Construction,
         // A 5xx with an unparseable body lands here too; it is "unusable" either way.
         _ => FailureKind::Client,
     }
 }
 
-/// Any SDK error of `operation` as an unavailable store.
-pub(crate) fn unavailable<E>(
-    operation: &'static str,
-    error: SdkError<E, HttpResponse>,
-) -> StoreError
+/// Any SDK error of `operation` as a store error of its kind.
+pub(crate) fn store_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let kind = classify(&error);
-    unavailable_as(operation, kind, error)
+    store_error_as(operation, kind, error)
 }
 
-/// Like [`unavailable`], when the caller knows better what kind of failure it was.
-pub(crate) fn unavailable_as<E>(
+/// Like [`store_error`], when the caller knows better what kind of failure it was.
+pub(crate) fn store_error_as<E>(
     operation: &'static str,
     kind: FailureKind,
     error: SdkError<E, HttpResponse>,
@@ -112,15 +138,22 @@ pub(crate) fn unavailable_as<E>(
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    StoreError::Unavailable(Box::new(RequestFailed {
+    let transient = kind.is_transient();
+    let failed = Box::new(RequestFailed {
         operation,
         kind,
         source: Box::new(error),
-    }))
+    });
+    if transient {
+        StoreError::Unavailable(failed)
+    } else {
+        StoreError::Rejected(failed)
+    }
 }
 
+/// A change set the store cannot express is a bug in the use case that built it.
 impl From<InvalidChangeSet> for StoreError {
     fn from(error: InvalidChangeSet) -> Self {
-        Self::Unavailable(Box::new(error))
+        Self::Rejected(Box::new(error))
     }
 }

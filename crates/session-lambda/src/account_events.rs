@@ -249,7 +249,9 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let trust = config::auth_events(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
-    let sdk = wiring::sdk_config().await;
+    let sdk = wiring::sdk_config(&ProcessEnv)
+        .await
+        .map_err(crate::http_function::init_failed)?;
     let sessions =
         wiring::sessions(&sdk, &ProcessEnv).map_err(crate::http_function::init_failed)?;
     let consumer = AccountEventsConsumer::new(sessions, trust);

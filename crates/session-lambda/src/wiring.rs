@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use session_core::Sessions;
 use session_dynamodb::DynamoStore;
@@ -12,9 +13,19 @@ use crate::InitError;
 use crate::config::{self, Env};
 
 /// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
-/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests).
-pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+/// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests), with the configured
+/// attempt and operation timeouts for every client built from it (docs/0044).
+pub async fn sdk_config(env: &impl Env) -> Result<SdkConfig, InitError> {
+    let timeouts = config::sdk_timeouts(env)?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        )
+        .load()
+        .await)
 }
 
 /// The SDK's variable for a DynamoDB endpoint of its own (the stand-ins' DynamoDB Local).
