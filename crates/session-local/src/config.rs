@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use http::HeaderName;
 use session_core::domain::{PolicyConfig, PolicyError};
@@ -96,7 +97,15 @@ pub struct ServerConfig {
     pub geoip_db: Option<PathBuf>,
     /// Header whose first entry is the client address; none means the socket peer is.
     pub trust_proxy_header: Option<HeaderName>,
+    /// How long a request may take from its arrival (docs/0044).
+    pub request_budget: Duration,
+    /// The AWS SDK's wait for one attempt, and for one request with its retries (DynamoDB).
+    pub sdk_attempt_timeout: Duration,
+    pub sdk_operation_timeout: Duration,
 }
+
+/// A request's default budget: far above any healthy request, well below a client's patience.
+pub const DEFAULT_REQUEST_BUDGET: Duration = Duration::from_secs(5);
 
 impl ServerConfig {
     /// Defaults: default policy, dev secret, events on stdout.
@@ -109,6 +118,9 @@ impl ServerConfig {
             geoip_db: None,
             trust_proxy_header: None,
             store: StoreChoice::Memory,
+            request_budget: DEFAULT_REQUEST_BUDGET,
+            sdk_attempt_timeout: Duration::from_millis(1500),
+            sdk_operation_timeout: Duration::from_millis(4000),
         }
     }
 
@@ -128,6 +140,9 @@ impl ServerConfig {
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
             trust_proxy_header: args.trust_proxy_header.clone(),
+            request_budget: Duration::from_millis(args.request_budget_ms),
+            sdk_attempt_timeout: Duration::from_millis(args.sdk_attempt_timeout_ms),
+            sdk_operation_timeout: Duration::from_millis(args.sdk_operation_timeout_ms),
             store: match args.store {
                 StoreKind::Memory => StoreChoice::Memory,
                 StoreKind::Dynamodb => StoreChoice::DynamoDb {
