@@ -6,5 +6,6 @@ mod dynamodb;
 mod e2e;
 mod faults;
 mod lambda_events;
+mod logs;
 mod template;
 mod ui;

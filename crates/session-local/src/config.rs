@@ -209,6 +209,9 @@ mod tests {
             store: StoreKind::Memory,
             table: "sessions-local".into(),
             create_table: false,
+            request_budget_ms: 5000,
+            sdk_attempt_timeout_ms: 1500,
+            sdk_operation_timeout_ms: 4000,
         }
     }
 
@@ -219,6 +222,7 @@ mod tests {
         assert_eq!(config.jwt_secret.printable(), Some(DEV_JWT_SECRET));
         assert_eq!(config.events, EventOutput::Stdout);
         assert_eq!(config.trust_proxy_header, None);
+        assert_eq!(config.request_budget, DEFAULT_REQUEST_BUDGET);
     }
 
     #[test]
