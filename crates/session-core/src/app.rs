@@ -219,7 +219,10 @@ impl<S: SessionStore> Sessions<S> {
 
     /// The wait before retry number `attempt` after a conflict, unless the deadline has passed
     /// before or during it: then there is no time left for the retry.
-    pub(crate) async fn backoff_before_retry(&self, attempt: u32) -> Result<(), crate::SessionError> {
+    pub(crate) async fn backoff_before_retry(
+        &self,
+        attempt: u32,
+    ) -> Result<(), crate::SessionError> {
         self.check_deadline()?;
         self.store.backoff(attempt).await;
         self.check_deadline()

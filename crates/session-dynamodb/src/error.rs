@@ -121,7 +121,10 @@ where
 }
 
 /// Any SDK error of `operation` as a store error of its kind.
-pub(crate) fn store_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> StoreError
+pub(crate) fn store_error<E>(
+    operation: &'static str,
+    error: SdkError<E, HttpResponse>,
+) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {

@@ -181,7 +181,10 @@ fn millis(env: &impl Env, name: &'static str, default: Duration) -> Result<Durat
         return Ok(default);
     };
     match text.trim().parse::<u64>() {
-        Ok(0) | Err(_) => Err(invalid(name, "must be a positive whole number of milliseconds")),
+        Ok(0) | Err(_) => Err(invalid(
+            name,
+            "must be a positive whole number of milliseconds",
+        )),
         Ok(ms) => Ok(Duration::from_millis(ms)),
     }
 }
@@ -212,7 +215,11 @@ pub fn sdk_timeouts(env: &impl Env) -> Result<SdkTimeouts, ConfigError> {
 /// What an HTTP function keeps back from the invocation's deadline to answer
 /// (`REQUEST_DEADLINE_MARGIN_MS`).
 pub fn request_deadline_margin(env: &impl Env) -> Result<Duration, ConfigError> {
-    millis(env, REQUEST_DEADLINE_MARGIN_MS, DEFAULT_REQUEST_DEADLINE_MARGIN)
+    millis(
+        env,
+        REQUEST_DEADLINE_MARGIN_MS,
+        DEFAULT_REQUEST_DEADLINE_MARGIN,
+    )
 }
 
 /// The location database, when one is deployed (e.g. from a Lambda layer under /opt).
@@ -274,7 +281,10 @@ mod tests {
             (SDK_ATTEMPT_TIMEOUT_MS, "9000"),
         ] {
             assert!(
-                matches!(sdk_timeouts(&env(&[(name, value)])), Err(ConfigError::Invalid { .. })),
+                matches!(
+                    sdk_timeouts(&env(&[(name, value)])),
+                    Err(ConfigError::Invalid { .. })
+                ),
                 "{name}={value}"
             );
         }

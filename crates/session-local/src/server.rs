@@ -21,9 +21,9 @@ use session_api::{
     RequestContext, TokenVerifier, VerificationKey, authorization_header, problem_response,
     route_access,
 };
-use session_core::{Deadline, Sessions};
 use session_core::ports::SessionStore;
 use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_core::{Deadline, Sessions};
 use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 use session_memory::{MemoryStore, relay_events};

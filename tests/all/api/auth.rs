@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use session_api::{ApiError, AuthError, Caller, TokenRejection, problem_response};
 
 use super::support::{Harness, Login, SECRET};
-use crate::logs::LogCapture;
 use super::tokens::{claims, edit, sign, sign_with_header};
+use crate::logs::LogCapture;
 
 /// Authenticates `header`, checks the failure is the `expected` one, and that the API renders it
 /// as a 401 problem with `code` and a `WWW-Authenticate` challenge.

@@ -20,10 +20,10 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, Request, StatusCode, header};
 use serde_json::{Value, json};
 use session_api::{Api, Caller, RequestContext};
-use session_core::{Deadline, Sessions};
 use session_core::domain::PolicyConfig;
 use session_core::ids::{SessionId, UserId};
 use session_core::testkit::FakeClock;
+use session_core::{Deadline, Sessions};
 use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
 use tokio::task::JoinHandle;
 

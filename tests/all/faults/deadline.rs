@@ -103,7 +103,10 @@ async fn held_case(
     }
     let log = bench.proxy.log(&case.header());
     if log.injected != 1 {
-        return Err(format!("the held request was not reached: {:?}", log.operations));
+        return Err(format!(
+            "the held request was not reached: {:?}",
+            log.operations
+        ));
     }
     if log.forwarded.iter().any(|f| f.index >= position) {
         return Err(format!(
@@ -143,7 +146,10 @@ async fn a_passed_deadline_sends_nothing_to_the_store() {
     .await;
     reply.retry_later_with("deadline_exceeded").unwrap();
     bench.proxy.settle(&case.header()).await;
-    assert_eq!(bench.proxy.log(&case.header()).operations, Vec::<String>::new());
+    assert_eq!(
+        bench.proxy.log(&case.header()).operations,
+        Vec::<String>::new()
+    );
     assert_eq!(
         bench.state_of(&reference, &case).await,
         reference.checkpoints[0]

@@ -73,7 +73,11 @@ async fn each_misconfiguration_gives_500_internal_error_and_an_error_log_line() 
         bench.proxy.settle(&case.header()).await;
 
         let body = String::from_utf8_lossy(&reply.body);
-        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{kind:?}: {body}");
+        assert_eq!(
+            reply.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{kind:?}: {body}"
+        );
         let problem: Value = serde_json::from_slice(&reply.body).expect("problem JSON");
         assert_eq!(problem["code"], "internal_error", "{kind:?}");
         assert_eq!(problem["trace_id"], request_id.as_str(), "{kind:?}");
@@ -81,7 +85,10 @@ async fn each_misconfiguration_gives_500_internal_error_and_an_error_log_line() 
             reply.headers.get(header::RETRY_AFTER).is_none(),
             "{kind:?}: a defect is not worth retrying"
         );
-        assert!(!body.contains("Exception"), "{kind:?}: cause leaked: {body}");
+        assert!(
+            !body.contains("Exception"),
+            "{kind:?}: cause leaked: {body}"
+        );
         assert!(
             failure_count::internal_errors() > counted_before,
             "{kind:?}: not counted"
@@ -96,7 +103,10 @@ async fn each_misconfiguration_gives_500_internal_error_and_an_error_log_line() 
                 && line["span"]["request_id"] == request_id.as_str()
         });
         let logged = logged.unwrap_or_else(|| {
-            panic!("{kind:?}: no error line with the request id in:\n{}", logs.text())
+            panic!(
+                "{kind:?}: no error line with the request id in:\n{}",
+                logs.text()
+            )
         });
         let cause = logged["fields"]["cause"].as_str().unwrap_or_default();
         let expected = match kind {
