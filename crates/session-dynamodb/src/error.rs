@@ -160,3 +160,72 @@ impl From<InvalidChangeSet> for StoreError {
         Self::Rejected(Box::new(error))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::http::HttpResponse;
+    use aws_sdk_dynamodb::error::{ErrorMetadata, SdkError};
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    /// A service error with `code`, as DynamoDB would answer it with `status`.
+    fn answered(status: u16, code: &str) -> SdkError<GetItemError, HttpResponse> {
+        let error = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        let status = status.try_into().expect("status code");
+        SdkError::service_error(error, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    #[test]
+    fn refusals_retrying_never_fixes_are_rejected() {
+        for code in [
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ValidationException",
+            "UnrecognizedClientException",
+            "TransactionCanceledException",
+        ] {
+            let error = store_error("GetItem", answered(400, code));
+            assert!(matches!(error, StoreError::Rejected(_)), "{code}: {error}");
+            assert!(error.to_string().contains(code), "{error}");
+        }
+    }
+
+    #[test]
+    fn throttling_server_errors_and_passing_refusals_are_transient() {
+        for (status, code) in [
+            (400, "ThrottlingException"),
+            (400, "ProvisionedThroughputExceededException"),
+            (500, "InternalServerError"),
+            (503, "ServiceUnavailable"),
+            (400, "TransactionConflictException"),
+            (400, "TransactionInProgressException"),
+            (400, "ExpiredTokenException"),
+        ] {
+            let error = store_error("GetItem", answered(status, code));
+            assert!(
+                matches!(error, StoreError::Unavailable(_)),
+                "{code}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_are_transient_and_requests_that_cannot_be_built_are_not() {
+        let timeout: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("slow");
+        assert!(store_error("GetItem", timeout).is_transient());
+        let construction: SdkError<GetItemError, HttpResponse> =
+            SdkError::construction_failure("no region");
+        assert!(!store_error("GetItem", construction).is_transient());
+    }
+
+    #[test]
+    fn a_change_set_too_large_for_a_transaction_is_a_defect() {
+        let error = StoreError::from(InvalidChangeSet::TooManyWrites {
+            writes: 101,
+            max: 100,
+        });
+        assert!(!error.is_transient());
+    }
+}

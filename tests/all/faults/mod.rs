@@ -10,6 +10,7 @@
 
 mod cancellation;
 mod commands;
+mod contention;
 mod deadline;
 mod dynamodb;
 mod eventbridge;
