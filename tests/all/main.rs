@@ -7,5 +7,6 @@ mod e2e;
 mod event_contracts;
 mod faults;
 mod lambda_events;
+mod logs;
 mod template;
 mod ui;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use session_core::Deadline;
 use session_core::ids::{SessionId, UserId};
 
 /// The identity a transport established: a bearer token checked by an authorizer (user), an
@@ -56,6 +57,10 @@ pub struct RequestContext {
     pub caller: Caller,
     /// Correlates logs and problem documents (`trace_id`); the transport's own request id.
     pub request_id: String,
+    /// When the transport stops waiting for the answer (the Lambda invocation's remaining time
+    /// minus a margin, the local server's budget). Past it the API answers 503
+    /// `deadline_exceeded`; `None`: no bound (tests, benchmarks).
+    pub deadline: Option<Deadline>,
 }
 
 impl RequestContext {
@@ -63,6 +68,12 @@ impl RequestContext {
         Self {
             caller,
             request_id: request_id.into(),
+            deadline: None,
         }
+    }
+
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = Some(deadline);
+        self
     }
 }

@@ -170,15 +170,28 @@ impl ChangeSet {
     }
 }
 
-/// A store failure that is not a precondition: unreachable, throttled, or returning nonsense.
+/// A store failure that is not a precondition: unreachable, throttled, refused, or returning
+/// nonsense. Only [`StoreError::Unavailable`] is transient; the others are defects of the
+/// deployment or the code that retrying never fixes (docs/0045).
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// Transient: the same call may succeed later (throttling, 5xx, timeouts, connection loss).
     #[error("session store unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store refused the request for good: access denied, a missing table or index, a
+    /// request it calls invalid. A misconfiguration or a bug, not the request's fault.
+    #[error("session store refused the request: {0}")]
+    Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A stored item could not be decoded; a bug or a foreign writer, not the request's fault.
     #[error("session store returned a malformed item: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the same call may succeed later. The rest need an operator.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
 }
 
 #[derive(Debug, Error)]

@@ -19,7 +19,7 @@ use session_core::ports::{
 use crate::backoff;
 use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
-use crate::error::{FailureKind, unavailable, unavailable_as};
+use crate::error::{FailureKind, store_error, store_error_as};
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
 use crate::schema::{self, GSI1, GSI1_PK, PK, SK};
@@ -65,7 +65,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| unavailable("GetItem", e))?;
+            .map_err(|e| store_error("GetItem", e))?;
         Ok(output.item)
     }
 }
@@ -98,7 +98,7 @@ impl SessionStore for DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| unavailable("Query", e))?;
+                .map_err(|e| store_error("Query", e))?;
             for item in page.items() {
                 match item.get(SK) {
                     Some(AttributeValue::S(sk)) if sk == schema::LEDGER_SK => {
@@ -163,7 +163,7 @@ impl SessionStore for DynamoStore {
                 .expression_attribute_names("#exp", EXPIRES_AT)
                 .expression_attribute_values(":now", AttributeValue::S(schema::format_time(now)));
         }
-        let output = request.send().await.map_err(|e| unavailable("Query", e))?;
+        let output = request.send().await.map_err(|e| store_error("Query", e))?;
         let next = output
             .last_evaluated_key
             .as_ref()
@@ -304,12 +304,12 @@ fn commit_error(
         .filter_map(|reason| reason.code())
         .any(|code| THROTTLED_REASONS.contains(&code));
     if throttled {
-        CommitError::Store(unavailable_as(
+        CommitError::Store(store_error_as(
             "TransactWriteItems",
             FailureKind::Throttled,
             error,
         ))
     } else {
-        CommitError::Store(unavailable("TransactWriteItems", error))
+        CommitError::Store(store_error("TransactWriteItems", error))
     }
 }

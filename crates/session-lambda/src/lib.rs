@@ -15,6 +15,7 @@ pub mod config;
 pub mod event_relay;
 pub mod http_function;
 mod init_error;
+pub mod invocation_deadline;
 pub mod metrics;
 pub mod request_context;
 pub mod telemetry;

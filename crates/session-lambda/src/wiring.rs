@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use session_core::Sessions;
 use session_dynamodb::{DynamoStore, RetryObserver};
@@ -18,11 +19,19 @@ pub type Store = MeteredStore<DynamoStore>;
 
 /// Loads the SDK configuration from the Lambda environment (region, credentials, and the standard
 /// `AWS_ENDPOINT_URL*` variables, which point it at stand-ins in tests), over the one HTTP client
-/// all the function's SDK clients share ([`aws_http`], docs/0043).
+/// all the function's SDK clients share ([`aws_http`], docs/0043), with the configured attempt and
+/// operation timeouts for every client built from it (docs/0044).
 pub async fn sdk_config(env: &impl Env) -> Result<SdkConfig, InitError> {
+    let timeouts = config::sdk_timeouts(env)?;
     let http = aws_http::shared_client(Roots::from_env(env)?)?;
     Ok(aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        )
         .load()
         .await)
 }

@@ -77,6 +77,42 @@ pub struct ServeArgs {
     /// Create the table (keys, index, TTL, stream) if it does not exist (with `--store dynamodb`).
     #[arg(long, global = true)]
     pub create_table: bool,
+
+    /// How long a request may take, from its arrival: past it the answer is 503
+    /// `deadline_exceeded` and no retry starts (the Lambda functions take theirs from the
+    /// invocation's remaining time).
+    #[arg(
+        long,
+        env = "SESSION_LOCAL_REQUEST_BUDGET_MS",
+        value_name = "MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub request_budget_ms: u64,
+
+    /// How long the AWS SDK waits for one attempt of a DynamoDB request (with `--store dynamodb`).
+    #[arg(
+        long,
+        env = "SDK_ATTEMPT_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = 1500,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub sdk_attempt_timeout_ms: u64,
+
+    /// How long the AWS SDK waits for one DynamoDB request, its retries included (with
+    /// `--store dynamodb`).
+    #[arg(
+        long,
+        env = "SDK_OPERATION_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = 4000,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub sdk_operation_timeout_ms: u64,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use session_core::domain::{PolicyConfig, PolicyError};
 use thiserror::Error;
@@ -93,7 +94,15 @@ pub struct ServerConfig {
     pub events: EventOutput,
     /// City database for locations; none means sessions carry no location.
     pub geoip_db: Option<PathBuf>,
+    /// How long a request may take from its arrival (docs/0044).
+    pub request_budget: Duration,
+    /// The AWS SDK's wait for one attempt, and for one request with its retries (DynamoDB).
+    pub sdk_attempt_timeout: Duration,
+    pub sdk_operation_timeout: Duration,
 }
+
+/// A request's default budget: far above any healthy request, well below a client's patience.
+pub const DEFAULT_REQUEST_BUDGET: Duration = Duration::from_secs(5);
 
 impl ServerConfig {
     /// Defaults: default policy, dev secret, events on stdout.
@@ -105,6 +114,9 @@ impl ServerConfig {
             events: EventOutput::Stdout,
             geoip_db: None,
             store: StoreChoice::Memory,
+            request_budget: DEFAULT_REQUEST_BUDGET,
+            sdk_attempt_timeout: Duration::from_millis(1500),
+            sdk_operation_timeout: Duration::from_millis(4000),
         }
     }
 
@@ -123,6 +135,9 @@ impl ServerConfig {
                 .clone()
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
+            request_budget: Duration::from_millis(args.request_budget_ms),
+            sdk_attempt_timeout: Duration::from_millis(args.sdk_attempt_timeout_ms),
+            sdk_operation_timeout: Duration::from_millis(args.sdk_operation_timeout_ms),
             store: match args.store {
                 StoreKind::Memory => StoreChoice::Memory,
                 StoreKind::Dynamodb => StoreChoice::DynamoDb {
@@ -188,6 +203,9 @@ mod tests {
             store: StoreKind::Memory,
             table: "sessions-local".into(),
             create_table: false,
+            request_budget_ms: 5000,
+            sdk_attempt_timeout_ms: 1500,
+            sdk_operation_timeout_ms: 4000,
         }
     }
 
@@ -197,6 +215,7 @@ mod tests {
         assert_eq!(config.policy, PolicyConfig::default());
         assert_eq!(config.jwt_secret.printable(), Some(DEV_JWT_SECRET));
         assert_eq!(config.events, EventOutput::Stdout);
+        assert_eq!(config.request_budget, DEFAULT_REQUEST_BUDGET);
     }
 
     #[test]

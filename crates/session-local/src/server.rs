@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, HttpBody};
@@ -20,9 +21,9 @@ use session_api::{
     RequestContext, TokenVerifier, VerificationKey, authorization_header, problem_response,
     route_access,
 };
-use session_core::Sessions;
 use session_core::ports::SessionStore;
 use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_core::{Deadline, Sessions};
 use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 use session_memory::{MemoryStore, relay_events};
@@ -64,6 +65,7 @@ pub enum ServerError {
 struct AppState<S> {
     api: Api<S>,
     authenticator: Authenticator<S>,
+    request_budget: Duration,
 }
 
 /// A bound, not yet serving, local server. Binding first lets callers learn the port (tests bind
@@ -95,6 +97,7 @@ fn router_over<S: SessionStore + Clone + 'static>(
     let state = Arc::new(AppState {
         api: Api::new(sessions.clone()),
         authenticator: Authenticator::new(verifier, sessions),
+        request_budget: config.request_budget,
     });
     let dev_sign_in = DevSignIn::for_listen_address(config.listen.ip(), config.jwt_secret.clone());
     Router::new()
@@ -128,7 +131,12 @@ impl LocalServer {
                 table,
                 create_table,
             } => {
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(config.sdk_attempt_timeout)
+                    .operation_timeout(config.sdk_operation_timeout)
+                    .build();
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(timeouts)
                     .load()
                     .await;
                 let client = aws_sdk_dynamodb::Client::new(&sdk);
@@ -205,7 +213,7 @@ pub(crate) fn request_id() -> String {
     UuidV7Ids.next_id().to_string()
 }
 
-async fn handle<S: SessionStore>(
+async fn handle<S: SessionStore + Clone>(
     State(state): State<Arc<AppState<S>>>,
     request: Request,
 ) -> Response {
@@ -217,11 +225,13 @@ async fn handle<S: SessionStore>(
     response
 }
 
-async fn respond<S: SessionStore>(
+async fn respond<S: SessionStore + Clone>(
     state: &AppState<S>,
     request: Request,
     request_id: &str,
 ) -> http::Response<Bytes> {
+    // The budget counts from arrival: reading the body and authenticating spend it too.
+    let deadline = Deadline::after(state.request_budget);
     let (parts, body) = request.into_parts();
     let prepared = match collect_body(&parts.headers, body).await {
         Ok(body) => caller(state, &parts)
@@ -232,7 +242,7 @@ async fn respond<S: SessionStore>(
     };
     match prepared {
         Ok((caller, body)) => {
-            let ctx = RequestContext::new(caller, request_id);
+            let ctx = RequestContext::new(caller, request_id).with_deadline(deadline);
             state
                 .api
                 .handle(ctx, http::Request::from_parts(parts, body))

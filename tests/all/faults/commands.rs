@@ -20,10 +20,10 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, Request, StatusCode, header};
 use serde_json::{Value, json};
 use session_api::{Api, Caller, RequestContext};
-use session_core::Sessions;
 use session_core::domain::PolicyConfig;
 use session_core::ids::{SessionId, UserId};
 use session_core::testkit::FakeClock;
+use session_core::{Deadline, Sessions};
 use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
 use session_tests::event_contracts::CheckedStore;
 use tokio::task::JoinHandle;
@@ -267,8 +267,15 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    /// Checks for a 503 problem document that asks the client to retry; returns its code.
+    /// Checks for a 503 problem document that asks the client to retry, with the code
+    /// `store_unavailable`; returns it.
     pub(crate) fn retry_later(&self) -> Result<String, String> {
+        self.retry_later_with("store_unavailable")
+    }
+
+    /// Checks for a 503 problem document with `expected` as its code that asks the client to
+    /// retry.
+    pub(crate) fn retry_later_with(&self, expected: &str) -> Result<String, String> {
         let text = String::from_utf8_lossy(&self.body);
         if self.status != StatusCode::SERVICE_UNAVAILABLE {
             return Err(format!("answered {} instead of 503: {text}", self.status));
@@ -291,7 +298,7 @@ impl Reply {
         let problem: Value =
             serde_json::from_slice(&self.body).map_err(|e| format!("problem is not JSON: {e}"))?;
         let code = problem["code"].as_str().unwrap_or_default().to_owned();
-        if problem["status"] != 503 || code != "store_unavailable" {
+        if problem["status"] != 503 || code != expected {
             return Err(format!("unexpected problem: {problem}"));
         }
         if problem["type"] != format!("/problems/{code}") {
@@ -314,7 +321,7 @@ pub(crate) struct Reference {
     /// The operation of each request the command made.
     pub(crate) operations: Vec<String>,
     /// The clock when the command ran, and the ids the setup drew.
-    now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     ids_drawn: u64,
     /// The SDK's attempt timeout for this command's cases.
     pub(crate) attempt_timeout: Duration,
@@ -391,8 +398,19 @@ impl Bench {
         case: &Case,
         now: DateTime<Utc>,
     ) -> Api<CheckedStore<DynamoStore>> {
+        self.api_on_table(client, &self.table, case, now)
+    }
+
+    /// The API of `case` over `table` (which may not exist: a misconfigured deployment).
+    pub(crate) fn api_on_table(
+        &self,
+        client: aws_sdk_dynamodb::Client,
+        table: &str,
+        case: &Case,
+        now: DateTime<Utc>,
+    ) -> Api<CheckedStore<DynamoStore>> {
         let sessions = Sessions::new(
-            CheckedStore::new(DynamoStore::new(client, &self.table)),
+            CheckedStore::new(DynamoStore::new(client, table)),
             self.policy.clone(),
         )
         .with_clock(Arc::new(FakeClock::new(now)))
@@ -545,6 +563,17 @@ impl Bench {
 
 /// Sends `call` as `user` (user routes) or as a service.
 pub(crate) async fn send(api: &Api<CheckedStore<DynamoStore>>, user: &str, call: &Call) -> Reply {
+    send_as(api, user, call, "fault-test", None).await
+}
+
+/// Like [`send`], with this request id and, if set, a deadline.
+pub(crate) async fn send_as(
+    api: &Api<CheckedStore<DynamoStore>>,
+    user: &str,
+    call: &Call,
+    request_id: &str,
+    deadline: Option<Deadline>,
+) -> Reply {
     let caller = match &call.session {
         Some(session) => Caller::User {
             user_id: UserId::from_str(user).expect("user id"),
@@ -563,9 +592,11 @@ pub(crate) async fn send(api: &Api<CheckedStore<DynamoStore>>, user: &str, call:
         None => Bytes::new(),
     };
     let request = builder.body(body).expect("request");
-    let response = api
-        .handle(RequestContext::new(caller, "fault-test"), request)
-        .await;
+    let mut ctx = RequestContext::new(caller, request_id);
+    if let Some(deadline) = deadline {
+        ctx = ctx.with_deadline(deadline);
+    }
+    let response = api.handle(ctx, request).await;
     let (parts, body) = response.into_parts();
     Reply {
         status: parts.status,

@@ -362,7 +362,7 @@ impl<S: SessionStore> Sessions<S> {
                     if conflicts >= self.max_attempts {
                         return Err(SessionError::Contention);
                     }
-                    self.store.backoff(conflicts).await;
+                    self.backoff_before_retry(conflicts).await?;
                 }
                 Err(CommitError::Store(e)) => return Err(e.into()),
             }

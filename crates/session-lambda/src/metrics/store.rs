@@ -21,10 +21,12 @@ pub struct MeteredStore<S> {
     classify: ErrorClassifier,
 }
 
-/// Any store's failures, when the adapter does not say more: `corrupt` or `unavailable`.
+/// Any store's failures, when the adapter does not say more: `corrupt`, `rejected` or
+/// `unavailable`.
 pub fn generic_class(error: &StoreError) -> &'static str {
     match error {
         StoreError::Unavailable(_) => "unavailable",
+        StoreError::Rejected(_) => "rejected",
         StoreError::Corrupt(_) => "corrupt",
     }
 }
