@@ -17,9 +17,9 @@ use crate::ports::{
 };
 
 /// How long a runner of a revoke-all is presumed alive after its last chunk: longer than any
-/// function runs (the template's longest timeout is 30 s), so a sweep takes over only from a
+/// function runs (template.yaml's longest timeout is 60 s), so a sweep takes over only from a
 /// runner that is gone, or one so slow that the continuation's version decides between them.
-pub const REVOKE_ALL_LEASE: Duration = Duration::seconds(60);
+pub const REVOKE_ALL_LEASE: Duration = Duration::seconds(120);
 
 #[derive(Clone, Debug)]
 pub struct RevokeAllUserSessions {
