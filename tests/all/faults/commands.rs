@@ -313,7 +313,7 @@ pub(crate) struct Reference {
     /// The operation of each request the command made.
     pub(crate) operations: Vec<String>,
     /// The clock when the command ran, and the ids the setup drew.
-    now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     ids_drawn: u64,
     /// The SDK's attempt timeout for this command's cases.
     pub(crate) attempt_timeout: Duration,
@@ -510,6 +510,32 @@ impl Bench {
         let client = self.client(&case, attempts, attempt_timeout);
         let api = self.api(client, &case, reference.now);
         (case, api)
+    }
+
+    /// Runs the revoke-all sweep (docs/0046) over the whole table, directly (no faults), with the
+    /// clock at `now`, and checks every case of `open` (cases left between the chunks of a
+    /// revoke-all) as it leaves them. Run when no case is in flight: the sweep takes whatever
+    /// unfinished revoke-all's lease has run out.
+    pub(crate) async fn sweep_and_check(
+        &self,
+        now: DateTime<Utc>,
+        open: &[(Arc<Reference>, Case)],
+    ) -> Vec<String> {
+        let sessions = Sessions::new(
+            DynamoStore::new(self.direct.clone(), &self.table),
+            self.policy.clone(),
+        )
+        .with_clock(Arc::new(FakeClock::new(now)));
+        let report = sessions.resume_revoke_alls().await.expect("sweep");
+        eprintln!("  the sweep: {report:?}");
+        let mut failures = Vec::new();
+        for (reference, case) in open {
+            let state = self.state_of(reference, case).await;
+            if let Err(error) = state::check_finished_by_sweep(&state, &reference.checkpoints) {
+                failures.push(format!("{} (case {}): {error}", reference.name, case.no));
+            }
+        }
+        failures
     }
 
     /// `case`'s call (the reference's, renamed).

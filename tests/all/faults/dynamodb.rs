@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use session_api::Api;
+use session_core::use_cases::REVOKE_ALL_LEASE;
 use session_dynamodb::DynamoStore;
 
 use super::commands::{Bench, Reference, TWO_CHUNKS, scenarios, send};
@@ -99,6 +100,8 @@ impl Spec {
 struct Record {
     injected: u32,
     outcome: Outcome,
+    /// The case, when it was left between the chunks of a revoke-all: the sweep finishes it.
+    open: Option<Case>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,6 +164,7 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
     let mut outcomes: BTreeMap<Outcome, usize> = BTreeMap::new();
     let mut busy: BTreeMap<&'static str, (usize, Duration)> = BTreeMap::new();
     let mut reruns = 0;
+    let mut open = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (spec, result, took, again) = joined.expect("case task");
         reruns += again;
@@ -170,6 +174,7 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
         match result {
             Ok(record) => {
                 injected += record.injected;
+                open.extend(record.open.map(|case| (Arc::clone(&spec.reference), case)));
                 *outcomes.entry(record.outcome).or_default() += 1;
             }
             Err(error) => failures.push(format!("{}: {error}", spec.describe())),
@@ -185,16 +190,22 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
             took.as_secs_f64()
         );
     }
+    // Every case has run: the sweep finishes the revoke-alls left open (docs/0046).
+    let sweep_at = references.iter().map(|r| r.now).max().expect("references")
+        + REVOKE_ALL_LEASE
+        + chrono::Duration::seconds(1);
+    let unfinished = bench.sweep_and_check(sweep_at, &open).await;
     let count = |outcome| outcomes.get(&outcome).copied().unwrap_or(0);
     eprintln!(
         "faults injected: {injected}, commands: {commands}, partial states: {}; unchanged {}, \
-         committed {}, between chunks {}, open revoke-all {}; {reruns} cases rerun after a slow \
-         stand-in; setup {:.1}s, total {:.1}s",
+         committed {}, between chunks {}, open revoke-all {} ({} without an outcome after the \
+         sweep); {reruns} cases rerun after a slow stand-in; setup {:.1}s, total {:.1}s",
         failures.len(),
         count(Outcome::Unchanged),
         count(Outcome::Committed),
         count(Outcome::BetweenChunks),
         count(Outcome::OpenRevokeAll),
+        unfinished.len(),
         setup_time.as_secs_f64(),
         started.elapsed().as_secs_f64(),
     );
@@ -203,6 +214,12 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
         "{} of {commands} cases failed:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+    assert!(
+        unfinished.is_empty(),
+        "{} revoke-alls left open are not finished by the sweep:\n{}",
+        unfinished.len(),
+        unfinished.join("\n")
     );
 }
 
@@ -253,14 +270,22 @@ async fn run_case(bench: &Bench, spec: &Spec) -> Result<Record, CaseError> {
     let (case, api) = bench
         .prepare(&spec.reference, spec.mode.attempts(), timeout)
         .await;
-    check_case(bench, spec, &case, &api).await.map_err(|error| {
-        let log = bench.proxy.log(&case.header());
-        if log.forwarded.iter().any(|f| f.took > timeout / 2) {
-            CaseError::Inconclusive(error)
-        } else {
-            CaseError::Failed(error)
+    match check_case(bench, spec, &case, &api).await {
+        Ok(mut record) => {
+            if record.outcome == Outcome::OpenRevokeAll {
+                record.open = Some(case);
+            }
+            Ok(record)
         }
-    })
+        Err(error) => {
+            let log = bench.proxy.log(&case.header());
+            if log.forwarded.iter().any(|f| f.took > timeout / 2) {
+                Err(CaseError::Inconclusive(error))
+            } else {
+                Err(CaseError::Failed(error))
+            }
+        }
+    }
 }
 
 async fn check_case(
@@ -349,5 +374,6 @@ async fn check_case(
     Ok(Record {
         injected: log.injected,
         outcome,
+        open: None,
     })
 }
