@@ -8,8 +8,8 @@ use session_core::domain::{Session, UserLedger};
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
-    RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, SessionWrite, StoreError, UserWithIndex, Versioned,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, SessionWrite, StoreError,
+    UserWithIndex, Versioned,
 };
 use tokio::sync::{Semaphore, watch};
 

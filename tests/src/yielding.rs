@@ -8,8 +8,7 @@ use session_core::domain::{Session, UserLedger};
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
-    RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 #[derive(Clone, Debug, Default)]

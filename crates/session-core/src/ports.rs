@@ -163,7 +163,7 @@ pub struct RevokeAllContinuation {
 pub enum ContinuationWrite {
     /// Store it; the stored version must be `expected_version` (`None`: must not exist).
     Put {
-        continuation: RevokeAllContinuation,
+        continuation: Box<RevokeAllContinuation>,
         expected_version: Option<u64>,
     },
     /// Remove it (its command is finished); it must still be at `expected_version`.

@@ -13,8 +13,7 @@ use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
-    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex,
-    Versioned,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use crate::backoff;

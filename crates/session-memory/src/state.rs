@@ -208,7 +208,7 @@ impl State {
                 self.continuations.insert(
                     continuation.outcome_id,
                     Versioned {
-                        value: continuation,
+                        value: *continuation,
                         version,
                     },
                 );

@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use session_core::cursor::CursorPosition;
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ids::EventId;
+use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
-    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex,
-    Versioned,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::Notify;
 

@@ -43,7 +43,9 @@ async fn a_command_cut_off_anywhere_leaves_no_partial_state() {
     let mut sweep_at = None;
     for scenario in scenarios() {
         let reference = Arc::new(bench.reference(&scenario).await);
-        sweep_at = sweep_at.max(Some(reference.now + REVOKE_ALL_LEASE + chrono::Duration::seconds(1)));
+        sweep_at = sweep_at.max(Some(
+            reference.now + REVOKE_ALL_LEASE + chrono::Duration::seconds(1),
+        ));
         // A control run without faults: a copy of the starting state ends exactly as the
         // reference did, and takes about this long.
         let (case, api) = bench.prepare(&reference, 1, NO_TIMEOUT).await;

@@ -169,12 +169,22 @@ pub async fn a_resumed_once_only_revoke_all_writes_its_marker<H: StoreHarness>(h
         .revoke_all_user_sessions_in_scope(cmd(&alice), scope())
         .await;
     assert!(cut.is_err());
-    assert!(!fx.store.has_marker("auth-event:resumed").await.expect("read"));
+    assert!(
+        !fx.store
+            .has_marker("auth-event:resumed")
+            .await
+            .expect("read")
+    );
     after_the_lease(&fx);
     let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
 
     assert_eq!(swept.finished.len(), 1);
-    assert!(fx.store.has_marker("auth-event:resumed").await.expect("read"));
+    assert!(
+        fx.store
+            .has_marker("auth-event:resumed")
+            .await
+            .expect("read")
+    );
     assert!(fx.active_ids(&alice).await.is_empty());
     fx.take_events().await;
     let new_login = fx.login(&alice).await.session.id();

@@ -73,7 +73,7 @@ impl<S: SessionStore> Sessions<S> {
         claimed.lease_until = now + REVOKE_ALL_LEASE;
         let claim = ChangeSet {
             continuation: Some(ContinuationWrite::Put {
-                continuation: claimed.clone(),
+                continuation: Box::new(claimed.clone()),
                 expected_version: Some(stored.version),
             }),
             ..ChangeSet::default()

@@ -291,7 +291,7 @@ impl<S: SessionStore> Sessions<S> {
         let mut revoked = progress.revoked.clone();
         revoked.extend(chunk);
         ContinuationWrite::Put {
-            continuation: RevokeAllContinuation {
+            continuation: Box::new(RevokeAllContinuation {
                 outcome_id: progress.outcome_id,
                 command: cmd.announced(),
                 cutoff,
@@ -299,7 +299,7 @@ impl<S: SessionStore> Sessions<S> {
                 revoked,
                 started_at: progress.started_at,
                 lease_until: now + REVOKE_ALL_LEASE,
-            },
+            }),
             expected_version: progress.held,
         }
     }
@@ -455,15 +455,12 @@ impl<S: SessionStore> Sessions<S> {
                                     outcome_id: progress.outcome_id,
                                     expected_version,
                                 });
-                        self.store
-                            .commit(closing)
-                            .await
-                            .map_err(|e| match e {
-                                CommitError::Store(e) => SessionError::Store(e),
-                                CommitError::Conflict | CommitError::AlreadyProcessed => {
-                                    SessionError::Contention
-                                }
-                            })?;
+                        self.store.commit(closing).await.map_err(|e| match e {
+                            CommitError::Store(e) => SessionError::Store(e),
+                            CommitError::Conflict | CommitError::AlreadyProcessed => {
+                                SessionError::Contention
+                            }
+                        })?;
                     }
                     return Ok(ChunksEnd::AlreadyProcessed);
                 }

@@ -183,7 +183,10 @@ pub fn idempotency_item_key(idempotency_key: &IdempotencyKey) -> Key {
 }
 
 pub fn continuation_key(outcome_id: EventId) -> Key {
-    key([(PK, CONTINUATION_PK.to_owned()), (SK, outcome_id.to_string())])
+    key([
+        (PK, CONTINUATION_PK.to_owned()),
+        (SK, outcome_id.to_string()),
+    ])
 }
 
 /// The full `gsi1` position of a session (index keys plus table keys, as DynamoDB wants an
