@@ -79,9 +79,10 @@ pub(crate) struct Scenario {
     pub(crate) status: u16,
 }
 
-/// The revoke-all that takes two transactions (a chunk holds at most 49 revocations: each is two
-/// writes, the session and its index entry).
-pub(crate) const TWO_CHUNKS: &str = "revoke all others, 60 sessions in two chunks";
+/// The revoke-all that takes three transactions (a chunk holds at most 48 revocations: each is
+/// two writes, the session and its index entry, beside the ledger, the events and the
+/// continuation), so a cut can fall before, between and after the continuation's update.
+pub(crate) const CHUNKED: &str = "revoke all others, 100 sessions in three chunks";
 
 /// `POST /internal/sessions` for `user`, from the same address and user agent every time.
 fn login_call(user: &str) -> Call {
@@ -179,11 +180,11 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
             200,
         ),
         plain(
-            TWO_CHUNKS,
+            CHUNKED,
             Some("pro"),
-            60,
+            100,
             |s| Call {
-                session: Some(s.sessions[59].clone()),
+                session: Some(s.sessions[99].clone()),
                 method: "DELETE",
                 uri: "/sessions".into(),
                 body: None,

@@ -10,7 +10,8 @@
 //! and a `Retry-After`, and leaves exactly one of the states its run without faults passes
 //! through (`state::classify`): unchanged (perhaps with its failure recorded in events),
 //! committed (only when the answer to its last write was lost), or, for a revoke-all in chunks,
-//! between two chunks. With the SDK's retries a blip does not show at all (the command succeeds
+//! between two chunks, with its continuation: after every case has run, the sweep (docs/0046)
+//! must finish each of those with its one outcome. With the SDK's retries a blip does not show at all (the command succeeds
 //! and stores exactly what it would have), except a throttled transaction: DynamoDB reports it
 //! as `TransactionCanceledException`, which the SDK does not retry, so it is a clean 503.
 
@@ -25,7 +26,7 @@ use session_api::Api;
 use session_core::use_cases::REVOKE_ALL_LEASE;
 use session_dynamodb::DynamoStore;
 
-use super::commands::{Bench, Reference, TWO_CHUNKS, scenarios, send};
+use super::commands::{Bench, CHUNKED, Reference, scenarios, send};
 use super::proxy::{Action, Fault};
 use super::state::{self, Case, Outcome};
 
@@ -120,8 +121,8 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
     for reference in &references {
         for mode in Mode::ALL {
             // What the SDK's retries do is a property of one request, seen on every other
-            // command; the two-chunk revoke-all (slow to set up) takes the faults without them.
-            if reference.name == TWO_CHUNKS && mode.attempts() > 1 {
+            // command; the chunked revoke-all (slow to set up) takes the faults without them.
+            if reference.name == CHUNKED && mode.attempts() > 1 {
                 continue;
             }
             for &fault in mode.kinds() {
@@ -223,7 +224,7 @@ async fn every_command_commits_fully_or_changes_nothing_under_dynamodb_faults() 
     );
 }
 
-/// The case that found the bug on its own: a two-chunk revoke-all whose last chunk committed
+/// The case that found the bug on its own: a revoke-all in chunks whose last chunk committed
 /// but whose answer was lost used to also record AllSessionsRevocationFailed (listing only the
 /// first chunk), giving its Attempted event two outcomes. It now reads the chunk back and ends
 /// in success, with one outcome.
@@ -234,7 +235,7 @@ async fn a_revoke_all_whose_last_answer_is_lost_has_one_outcome() {
     };
     let scenario = scenarios()
         .into_iter()
-        .find(|s| s.name == TWO_CHUNKS)
+        .find(|s| s.name == CHUNKED)
         .expect("scenario");
     let reference = Arc::new(bench.reference(&scenario).await);
     let spec = Spec {

@@ -260,8 +260,8 @@ pub(crate) enum Outcome {
     Committed,
     /// Between two of its transactions (a revoke-all in chunks), with its failure recorded.
     BetweenChunks,
-    /// Between two chunks of a revoke-all, with its Attempted event standing alone: the window
-    /// docs/0004 names (a failure record that cannot be written, or a command cut off).
+    /// Between two chunks of a revoke-all, with its Attempted event standing alone and its
+    /// continuation recorded: the sweep finishes it (docs/0046).
     OpenRevokeAll,
 }
 
