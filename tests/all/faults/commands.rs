@@ -79,9 +79,9 @@ pub(crate) struct Scenario {
     pub(crate) status: u16,
 }
 
-/// The revoke-all that takes three transactions (a chunk holds at most 48 revocations: each is
-/// two writes, the session and its index entry, beside the ledger, the events and the
-/// continuation), so a cut can fall before, between and after the continuation's update.
+/// The revoke-all that takes three transactions (the first chunk holds 48 revocations, the next
+/// 49: each is two writes, the session and its index entry, beside the ledger, the events and
+/// the continuation), so a cut can fall before, between and after the continuation's update.
 pub(crate) const CHUNKED: &str = "revoke all others, 100 sessions in three chunks";
 
 /// `POST /internal/sessions` for `user`, from the same address and user agent every time.
