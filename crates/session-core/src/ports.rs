@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
 use crate::domain::{AccountStatus, ActiveEntry, Revocation, Session, UserLedger};
-use crate::events::DomainEvent;
-use crate::ids::{IdempotencyKey, SessionId, TokenHash, UserId};
+use crate::events::{AllSessionsRevocationAttempted, DomainEvent};
+use crate::ids::{EventId, IdempotencyKey, SessionId, TokenHash, UserId};
 
 /// A stored value with the version the store will check a conditional write against.
 #[derive(Clone, PartialEq, Debug)]
@@ -136,6 +136,43 @@ impl IdempotencyRecord {
     }
 }
 
+/// A revoke-all that has committed some of its chunks and not yet its outcome: written with its
+/// first chunk, updated with each later one, removed with the last (docs/0046). Whoever holds
+/// its current version may go on with it; a runner whose lease ran out is presumed gone, and
+/// [`SessionStore::unfinished_revoke_alls`] lets a sweep take over.
+#[derive(Clone, PartialEq, Debug)]
+pub struct RevokeAllContinuation {
+    /// The id of the command's one outcome event: also the record's key.
+    pub outcome_id: EventId,
+    /// The command, as its Attempted event announced it.
+    pub command: AllSessionsRevocationAttempted,
+    /// Only sessions created at or before this instant are part of it (the ledger's cutoff
+    /// recorded with the first chunk).
+    pub cutoff: DateTime<Utc>,
+    /// The marker its last chunk writes, for a once-only command.
+    pub once: Option<ProcessedMarker>,
+    /// Sessions revoked so far, by every runner.
+    pub revoked: Vec<SessionId>,
+    pub started_at: DateTime<Utc>,
+    /// Until then its runner is presumed alive.
+    pub lease_until: DateTime<Utc>,
+}
+
+/// A write of a [`RevokeAllContinuation`]. Every write increments its version.
+#[derive(Clone, PartialEq, Debug)]
+pub enum ContinuationWrite {
+    /// Store it; the stored version must be `expected_version` (`None`: must not exist).
+    Put {
+        continuation: Box<RevokeAllContinuation>,
+        expected_version: Option<u64>,
+    },
+    /// Remove it (its command is finished); it must still be at `expected_version`.
+    Delete {
+        outcome_id: EventId,
+        expected_version: u64,
+    },
+}
+
 /// Everything one command changes, committed all or nothing.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct ChangeSet {
@@ -144,6 +181,7 @@ pub struct ChangeSet {
     pub events: Vec<DomainEvent>,
     pub marker: Option<ProcessedMarker>,
     pub idempotency: Option<IdempotencyRecord>,
+    pub continuation: Option<ContinuationWrite>,
 }
 
 impl ChangeSet {
@@ -167,6 +205,7 @@ impl ChangeSet {
             + self.events.len()
             + usize::from(self.marker.is_some())
             + usize::from(self.idempotency.is_some())
+            + usize::from(self.continuation.is_some())
     }
 }
 
@@ -325,6 +364,17 @@ pub trait SessionStore: Send + Sync {
         &self,
         rotation: FastRotation,
     ) -> impl Future<Output = Result<RotationAttempt, StoreError>> + Send;
+
+    /// Strongly consistent read of one unfinished revoke-all, by its outcome event's id.
+    fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> impl Future<Output = Result<Option<Versioned<RevokeAllContinuation>>, StoreError>> + Send;
+
+    /// Every unfinished revoke-all (strongly consistent): what a sweep may have to resume.
+    fn unfinished_revoke_alls(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Versioned<RevokeAllContinuation>>, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

@@ -12,8 +12,8 @@ use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use crate::backoff;
@@ -203,6 +203,47 @@ impl SessionStore for DynamoStore {
             .await?
             .map(|item| codec::decode_idempotency(&item))
             .transpose()
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.get(schema::continuation_key(outcome_id))
+            .await?
+            .map(|item| codec::decode_continuation(&item))
+            .transpose()
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        let mut unfinished = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .consistent_read(true)
+                .key_condition_expression("#pk = :unfinished")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(
+                    ":unfinished",
+                    AttributeValue::S(schema::CONTINUATION_PK.to_owned()),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query", e))?;
+            for item in page.items() {
+                unfinished.push(codec::decode_continuation(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(unfinished),
+            }
+        }
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -7,8 +7,8 @@ use session_core::domain::{ActiveEntry, Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, FastRotation, IdempotencyRecord, LedgerWrite, RotationAttempt, SessionWrite,
-    Versioned,
+    ChangeSet, ContinuationWrite, FastRotation, IdempotencyRecord, LedgerWrite,
+    RevokeAllContinuation, RotationAttempt, SessionWrite, Versioned,
 };
 
 /// A write's condition did not hold (internal to `check`).
@@ -32,6 +32,8 @@ pub(crate) struct State {
     /// Every event id ever committed: like DynamoDB's outbox items, an id is written once,
     /// also after the relay took the event.
     pub event_ids: HashSet<EventId>,
+    /// Unfinished revoke-alls by outcome event id (ports::RevokeAllContinuation).
+    pub continuations: BTreeMap<EventId, Versioned<RevokeAllContinuation>>,
 }
 
 /// Why a change set was refused.
@@ -70,6 +72,9 @@ impl State {
         }
         if let Some(ledger) = changes.ledger {
             self.write_ledger(ledger);
+        }
+        if let Some(write) = changes.continuation {
+            self.write_continuation(write);
         }
         for write in changes.sessions {
             self.write_session(write);
@@ -174,7 +179,44 @@ impl State {
                     })
             }),
         };
-        if holds { Ok(()) } else { Err(ConditionFailed) }
+        let stored_version = |id: &EventId| self.continuations.get(id).map(|c| c.version);
+        let continuation_holds = match &changes.continuation {
+            None => true,
+            Some(ContinuationWrite::Put {
+                continuation,
+                expected_version,
+            }) => stored_version(&continuation.outcome_id) == *expected_version,
+            Some(ContinuationWrite::Delete {
+                outcome_id,
+                expected_version,
+            }) => stored_version(outcome_id) == Some(*expected_version),
+        };
+        if holds && continuation_holds {
+            Ok(())
+        } else {
+            Err(ConditionFailed)
+        }
+    }
+
+    fn write_continuation(&mut self, write: ContinuationWrite) {
+        match write {
+            ContinuationWrite::Put {
+                continuation,
+                expected_version,
+            } => {
+                let version = expected_version.unwrap_or(0) + 1;
+                self.continuations.insert(
+                    continuation.outcome_id,
+                    Versioned {
+                        value: *continuation,
+                        version,
+                    },
+                );
+            }
+            ContinuationWrite::Delete { outcome_id, .. } => {
+                self.continuations.remove(&outcome_id);
+            }
+        }
     }
 
     fn write_ledger(&mut self, write: LedgerWrite) {

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use session_core::cursor::CursorPosition;
 use session_core::domain::{Session, UserLedger};
 use session_core::events::DomainEvent;
+use session_core::ids::EventId;
 use session_core::ids::{IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::Notify;
 
@@ -169,6 +170,21 @@ impl SessionStore for MemoryStore {
             return Err(StoreError::Unavailable(Box::new(InjectedFailure)));
         }
         Ok(self.state().rotate_refresh_token(&rotation))
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().continuations.get(&outcome_id).cloned())
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().continuations.values().cloned().collect())
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

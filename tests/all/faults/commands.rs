@@ -80,9 +80,10 @@ pub(crate) struct Scenario {
     pub(crate) status: u16,
 }
 
-/// The revoke-all that takes two transactions (a chunk holds at most 49 revocations: each is two
-/// writes, the session and its index entry).
-pub(crate) const TWO_CHUNKS: &str = "revoke all others, 60 sessions in two chunks";
+/// The revoke-all that takes three transactions (the first chunk holds 48 revocations, the next
+/// 49: each is two writes, the session and its index entry, beside the ledger, the events and
+/// the continuation), so a cut can fall before, between and after the continuation's update.
+pub(crate) const CHUNKED: &str = "revoke all others, 100 sessions in three chunks";
 
 /// `POST /internal/sessions` for `user`, from the same address and user agent every time.
 fn login_call(user: &str) -> Call {
@@ -180,11 +181,11 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
             200,
         ),
         plain(
-            TWO_CHUNKS,
+            CHUNKED,
             Some("pro"),
-            60,
+            100,
             |s| Call {
-                session: Some(s.sessions[59].clone()),
+                session: Some(s.sessions[99].clone()),
                 method: "DELETE",
                 uri: "/sessions".into(),
                 body: None,
@@ -532,6 +533,32 @@ impl Bench {
         let client = self.client(&case, attempts, attempt_timeout);
         let api = self.api(client, &case, reference.now);
         (case, api)
+    }
+
+    /// Runs the revoke-all sweep (docs/0046) over the whole table, directly (no faults), with the
+    /// clock at `now`, and checks every case of `open` (cases left between the chunks of a
+    /// revoke-all) as it leaves them. Run when no case is in flight: the sweep takes whatever
+    /// unfinished revoke-all's lease has run out.
+    pub(crate) async fn sweep_and_check(
+        &self,
+        now: DateTime<Utc>,
+        open: &[(Arc<Reference>, Case)],
+    ) -> Vec<String> {
+        let sessions = Sessions::new(
+            DynamoStore::new(self.direct.clone(), &self.table),
+            self.policy.clone(),
+        )
+        .with_clock(Arc::new(FakeClock::new(now)));
+        let report = sessions.resume_revoke_alls().await.expect("sweep");
+        eprintln!("  the sweep: {report:?}");
+        let mut failures = Vec::new();
+        for (reference, case) in open {
+            let state = self.state_of(reference, case).await;
+            if let Err(error) = state::check_finished_by_sweep(&state, &reference.checkpoints) {
+                failures.push(format!("{} (case {}): {error}", reference.name, case.no));
+            }
+        }
+        failures
     }
 
     /// `case`'s call (the reference's, renamed).

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use session_core::app::DEFAULT_MAX_ATTEMPTS;
 use session_core::domain::{PolicyConfig, Session, UserLedger};
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use session_core::{Deadline, SessionError, Sessions};
 use session_memory::MemoryStore;
@@ -62,6 +62,19 @@ impl SessionStore for LosingStore {
 
     async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
         self.inner.load_session(id).await
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.load_revoke_all(outcome_id).await
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.unfinished_revoke_alls().await
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {

@@ -328,6 +328,9 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
                 .collect();
             assert_eq!(arrived, *detail_types, "{file}: on the bus {bus}");
         }
+        Answer::Swept { report } => {
+            assert_eq!(response, report, "{file}: the sweep's answer");
+        }
     }
 }
 

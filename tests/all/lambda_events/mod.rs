@@ -303,5 +303,11 @@ async fn check_in_process(
                 .collect();
             assert_eq!(&decoded, detail_types, "{file}");
         }
+        Answer::Swept { report } => {
+            let answer = session_lambda::revocation_sweeper::handle(&seeded.sessions)
+                .await
+                .unwrap();
+            assert_eq!(&answer, report, "{file}");
+        }
     }
 }

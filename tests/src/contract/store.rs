@@ -106,6 +106,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         events: vec![fx.marker_event(&alice), fx.marker_event(&alice)],
         marker: None,
         idempotency: None,
+        continuation: None,
     };
     let stale_ledger = ChangeSet {
         ledger: Some(LedgerWrite::Put {
@@ -122,6 +123,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         events: vec![fx.marker_event(&alice)],
         marker: None,
         idempotency: None,
+        continuation: None,
     };
 
     for (changes, what) in [
@@ -574,6 +576,7 @@ pub async fn a_commit_as_large_as_the_store_allows_succeeds<H: StoreHarness>(h: 
         events: events.clone(),
         marker: None,
         idempotency: None,
+        continuation: None,
     };
     assert_eq!(changes.write_count(), items);
 

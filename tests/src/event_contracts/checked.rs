@@ -3,10 +3,10 @@
 //! contract, whether or not the test ever reads it back.
 
 use session_core::domain::{Session, UserLedger};
-use session_core::ids::{IdempotencyKey, SessionId, UserId};
+use session_core::ids::{EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RotationAttempt, SessionPage,
-    SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use super::check_detail;
@@ -40,6 +40,19 @@ impl<S: SessionStore> SessionStore for CheckedStore<S> {
 
     async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
         self.inner.load_user_with_index(user_id).await
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.load_revoke_all(outcome_id).await
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.unfinished_revoke_alls().await
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {

@@ -3,6 +3,7 @@
 
 mod actor;
 pub(crate) mod attr;
+mod continuation;
 mod event;
 mod idempotency;
 mod ledger;
@@ -10,6 +11,7 @@ mod marker;
 mod session;
 
 pub(crate) use attr::Item;
+pub(crate) use continuation::{decode_continuation, encode_continuation};
 pub(crate) use event::{decode_event, encode_event};
 pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};
 pub(crate) use ledger::{
