@@ -24,6 +24,7 @@ use session_core::use_cases::{
 };
 
 use crate::StoreHarness;
+use crate::event_contracts::CheckedStore;
 
 /// The address every fixture login comes from.
 pub const LOGIN_IP: &str = "203.0.113.10";
@@ -166,7 +167,8 @@ impl FixtureConfig {
 pub struct Fixture<'h, H: StoreHarness> {
     harness: &'h H,
     pub store: H::Store,
-    pub sessions: Sessions<H::Store>,
+    /// The service over `store`; every event it commits is checked against its contract.
+    pub sessions: Sessions<CheckedStore<H::Store>>,
     pub clock: Arc<FakeClock>,
     ids: Arc<SequentialIds>,
 }
@@ -197,8 +199,8 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
         clock: &Arc<FakeClock>,
         ids: &Arc<SequentialIds>,
         config: FixtureConfig,
-    ) -> Sessions<H::Store> {
-        Sessions::new(store, config.policy)
+    ) -> Sessions<CheckedStore<H::Store>> {
+        Sessions::new(CheckedStore::new(store), config.policy)
             .with_clock(clock.clone())
             .with_ids(ids.clone())
             .with_device_enricher(config.device)
@@ -207,7 +209,7 @@ impl<'h, H: StoreHarness> Fixture<'h, H> {
 
     /// Another instance of the service over the same store, clock and ids, configured
     /// differently: what a redeploy with a changed configuration looks like to stored data.
-    pub fn redeployed(&self, config: FixtureConfig) -> Sessions<H::Store> {
+    pub fn redeployed(&self, config: FixtureConfig) -> Sessions<CheckedStore<H::Store>> {
         Self::service(self.store.clone(), &self.clock, &self.ids, config)
     }
 

@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use session_core::domain::{Device, Session, UserLedger};
-use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
-    SessionPage, SessionQuery, SessionStore, SessionWrite, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, SessionWrite, StoreError,
+    UserWithIndex, Versioned,
 };
 use tokio::sync::{Semaphore, watch};
 
@@ -141,6 +142,19 @@ impl<S: SessionStore> SessionStore for GatedStore<S> {
         rotation: FastRotation,
     ) -> Result<RotationAttempt, StoreError> {
         self.inner.rotate_refresh_token(rotation).await
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.load_revoke_all(outcome_id).await
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.unfinished_revoke_alls().await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -12,6 +12,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod contract;
+pub mod cut;
+pub mod event_contracts;
 pub mod events;
 pub mod fixture;
 pub mod gated;

@@ -5,10 +5,10 @@
 //! tasks between every two store calls, which is where the races of a remote store happen.
 
 use session_core::domain::{Device, Session, UserLedger};
-use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
-    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 #[derive(Clone, Debug, Default)]
@@ -92,6 +92,21 @@ impl<S: SessionStore> SessionStore for YieldingStore<S> {
     ) -> Result<RotationAttempt, StoreError> {
         tokio::task::yield_now().await;
         self.inner.rotate_refresh_token(rotation).await
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.load_revoke_all(outcome_id).await
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        tokio::task::yield_now().await;
+        self.inner.unfinished_revoke_alls().await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -11,6 +11,7 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use crate::caller::{Caller, RequestContext};
+use crate::failure_count;
 use crate::handlers::{Input, RouteRequest, UserCaller};
 use crate::problem::{ApiError, problem_response};
 use crate::routes::{self, Access};
@@ -31,7 +32,7 @@ impl<S: Clone> Clone for Api<S> {
     }
 }
 
-impl<S: SessionStore> Api<S> {
+impl<S: SessionStore + Clone> Api<S> {
     pub fn new(sessions: Sessions<S>) -> Self {
         Self { sessions }
     }
@@ -41,7 +42,9 @@ impl<S: SessionStore> Api<S> {
     }
 
     /// Answers one request. Never panics on any input; every failure is a problem document, and
-    /// bad input is always a 4xx.
+    /// bad input is always a 4xx. With a deadline in `ctx`, the use cases stop retrying at it and
+    /// the request is cut off there (whatever await it is at: every commit is atomic, so what
+    /// stands is whole), answered 503 `deadline_exceeded` (docs/0044).
     pub async fn handle(&self, ctx: RequestContext, request: Request<Bytes>) -> Response<Bytes> {
         let (parts, body) = request.into_parts();
         let span = tracing::info_span!(
@@ -57,7 +60,17 @@ impl<S: SessionStore> Api<S> {
         }
         async {
             let started = Instant::now();
-            let response = match self.dispatch(&ctx, &parts, &body).await {
+            let outcome = match ctx.deadline {
+                None => self.dispatch(&self.sessions, &ctx, &parts, &body).await,
+                Some(deadline) => {
+                    let sessions = self.sessions.clone().with_deadline(deadline);
+                    let dispatch = self.dispatch(&sessions, &ctx, &parts, &body);
+                    tokio::time::timeout_at(deadline.instant().into(), dispatch)
+                        .await
+                        .unwrap_or(Err(ApiError::DeadlineExceeded))
+                }
+            };
+            let response = match outcome {
                 Ok(response) => response,
                 Err(error) => {
                     log_error(&error);
@@ -77,6 +90,7 @@ impl<S: SessionStore> Api<S> {
 
     async fn dispatch(
         &self,
+        sessions: &Sessions<S>,
         ctx: &RequestContext,
         parts: &Parts,
         body: &Bytes,
@@ -106,7 +120,7 @@ impl<S: SessionStore> Api<S> {
                 body,
             },
         };
-        routes::dispatch(matched.route.operation_id, &self.sessions, &request).await
+        routes::dispatch(matched.route.operation_id, sessions, &request).await
     }
 }
 
@@ -134,11 +148,17 @@ fn service(ctx: &RequestContext) -> Result<(), ApiError> {
     }
 }
 
+/// Server errors are logged within the request's span (its `request_id`): a 500 is a defect, at
+/// error level and counted for an alarm; a 503 passes, a warning.
 fn log_error(error: &ApiError) {
     let status = error.status();
+    if matches!(error, ApiError::DeadlineExceeded) {
+        failure_count::count_deadline_exceeded();
+    }
     if status.is_server_error() {
         let cause = error.cause().unwrap_or_default();
         if status.as_u16() == 500 {
+            failure_count::count_internal_error();
             tracing::error!(code = error.code(), cause, "request failed");
         } else {
             tracing::warn!(

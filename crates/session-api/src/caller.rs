@@ -1,8 +1,8 @@
 //! Who is calling, as established by the transport before the API sees the request.
 
 use std::fmt;
-use std::net::IpAddr;
 
+use session_core::Deadline;
 use session_core::ids::{SessionId, UserId};
 
 /// The identity a transport established: a bearer token checked by an authorizer (user), an
@@ -57,13 +57,10 @@ pub struct RequestContext {
     pub caller: Caller,
     /// Correlates logs and problem documents (`trace_id`); the transport's own request id.
     pub request_id: String,
-    /// The address of whoever sent this request, as the edge saw it: API Gateway's `sourceIp`,
-    /// or locally the socket peer (or a header set by a proxy the operator named with
-    /// `--trust-proxy-header`), never a header the client alone could forge.
-    ///
-    /// Not substituted for a missing `ip_address` in internal routes: their caller is a service
-    /// (the auth service), so this would be the service's address, not the user's.
-    pub source_ip: Option<IpAddr>,
+    /// When the transport stops waiting for the answer (the Lambda invocation's remaining time
+    /// minus a margin, the local server's budget). Past it the API answers 503
+    /// `deadline_exceeded`; `None`: no bound (tests, benchmarks).
+    pub deadline: Option<Deadline>,
 }
 
 impl RequestContext {
@@ -71,12 +68,12 @@ impl RequestContext {
         Self {
             caller,
             request_id: request_id.into(),
-            source_ip: None,
+            deadline: None,
         }
     }
 
-    pub fn with_source_ip(mut self, ip: IpAddr) -> Self {
-        self.source_ip = Some(ip);
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 }

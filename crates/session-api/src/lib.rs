@@ -4,13 +4,15 @@
 //! [`Api::handle`].
 //!
 //! Bad input always ends as a 4xx RFC 9457 problem (`application/problem+json`) with a stable
-//! `code`; only a corrupt store item is a 500, and an unavailable store or lost races a 503.
+//! `code`; a store that refused a request or returned a corrupt item is a 500 (counted, see
+//! [`failure_count`]); an unavailable store, lost races or a passed deadline a 503.
 
 mod api;
 pub mod auth;
 mod body;
 mod caller;
 pub mod dto;
+pub mod failure_count;
 mod handlers;
 pub mod idempotency;
 pub mod openapi;

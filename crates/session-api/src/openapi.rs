@@ -108,24 +108,18 @@ struct InternalRouteDetails;
 impl Modify for InternalRouteDetails {
     fn modify(&self, openapi: &mut OpenApiDocument) {
         for (_, _, operation) in operations_mut(openapi) {
-            match operation.operation_id.as_deref() {
-                // An absent or empty body is the same as `{}`.
-                Some("record_session_activity") => {
-                    if let Some(body) = operation.request_body.as_mut() {
-                        body.required = Some(Required::False);
-                    }
+            // An absent or empty body is the same as `{}`.
+            if operation.operation_id.as_deref() == Some("record_session_activity")
+                && let Some(body) = operation.request_body.as_mut()
+            {
+                body.required = Some(Required::False);
+            }
+            // A `user_id` path segment (internal and admin routes) is the percent-encoded user
+            // id, validated like a body field.
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if parameter.name == "user_id" && parameter.parameter_in == ParameterIn::Path {
+                    parameter.schema = Some(schema::user_id().into());
                 }
-                // The path segment is the percent-encoded user id, validated like a body field.
-                Some("set_session_policy") => {
-                    for parameter in operation.parameters.iter_mut().flatten() {
-                        if parameter.name == "user_id"
-                            && parameter.parameter_in == ParameterIn::Path
-                        {
-                            parameter.schema = Some(schema::user_id().into());
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }

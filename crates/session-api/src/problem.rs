@@ -78,6 +78,8 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("too many concurrent changes to the same data; retry shortly")]
     Contention,
+    #[error("the request could not be completed in time; retry shortly")]
+    DeadlineExceeded,
     #[error("the session store is temporarily unavailable; retry shortly")]
     StoreUnavailable { cause: String },
     #[error("the request could not be completed")]
@@ -117,7 +119,9 @@ impl ApiError {
             | Self::RefreshTokenReused
             | Self::RefreshTokenNotLinked => StatusCode::CONFLICT,
             Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Contention | Self::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Contention | Self::DeadlineExceeded | Self::StoreUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -152,6 +156,7 @@ impl ApiError {
             Self::RefreshTokenNotLinked => "refresh_token_not_linked",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
+            Self::DeadlineExceeded => "deadline_exceeded",
             Self::StoreUnavailable { .. } => "store_unavailable",
             Self::Internal { .. } => "internal_error",
         }
@@ -187,6 +192,7 @@ impl ApiError {
             Self::RefreshTokenNotLinked => "No refresh token linked",
             Self::IdempotencyKeyReused => "Idempotency key reused",
             Self::Contention => "Too many concurrent changes",
+            Self::DeadlineExceeded => "Deadline exceeded",
             Self::StoreUnavailable { .. } => "Service unavailable",
             Self::Internal { .. } => "Internal error",
         }
@@ -245,7 +251,7 @@ pub fn problem_response(error: &ApiError, instance: &str, trace_id: &str) -> Res
         ApiError::MethodNotAllowed { allow } => {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
         }
-        ApiError::Contention | ApiError::StoreUnavailable { .. } => {
+        ApiError::Contention | ApiError::DeadlineExceeded | ApiError::StoreUnavailable { .. } => {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         ApiError::Unauthorized => {
@@ -286,8 +292,12 @@ impl From<SessionError> for ApiError {
             SessionError::RefreshTokenNotLinked => Self::RefreshTokenNotLinked,
             SessionError::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             SessionError::Contention => Self::Contention,
+            SessionError::DeadlineExceeded => Self::DeadlineExceeded,
             SessionError::Store(StoreError::Unavailable(source)) => Self::StoreUnavailable {
                 cause: source.to_string(),
+            },
+            SessionError::Store(StoreError::Rejected(source)) => Self::Internal {
+                cause: format!("store refused the request: {source}"),
             },
             SessionError::Store(StoreError::Corrupt(what)) => Self::Internal {
                 cause: format!("corrupt store item: {what}"),
@@ -360,8 +370,22 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_store_and_contention_ask_to_retry() {
+    fn refused_store_requests_are_500_internal_error_without_leaking_the_cause() {
+        let refused = std::io::Error::other("AccessDeniedException: arn:aws:iam::123:role/x");
+        let error = ApiError::from(SessionError::Store(StoreError::Rejected(Box::new(refused))));
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.code(), "internal_error");
+        let response = problem_response(&error, "/p", "t");
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        let text = String::from_utf8_lossy(response.body());
+        assert!(!text.contains("AccessDenied"), "{text}");
+        assert!(error.cause().is_some_and(|c| c.contains("AccessDenied")));
+    }
+
+    #[test]
+    fn unavailable_store_contention_and_a_passed_deadline_ask_to_retry() {
         for error in [
+            ApiError::from(SessionError::DeadlineExceeded),
             ApiError::Contention,
             ApiError::StoreUnavailable {
                 cause: "timeout".into(),

@@ -34,7 +34,6 @@ fn service() -> RequestContext {
         },
         "JKJaXmPLvHcESHA=",
     )
-    .with_source_ip(fixtures::ip(3))
 }
 
 fn get(uri: &str) -> Request<Bytes> {

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{Notify, mpsc};
 
-use crate::stats::median;
+use crate::stats::{median, p90};
 use crate::{BoxError, procfs};
 
 /// What the Runtime API saw a function do.
@@ -40,6 +40,7 @@ enum Report {
     },
     Response {
         at: Instant,
+        body: String,
     },
     Error {
         at: Instant,
@@ -107,9 +108,28 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     (StatusCode::OK, headers, event.body).into_response()
 }
 
-async fn response(State(shared): State<Arc<Shared>>, Path(_id): Path<String>) -> StatusCode {
-    shared.report(Report::Response { at: Instant::now() });
+async fn response(
+    State(shared): State<Arc<Shared>>,
+    Path(_id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    shared.report(Report::Response {
+        at: Instant::now(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
     StatusCode::ACCEPTED
+}
+
+/// Why an answer is not the work the benchmark meant to time: an HTTP function's 5xx (a store it
+/// could not reach answers fast and would time nothing real) or a relay's failed records.
+fn failed_answer(body: &str) -> Option<String> {
+    let answer: serde_json::Value = serde_json::from_str(body).ok()?;
+    let status = answer.get("statusCode").and_then(serde_json::Value::as_u64);
+    let failed_records = answer
+        .get("batchItemFailures")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|failures| !failures.is_empty());
+    (status.is_some_and(|s| s >= 500) || failed_records).then(|| format!("it answered {body}"))
 }
 
 async fn error(
@@ -215,7 +235,10 @@ impl RuntimeApi {
             let report = tokio::time::timeout(timeout, self.reports.recv()).await;
             match report {
                 Ok(Some(Report::Next { at, handed })) => nexts.push((at, handed)),
-                Ok(Some(Report::Response { at })) => {
+                Ok(Some(Report::Response { at, body })) => {
+                    if let Some(failure) = failed_answer(&body) {
+                        break Err(failure);
+                    }
                     responses.push(at);
                     if responses.len() == 1 {
                         // Peak memory through init and the first invocation.
@@ -298,7 +321,7 @@ impl Series {
     }
 
     pub fn init_p90(&self) -> f64 {
-        p90(self.ms(|s| s.init))
+        p90(&mut self.ms(|s| s.init))
     }
 
     pub fn first_p50(&self) -> f64 {
@@ -306,7 +329,7 @@ impl Series {
     }
 
     pub fn first_p90(&self) -> f64 {
-        p90(self.ms(|s| s.first_invocation))
+        p90(&mut self.ms(|s| s.first_invocation))
     }
 
     pub fn warm_p50(&self) -> f64 {
@@ -330,15 +353,6 @@ impl Series {
             .max()
             .map_or(0.0, |k| k as f64 / 1024.0)
     }
-}
-
-fn p90(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let rank = ((0.9 * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
 }
 
 /// Runs every function `runs` times, interleaved (run 1 of each, then run 2 of each, ...), after
@@ -464,4 +478,18 @@ pub fn versus(series: &[Series], prefix: &str, base: &str) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failed_answer;
+
+    #[test]
+    fn server_errors_and_failed_records_are_not_measured() {
+        assert!(failed_answer(r#"{"statusCode":503,"body":"{}"}"#).is_some());
+        assert!(failed_answer(r#"{"batchItemFailures":[{"itemIdentifier":"1"}]}"#).is_some());
+        assert!(failed_answer(r#"{"statusCode":404,"body":"{}"}"#).is_none());
+        assert!(failed_answer(r#"{"batchItemFailures":[]}"#).is_none());
+        assert!(failed_answer(r#"{"isAuthorized":true}"#).is_none());
+    }
 }

@@ -12,14 +12,14 @@ use session_core::use_cases::SetUserSessionPolicy;
 
 use crate::coldstart::Function;
 use crate::ddb::{self, Recorder};
-use crate::{BoxError, fixtures};
+use crate::{BoxError, fixtures, peer};
 
 const JWT_SECRET: &str = "bench-secret-that-is-at-least-32-bytes-long";
 const JWT_ISSUER: &str = "https://auth.example.com";
 const JWT_AUDIENCE: &str = "sessions";
 
 /// The functions this benchmark knows how to invoke, the floor first.
-pub const KNOWN: [&str; 15] = [
+pub const KNOWN: [&str; 16] = [
     "hello-lambda",
     "validate-session",
     "create-session",
@@ -35,6 +35,7 @@ pub const KNOWN: [&str; 15] = [
     "link-refresh-token",
     "set-session-policy",
     "password-changed",
+    peer::GET_PRODUCT,
 ];
 
 /// A session id no session has: for the user routes whose success would revoke the seeded
@@ -62,9 +63,11 @@ pub struct Seed {
     pub table: String,
     pub user: UserId,
     pub session: SessionId,
+    /// The peer's products table (`peer`).
+    pub products: String,
 }
 
-/// A fresh table with one pro-tier user and one session.
+/// A fresh table with one pro-tier user and one session, and the peer's products table.
 pub async fn seed() -> Result<Seed, BoxError> {
     let recorder = Recorder::default();
     let client = ddb::client(&recorder).await?;
@@ -83,16 +86,18 @@ pub async fn seed() -> Result<Seed, BoxError> {
         .await?
         .session
         .id();
+    let products = peer::seed_products(&client).await?;
     Ok(Seed {
         table,
         user,
         session,
+        products,
     })
 }
 
 /// The variables the Lambda service sets for a function, plus the stand-in endpoints and test
 /// credentials from this process's environment.
-fn lambda_env(name: &str) -> HashMap<String, String> {
+pub fn lambda_env(name: &str) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = [
         ("AWS_LAMBDA_FUNCTION_NAME", name),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
@@ -217,6 +222,7 @@ pub fn function(
     let mut env = lambda_env(binary);
     let event = match binary {
         "hello-lambda" => json!({"hello": "world"}),
+        peer::GET_PRODUCT => peer::get_product(&mut env, &seed.products),
         "validate-session" => {
             env.insert("SESSIONS_TABLE".into(), seed.table.clone());
             let path = format!("/internal/sessions/{}/validity", seed.session);
@@ -307,7 +313,9 @@ pub fn function(
                 "user_id": seed.user.as_str(),
                 "reason": "manual",
                 "device_info": "Chrome on Mac OS X",
-                "revoked_by_user": seed.user.as_str()
+                "revoked_by_user": seed.user.as_str(),
+                "by": {"kind": "user", "id": seed.user.as_str()},
+                "note": null
             })
             .to_string();
             json!({"Records": [{

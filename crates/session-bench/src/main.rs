@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use session_bench::{
-    BoxError, coldstart, criterion_report, enrich_init, functions, load, machine, roundtrips,
-    scaling, size,
+    BoxError, coldstart, criterion_report, enrich_init, functions, init_steps, load, machine,
+    roundtrips, scaling, size,
 };
 
 #[derive(Parser, Debug)]
@@ -91,6 +91,9 @@ enum Cmd {
         /// Extra KEY=VALUE environment for every function and the floor (experiments).
         #[arg(long = "env", value_name = "KEY=VALUE")]
         extra_env: Vec<String>,
+        /// NAME=PATH: a function's binary from elsewhere than --bin-dir (the peer's).
+        #[arg(long = "binary", value_name = "NAME=PATH")]
+        binaries: Vec<String>,
         /// A city database (MaxMind DB format) for create-session's logins to locate their
         /// address in, as `GEOIP_DB_PATH` does on Lambda.
         #[arg(long)]
@@ -117,6 +120,18 @@ enum Cmd {
         #[arg(long, hide = true)]
         child: Option<String>,
     },
+    /// Where a function's init goes: its init steps timed one by one, in fresh processes with a
+    /// Lambda function's environment.
+    InitSteps {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Extra KEY=VALUE environment for every process (experiments).
+        #[arg(long = "env", value_name = "KEY=VALUE")]
+        extra_env: Vec<String>,
+        /// Measure this process and print JSON (used by the parent run).
+        #[arg(long, hide = true)]
+        child: bool,
+    },
     /// Tables from the criterion benches' saved estimates.
     CriterionReport {
         #[arg(long, default_value = "target/criterion")]
@@ -128,6 +143,19 @@ enum Cmd {
 // the machine for the server it loads.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The init-steps child builds its own runtime, the one a function has, as its first step.
+    if let Cmd::InitSteps { child: true, .. } = cli.command {
+        return match init_steps::child().and_then(|steps| Ok(serde_json::to_string(&steps)?)) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("session-bench: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let threads = match &cli.command {
         Cmd::Load { client_threads, .. } => (*client_threads).max(1),
         _ => 1,
@@ -237,6 +265,7 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             runs,
             log_dir,
             extra_env,
+            binaries,
             geoip_db,
         } => {
             std::fs::create_dir_all(&log_dir)?;
@@ -247,13 +276,17 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
                     functions::function(name, &bin_dir, &log_dir, &seed, geoip_db.as_deref())
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            for pair in &extra_env {
-                let (key, value) = pair
-                    .split_once('=')
-                    .ok_or_else(|| format!("--env {pair}: expected KEY=VALUE"))?;
+            for (key, value) in pairs("--env", &extra_env)? {
                 for f in &mut list {
-                    f.env.insert(key.to_owned(), value.to_owned());
+                    f.env.insert(key.clone(), value.clone());
                 }
+            }
+            for (name, path) in pairs("--binary", &binaries)? {
+                let f = list
+                    .iter_mut()
+                    .find(|f| f.name == name)
+                    .ok_or_else(|| format!("--binary {name}: not in --functions"))?;
+                f.binary = PathBuf::from(path);
             }
             for f in &list {
                 if !f.binary.is_file() {
@@ -299,6 +332,21 @@ async fn run(command: Cmd) -> Result<String, BoxError> {
             )?)?),
             None => enrich_init::measure(runs.max(1), geoip_db.as_deref()),
         },
+        Cmd::InitSteps {
+            runs, extra_env, ..
+        } => init_steps::measure(runs.max(1), &pairs("--env", &extra_env)?),
         Cmd::CriterionReport { dir } => criterion_report::tables(&dir),
     }
+}
+
+/// `A=B` arguments of `flag`, split at the first `=`.
+fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, String)>, BoxError> {
+    values
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .ok_or_else(|| format!("{flag} {pair}: expected NAME=VALUE").into())
+        })
+        .collect()
 }

@@ -313,7 +313,7 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
     }
     rows.push(runs.row(
         "RevokeAll (5 other sessions: DELETE /sessions)",
-        "1 read + 1 per 97 sessions",
+        "1 read + 1 per 49 sessions",
         "1 + 2n = 11: select, then per session update + cache invalidate",
     ));
 

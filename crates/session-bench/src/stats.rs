@@ -58,6 +58,16 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// Nearest-rank 90th percentile of `values` (sorted in place); 0 when empty.
+pub fn p90(values: &mut [f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((0.9 * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
 /// Formats microseconds for tables: "850 us", "12.3 ms".
 pub fn fmt_us(us: f64) -> String {
     if us >= 10_000.0 {

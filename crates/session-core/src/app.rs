@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::deadline::Deadline;
 use crate::domain::{
     ActiveEntry, Actor, EffectiveLimit, PolicyConfig, RevocationReason, Session, SessionStatus,
     UserLedger,
@@ -28,6 +29,8 @@ pub struct Sessions<S> {
     pub(crate) device: Arc<dyn DeviceEnricher>,
     pub(crate) location: Arc<dyn LocationEnricher>,
     pub(crate) max_attempts: u32,
+    /// When set, retries stop once it has passed (docs/0044).
+    pub(crate) deadline: Option<Deadline>,
 }
 
 impl<S: Clone> Clone for Sessions<S> {
@@ -40,6 +43,7 @@ impl<S: Clone> Clone for Sessions<S> {
             device: Arc::clone(&self.device),
             location: Arc::clone(&self.location),
             max_attempts: self.max_attempts,
+            deadline: self.deadline,
         }
     }
 }
@@ -55,6 +59,7 @@ impl<S: SessionStore> Sessions<S> {
             device: Arc::new(NoEnrichment),
             location: Arc::new(NoEnrichment),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            deadline: None,
         }
     }
 
@@ -81,6 +86,17 @@ impl<S: SessionStore> Sessions<S> {
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
+    }
+
+    /// The same use cases bound to one request's deadline: no attempt or back-off starts after
+    /// it. Per request, on a clone (cheap: the shared parts are behind `Arc`s).
+    pub fn with_deadline(mut self, deadline: Deadline) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.deadline
     }
 
     pub fn store(&self) -> &S {
@@ -192,7 +208,28 @@ impl<S: SessionStore> Sessions<S> {
             .collect()
     }
 
-    /// Runs `attempt` until it commits or fails for a reason other than a conflict.
+    /// Fails with [`SessionError::DeadlineExceeded`](crate::SessionError::DeadlineExceeded) once
+    /// the deadline has passed.
+    pub(crate) fn check_deadline(&self) -> Result<(), crate::SessionError> {
+        match self.deadline {
+            Some(deadline) if deadline.has_passed() => Err(crate::SessionError::DeadlineExceeded),
+            _ => Ok(()),
+        }
+    }
+
+    /// The wait before retry number `attempt` after a conflict, unless the deadline has passed
+    /// before or during it: then there is no time left for the retry.
+    pub(crate) async fn backoff_before_retry(
+        &self,
+        attempt: u32,
+    ) -> Result<(), crate::SessionError> {
+        self.check_deadline()?;
+        self.store.backoff(attempt).await;
+        self.check_deadline()
+    }
+
+    /// Runs `attempt` until it commits or fails for a reason other than a conflict, or the
+    /// deadline passes (checked before each attempt and around each back-off).
     pub(crate) async fn retry_on_conflict<T, F, Fut>(&self, mut attempt: F) -> Result<T, Retry>
     where
         F: FnMut() -> Fut,
@@ -200,7 +237,9 @@ impl<S: SessionStore> Sessions<S> {
     {
         for n in 0..self.max_attempts {
             if n > 0 {
-                self.store.backoff(n).await;
+                self.backoff_before_retry(n).await?;
+            } else {
+                self.check_deadline()?;
             }
             match attempt().await {
                 Err(Retry::Conflict) => continue,

@@ -71,6 +71,10 @@ pub enum SessionError {
     /// Concurrent changes kept winning until the retry budget ran out.
     #[error("too many concurrent changes; try again")]
     Contention,
+    /// The command's deadline passed before it could finish; whatever it committed before is
+    /// whole (each commit is atomic), and a retry picks up from there.
+    #[error("the request's deadline passed before the command finished")]
+    DeadlineExceeded,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -94,9 +98,20 @@ impl SessionError {
             Self::RefreshTokenNotLinked => "refresh_token_not_linked",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Contention => "contention",
+            Self::DeadlineExceeded => "deadline_exceeded",
             Self::Store(StoreError::Unavailable(_)) => "store_unavailable",
+            Self::Store(StoreError::Rejected(_)) => "store_rejected",
             Self::Store(StoreError::Corrupt(_)) => "store_corrupt",
         }
+    }
+}
+
+impl SessionError {
+    /// Whether this failure is a defect of the deployment or the code (a refused or corrupt
+    /// store answer) rather than the request's fault or a passing condition: the ones an
+    /// operator must hear about.
+    pub fn is_defect(&self) -> bool {
+        matches!(self, Self::Store(error) if !error.is_transient())
     }
 }
 

@@ -21,6 +21,7 @@ pub struct DomainEvent {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(tag = "detail_type", content = "detail")]
 pub enum EventPayload {
     SessionCreated(SessionCreated),
@@ -45,6 +46,7 @@ pub enum EventPayload {
 
 /// What started a revoke-all.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RevokeAllTrigger {
     /// The user signed out everywhere (else).
@@ -58,6 +60,7 @@ pub enum RevokeAllTrigger {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionCreated {
     pub session_id: SessionId,
@@ -70,6 +73,7 @@ pub struct SessionCreated {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionEvicted {
     pub session_id: SessionId,
@@ -81,6 +85,7 @@ pub struct SessionEvicted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionLimitExceeded {
     pub user_id: UserId,
@@ -90,6 +95,7 @@ pub struct SessionLimitExceeded {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevocationAttempted {
     pub session_id: SessionId,
@@ -99,6 +105,7 @@ pub struct SessionRevocationAttempted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevoked {
     pub session_id: SessionId,
@@ -112,6 +119,7 @@ pub struct SessionRevoked {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionRevocationFailed {
     pub session_id: SessionId,
@@ -123,6 +131,7 @@ pub struct SessionRevocationFailed {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevocationAttempted {
     pub user_id: UserId,
@@ -134,6 +143,7 @@ pub struct AllSessionsRevocationAttempted {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevoked {
     pub user_id: UserId,
@@ -146,6 +156,7 @@ pub struct AllSessionsRevoked {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AllSessionsRevocationFailed {
     pub user_id: UserId,
@@ -158,6 +169,7 @@ pub struct AllSessionsRevocationFailed {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionActivityUpdated {
     pub session_id: SessionId,
@@ -167,6 +179,7 @@ pub struct SessionActivityUpdated {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionProviderAccess {
     pub session_id: SessionId,
@@ -175,11 +188,17 @@ pub struct SessionProviderAccess {
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SuspiciousSessionActivity {
     pub session_id: SessionId,
     pub user_id: UserId,
+    #[cfg_attr(
+        feature = "schemas",
+        schemars(extend("enum" = ["ip_change", "country_change", "impossible_travel", "user_agent_change"]))
+    )]
     pub activity_type: String,
+    #[cfg_attr(feature = "schemas", schemars(with = "Map<String, Value>"))]
     pub details: Value,
     pub suspicious_count: u32,
 }
@@ -187,10 +206,12 @@ pub struct SuspiciousSessionActivity {
 /// The account was disabled or deleted: every session is revoked (AllSessionsRevoked follows)
 /// and logins are refused until it is enabled again.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserSessionsBlocked {
     pub user_id: UserId,
     /// `disabled` or `deleted`.
+    #[cfg_attr(feature = "schemas", schemars(extend("enum" = ["disabled", "deleted"])))]
     pub status: String,
     pub reason: RevocationReason,
     pub by: Actor,
@@ -199,6 +220,7 @@ pub struct UserSessionsBlocked {
 
 /// A disabled account was enabled: logins are allowed again; no old session comes back.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserSessionsUnblocked {
     pub user_id: UserId,
@@ -212,12 +234,14 @@ pub struct UserSessionsUnblocked {
 /// session): a stolen token is in use. The session is revoked in the same commit
 /// (`refresh_token_reuse`).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshTokenReuseDetected {
     pub session_id: SessionId,
     pub user_id: UserId,
     /// `previous`: the link just before the current one (outside the grace window, or asking
     /// for another next token); `unknown`: none the session has seen recently.
+    #[cfg_attr(feature = "schemas", schemars(extend("enum" = ["previous", "unknown"])))]
     pub presented: String,
     /// When the current link was issued.
     pub rotated_at: Option<DateTime<Utc>>,
@@ -227,6 +251,7 @@ pub struct RefreshTokenReuseDetected {
 /// The tier's risk response asks the user of this session to authenticate again before it is
 /// trusted: refresh, validity and the authorizer say `step_up_required` until a step-up.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionStepUpRequired {
     pub session_id: SessionId,
@@ -236,6 +261,7 @@ pub struct SessionStepUpRequired {
 
 /// The user authenticated again on this session: the assurance it now has.
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SessionSteppedUp {
     pub session_id: SessionId,
@@ -249,6 +275,7 @@ pub struct SessionSteppedUp {
 /// A device never seen for this user signed in (not on the user's very first login): what a
 /// "new sign-in to your account" notice needs (docs/0041).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewDeviceSignIn {
     pub user_id: UserId,

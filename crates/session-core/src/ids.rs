@@ -51,6 +51,27 @@ impl FromStr for SessionId {
     }
 }
 
+/// Both ids as the events and the API write them: canonical, lower-case UUIDs.
+#[cfg(feature = "schemas")]
+fn uuid_schema() -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "format": "uuid",
+        "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    })
+}
+
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for SessionId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SessionId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        uuid_schema()
+    }
+}
+
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -78,6 +99,17 @@ impl EventId {
     }
 }
 
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for EventId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EventId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        uuid_schema()
+    }
+}
+
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
@@ -87,7 +119,8 @@ impl fmt::Display for EventId {
 /// Defines a string newtype whose every instance passed `validate`, so the rest of the code never
 /// sees unbounded or control-character text from a request.
 macro_rules! bounded_text {
-    ($(#[$meta:meta])* $name:ident, field = $field:literal, max = $max:expr, allowed = $allowed:expr) => {
+    ($(#[$meta:meta])* $name:ident, field = $field:literal, max = $max:expr, allowed = $allowed:expr
+     $(, schema_pattern = $pattern:literal)?) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -142,6 +175,26 @@ macro_rules! bounded_text {
                 f.write_str(&self.0)
             }
         }
+
+        /// Bounded like `try_from`; `schema_pattern` says the same of the allowed characters
+        /// (ASCII only, so `maxLength`, which counts characters, is the byte bound).
+        #[cfg(feature = "schemas")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                #[allow(unused_mut)]
+                let mut schema = schemars::json_schema!({
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": $max,
+                });
+                $(schema.insert("pattern".into(), $pattern.into());)?
+                schema
+            }
+        }
     };
 }
 
@@ -156,28 +209,33 @@ fn is_provider_char(c: char) -> bool {
 bounded_text!(
     /// The platform's user id (a JWT `sub`): opaque, but bounded and free of whitespace and
     /// control characters so it is safe in keys and logs.
-    UserId, field = "user_id", max = 128, allowed = is_identifier_char
+    UserId, field = "user_id", max = 128, allowed = is_identifier_char,
+    schema_pattern = "^[A-Za-z0-9._:@|+-]*[A-Za-z0-9][A-Za-z0-9._:@|+-]*$"
 );
 
 bounded_text!(
     /// Identifier of the refresh token the auth service issued for a session.
-    RefreshTokenId, field = "refresh_token_id", max = 256, allowed = is_identifier_char
+    RefreshTokenId, field = "refresh_token_id", max = 256, allowed = is_identifier_char,
+    schema_pattern = "^[A-Za-z0-9._:@|+-]*[A-Za-z0-9][A-Za-z0-9._:@|+-]*$"
 );
 
 bounded_text!(
     /// Name of a financial data provider accessed through a session (e.g. `plaid`).
-    ProviderName, field = "provider_name", max = 64, allowed = is_provider_char
+    ProviderName, field = "provider_name", max = 64, allowed = is_provider_char,
+    schema_pattern = "^[a-z0-9._-]*[a-z0-9][a-z0-9._-]*$"
 );
 
 bounded_text!(
     /// Name of a policy tier (e.g. `basic`, `pro`).
-    TierName, field = "tier", max = 32, allowed = is_provider_char
+    TierName, field = "tier", max = 32, allowed = is_provider_char,
+    schema_pattern = "^[a-z0-9._-]*[a-z0-9][a-z0-9._-]*$"
 );
 
 bounded_text!(
     /// A client's name for one logical login, so a retried request is answered once
     /// (`Idempotency-Key`). Visible ASCII: UUIDs, ULIDs and hex or base64 tokens all fit.
-    IdempotencyKey, field = "idempotency_key", max = 255, allowed = is_idempotency_key_char
+    IdempotencyKey, field = "idempotency_key", max = 255, allowed = is_idempotency_key_char,
+    schema_pattern = "^[!-~]*[A-Za-z0-9][!-~]*$"
 );
 
 fn is_idempotency_key_char(c: char) -> bool {
@@ -187,12 +245,14 @@ fn is_idempotency_key_char(c: char) -> bool {
 bounded_text!(
     /// Who acted, as support and security tooling names them (`support:jane`,
     /// `incident-2026-17`): recorded on revocations and in their events.
-    ActorName, field = "actor", max = 128, allowed = is_identifier_char
+    ActorName, field = "actor", max = 128, allowed = is_identifier_char,
+    schema_pattern = "^[A-Za-z0-9._:@|+-]*[A-Za-z0-9][A-Za-z0-9._:@|+-]*$"
 );
 
 bounded_text!(
     /// The id of an event of the auth service's bus that caused a change (EventBridge's `id`).
-    AuthEventId, field = "id", max = 128, allowed = is_idempotency_key_char
+    AuthEventId, field = "id", max = 128, allowed = is_idempotency_key_char,
+    schema_pattern = "^[!-~]*[A-Za-z0-9][!-~]*$"
 );
 
 impl RefreshTokenId {
@@ -282,6 +342,23 @@ impl TryFrom<String> for Note {
     }
 }
 
+/// Free text: not blank, no control characters, at most 500 characters.
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for Note {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Note".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": Self::MAX_LEN,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        })
+    }
+}
+
 impl FromStr for Note {
     type Err = InvalidValue;
 
@@ -302,6 +379,22 @@ impl From<Note> for String {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceId(String);
+
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for DeviceId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DeviceId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 8,
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9._:-]+$",
+        })
+    }
+}
 
 impl DeviceId {
     pub const MIN_LEN: usize = 8;
@@ -358,6 +451,22 @@ impl fmt::Display for DeviceId {
 #[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct DeviceName(String);
+
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for DeviceName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DeviceName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        })
+    }
+}
 
 impl DeviceName {
     pub const MAX_LEN: usize = 64;

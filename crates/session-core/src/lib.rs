@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod cursor;
+pub mod deadline;
 pub mod domain;
 pub mod error;
 pub mod events;
@@ -14,4 +15,5 @@ pub mod use_cases;
 pub mod testkit;
 
 pub use app::Sessions;
+pub use deadline::Deadline;
 pub use error::{InvalidInput, SessionError};

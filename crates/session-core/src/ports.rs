@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::cursor::CursorPosition;
 pub use crate::domain::geo::Coordinates;
 use crate::domain::{AccountStatus, ActiveEntry, Device, Revocation, Session, UserLedger};
-use crate::events::DomainEvent;
-use crate::ids::{DeviceId, IdempotencyKey, SessionId, TokenHash, UserId};
+use crate::events::{AllSessionsRevocationAttempted, DomainEvent};
+use crate::ids::{DeviceId, EventId, IdempotencyKey, SessionId, TokenHash, UserId};
 
 /// A stored value with the version the store will check a conditional write against.
 #[derive(Clone, PartialEq, Debug)]
@@ -161,6 +161,43 @@ impl IdempotencyRecord {
     }
 }
 
+/// A revoke-all that has committed some of its chunks and not yet its outcome: written with its
+/// first chunk, updated with each later one, removed with the last (docs/0046). Whoever holds
+/// its current version may go on with it; a runner whose lease ran out is presumed gone, and
+/// [`SessionStore::unfinished_revoke_alls`] lets a sweep take over.
+#[derive(Clone, PartialEq, Debug)]
+pub struct RevokeAllContinuation {
+    /// The id of the command's one outcome event: also the record's key.
+    pub outcome_id: EventId,
+    /// The command, as its Attempted event announced it.
+    pub command: AllSessionsRevocationAttempted,
+    /// Only sessions created at or before this instant are part of it (the ledger's cutoff
+    /// recorded with the first chunk).
+    pub cutoff: DateTime<Utc>,
+    /// The marker its last chunk writes, for a once-only command.
+    pub once: Option<ProcessedMarker>,
+    /// Sessions revoked so far, by every runner.
+    pub revoked: Vec<SessionId>,
+    pub started_at: DateTime<Utc>,
+    /// Until then its runner is presumed alive.
+    pub lease_until: DateTime<Utc>,
+}
+
+/// A write of a [`RevokeAllContinuation`]. Every write increments its version.
+#[derive(Clone, PartialEq, Debug)]
+pub enum ContinuationWrite {
+    /// Store it; the stored version must be `expected_version` (`None`: must not exist).
+    Put {
+        continuation: Box<RevokeAllContinuation>,
+        expected_version: Option<u64>,
+    },
+    /// Remove it (its command is finished); it must still be at `expected_version`.
+    Delete {
+        outcome_id: EventId,
+        expected_version: u64,
+    },
+}
+
 /// Everything one command changes, committed all or nothing.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct ChangeSet {
@@ -170,6 +207,7 @@ pub struct ChangeSet {
     pub marker: Option<ProcessedMarker>,
     pub idempotency: Option<IdempotencyRecord>,
     pub devices: Vec<DeviceWrite>,
+    pub continuation: Option<ContinuationWrite>,
 }
 
 impl ChangeSet {
@@ -194,18 +232,32 @@ impl ChangeSet {
             + usize::from(self.marker.is_some())
             + usize::from(self.idempotency.is_some())
             + self.devices.len()
+            + usize::from(self.continuation.is_some())
     }
 }
 
-/// A store failure that is not a precondition: unreachable, throttled, or returning nonsense.
+/// A store failure that is not a precondition: unreachable, throttled, refused, or returning
+/// nonsense. Only [`StoreError::Unavailable`] is transient; the others are defects of the
+/// deployment or the code that retrying never fixes (docs/0045).
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// Transient: the same call may succeed later (throttling, 5xx, timeouts, connection loss).
     #[error("session store unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The store refused the request for good: access denied, a missing table or index, a
+    /// request it calls invalid. A misconfiguration or a bug, not the request's fault.
+    #[error("session store refused the request: {0}")]
+    Rejected(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A stored item could not be decoded; a bug or a foreign writer, not the request's fault.
     #[error("session store returned a malformed item: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the same call may succeed later. The rest need an operator.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
 }
 
 #[derive(Debug, Error)]
@@ -360,6 +412,17 @@ pub trait SessionStore: Send + Sync {
         &self,
         rotation: FastRotation,
     ) -> impl Future<Output = Result<RotationAttempt, StoreError>> + Send;
+
+    /// Strongly consistent read of one unfinished revoke-all, by its outcome event's id.
+    fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> impl Future<Output = Result<Option<Versioned<RevokeAllContinuation>>, StoreError>> + Send;
+
+    /// Every unfinished revoke-all (strongly consistent): what a sweep may have to resume.
+    fn unfinished_revoke_alls(
+        &self,
+    ) -> impl Future<Output = Result<Vec<Versioned<RevokeAllContinuation>>, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use session_core::domain::{AccountStatus, ActiveEntry, Revocation};
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, DeviceWrite, LedgerWrite, RevokeAllMark, SessionWrite,
+    ChangeSet, CommitError, ContinuationWrite, DeviceWrite, LedgerWrite, RevokeAllMark,
+    SessionWrite,
 };
 
 use crate::codec::{self, Item, attr};
@@ -78,6 +79,9 @@ pub(crate) fn transaction_items(
     }
     if let Some(ledger) = changes.ledger {
         items.push(b.ledger(ledger)?);
+    }
+    if let Some(continuation) = changes.continuation {
+        items.push(b.continuation(continuation)?);
     }
     for write in changes.sessions {
         if write.touches_index() {
@@ -167,6 +171,47 @@ impl Builder<'_> {
             .build()
             .map_err(build_error("Delete"))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// A revoke-all's continuation, written under its version (ports::ContinuationWrite).
+    fn continuation(&self, write: ContinuationWrite) -> Result<TransactWriteItem, CommitError> {
+        match write {
+            ContinuationWrite::Put {
+                continuation,
+                expected_version: Some(expected),
+            } => self.put(
+                codec::encode_continuation(&continuation, expected.saturating_add(1)),
+                "#ver = :expected",
+                names(&[("#ver", VERSION)]),
+                Some(values(vec![(":expected", attr::number(expected))])),
+            ),
+            ContinuationWrite::Put {
+                continuation,
+                expected_version: None,
+            } => self.put(
+                codec::encode_continuation(&continuation, 1),
+                "attribute_not_exists(#pk)",
+                names(&[("#pk", PK)]),
+                None,
+            ),
+            ContinuationWrite::Delete {
+                outcome_id,
+                expected_version,
+            } => {
+                let delete = Delete::builder()
+                    .table_name(self.table)
+                    .set_key(Some(schema::continuation_key(outcome_id)))
+                    .condition_expression("#ver = :expected")
+                    .set_expression_attribute_names(Some(names(&[("#ver", VERSION)])))
+                    .set_expression_attribute_values(Some(values(vec![(
+                        ":expected",
+                        attr::number(expected_version),
+                    )])))
+                    .build()
+                    .map_err(build_error("Delete"))?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            }
+        }
     }
 
     fn session(&self, write: SessionWrite) -> Result<TransactWriteItem, CommitError> {

@@ -8,7 +8,7 @@ use session_core::ids::{DeviceId, UserId};
 use session_core::ports::{LoginRead, StoreError, Versioned};
 
 use crate::codec::{self, Item};
-use crate::error::{InvalidChangeSet, unavailable};
+use crate::error::{InvalidChangeSet, store_error};
 use crate::schema::{self, PK, SK};
 
 /// The ledger and, when `device_id` is set, the device record: both live in the user's
@@ -43,7 +43,7 @@ pub(crate) async fn load_login(
             .request_items(table, request)
             .send()
             .await
-            .map_err(|e| unavailable("BatchGetItem", e))?;
+            .map_err(|e| store_error("BatchGetItem", e))?;
         for item in output
             .responses
             .and_then(|mut tables| tables.remove(table))
@@ -97,7 +97,7 @@ pub(crate) async fn list_devices(
             .set_exclusive_start_key(start)
             .send()
             .await
-            .map_err(|e| unavailable("Query", e))?;
+            .map_err(|e| store_error("Query", e))?;
         for item in page.items() {
             devices.push(codec::decode_device(item)?);
         }

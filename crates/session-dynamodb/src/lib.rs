@@ -8,10 +8,12 @@ mod commit;
 mod devices;
 mod error;
 pub mod outbox;
+mod retries;
 mod rotation;
 pub mod schema;
 mod store;
 
-pub use error::{FailureKind, InvalidChangeSet, RequestFailed};
+pub use error::{FailureKind, InvalidChangeSet, RequestFailed, error_class};
+pub use retries::RetryObserver;
 pub use schema::{EnsureTableError, TableOptions, ensure_table, ensure_table_with};
 pub use store::DynamoStore;

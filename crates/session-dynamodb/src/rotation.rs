@@ -16,7 +16,7 @@ use session_core::domain::Session;
 use session_core::ports::{FastRotation, RotationAttempt, StoreError, Versioned};
 
 use crate::codec::{self, Item, attr};
-use crate::error::unavailable;
+use crate::error::store_error;
 use crate::schema::session_attr::{
     EXPIRES_AT, IDLE_DEADLINE_MICROS, IDLE_TIMEOUT_MICROS, IDLE_TIMEOUT_SECS, LAST_ACTIVITY_AT,
     LAST_IP_ADDRESS, LAST_USER_AGENT, PREVIOUS_REFRESH_TOKEN_HASH, REFRESH_ROTATED_AT,
@@ -52,7 +52,7 @@ pub(crate) async fn rotate(
                 let stored = failed.item().map(decode).transpose()?;
                 Ok(RotationAttempt::NotApplied(stored))
             }
-            _ => Err(unavailable("UpdateItem", error)),
+            _ => Err(store_error("UpdateItem", error)),
         },
     }
 }

@@ -12,15 +12,15 @@ use session_core::domain::{Device, Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
-    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 
 use crate::backoff;
 use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
 use crate::devices;
-use crate::error::{FailureKind, unavailable, unavailable_as};
+use crate::error::{FailureKind, store_error, store_error_as};
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
 use crate::schema::{self, GSI1, GSI1_PK, PK, SK};
@@ -66,7 +66,7 @@ impl DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| unavailable("GetItem", e))?;
+            .map_err(|e| store_error("GetItem", e))?;
         Ok(output.item)
     }
 }
@@ -99,7 +99,7 @@ impl SessionStore for DynamoStore {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| unavailable("Query", e))?;
+                .map_err(|e| store_error("Query", e))?;
             for item in page.items() {
                 match item.get(SK) {
                     Some(AttributeValue::S(sk)) if sk == schema::LEDGER_SK => {
@@ -194,7 +194,7 @@ impl SessionStore for DynamoStore {
                 .expression_attribute_names("#exp", EXPIRES_AT)
                 .expression_attribute_values(":now", AttributeValue::S(schema::format_time(now)));
         }
-        let output = request.send().await.map_err(|e| unavailable("Query", e))?;
+        let output = request.send().await.map_err(|e| store_error("Query", e))?;
         let next = output
             .last_evaluated_key
             .as_ref()
@@ -234,6 +234,47 @@ impl SessionStore for DynamoStore {
             .await?
             .map(|item| codec::decode_idempotency(&item))
             .transpose()
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.get(schema::continuation_key(outcome_id))
+            .await?
+            .map(|item| codec::decode_continuation(&item))
+            .transpose()
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        let mut unfinished = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(self.table.as_ref())
+                .consistent_read(true)
+                .key_condition_expression("#pk = :unfinished")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(
+                    ":unfinished",
+                    AttributeValue::S(schema::CONTINUATION_PK.to_owned()),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| store_error("Query", e))?;
+            for item in page.items() {
+                unfinished.push(codec::decode_continuation(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(unfinished),
+            }
+        }
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
@@ -335,12 +376,12 @@ fn commit_error(
         .filter_map(|reason| reason.code())
         .any(|code| THROTTLED_REASONS.contains(&code));
     if throttled {
-        CommitError::Store(unavailable_as(
+        CommitError::Store(store_error_as(
             "TransactWriteItems",
             FailureKind::Throttled,
             error,
         ))
     } else {
-        CommitError::Store(unavailable("TransactWriteItems", error))
+        CommitError::Store(store_error("TransactWriteItems", error))
     }
 }

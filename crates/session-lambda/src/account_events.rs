@@ -119,7 +119,7 @@ impl<S: SessionStore> AccountEventsConsumer<S> {
     }
 
     fn effect(&self, detail_type: &str) -> Option<Effect> {
-        let policy = &self.sessions.policy().account_events;
+        let policy = self.sessions.policy().account_events();
         let revoke = |reason, scope| Some(Effect::Revoke(reason, scope));
         match detail_type {
             PASSWORD_CHANGED => revoke(RevocationReason::PasswordChanged, policy.password_changed),
@@ -249,14 +249,19 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let trust = config::auth_events(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
-    let sdk = wiring::sdk_config().await;
+    let metrics = wiring::metrics(&ProcessEnv).map_err(crate::http_function::init_failed)?;
+    let sdk = wiring::sdk_config(&ProcessEnv)
+        .await
+        .map_err(crate::http_function::init_failed)?;
     let sessions =
-        wiring::sessions(&sdk, &ProcessEnv).map_err(crate::http_function::init_failed)?;
+        wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(crate::http_function::init_failed)?;
     let consumer = AccountEventsConsumer::new(sessions, trust);
     lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent<Value>>| {
-        let consumer = &consumer;
+        let (consumer, metrics) = (&consumer, &metrics);
         async move {
-            let outcome = consumer.handle(event.payload).await?;
+            let outcome = consumer.handle(event.payload).await;
+            metrics.flush();
+            let outcome = outcome?;
             tracing::info!(?outcome, "auth event handled");
             Ok::<(), ConsumerError>(())
         }

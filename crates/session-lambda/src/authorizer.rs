@@ -17,6 +17,7 @@ use session_core::domain::SessionAssurance;
 use session_core::ports::SessionStore;
 
 use crate::config::{self, ProcessEnv};
+use crate::metrics::{Metric, Metrics};
 use crate::request_context::{
     CONTEXT_AAL, CONTEXT_AUTH_AGE_SECS, CONTEXT_AUTH_TIME, CONTEXT_FRESH_AUTH, CONTEXT_IS_TRUSTED,
     CONTEXT_MAX_AUTH_AGE_SECS, CONTEXT_SESSION_ID, CONTEXT_STEP_UP_REQUIRED, CONTEXT_USER_ID,
@@ -42,6 +43,7 @@ impl From<AuthorizerFailure> for lambda_runtime::Diagnostic {
 pub struct Authorizer<S> {
     authenticator: Authenticator<S>,
     records_activity: bool,
+    metrics: Metrics,
 }
 
 impl<S: SessionStore> Authorizer<S> {
@@ -49,7 +51,14 @@ impl<S: SessionStore> Authorizer<S> {
         Self {
             authenticator,
             records_activity: false,
+            metrics: Metrics::off(),
         }
+    }
+
+    /// Counts every decision: `AuthorizerAllowed`, and `AuthorizerDenied` by reason.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Records every allowed request as activity on its session, from the same read: address
@@ -101,16 +110,33 @@ impl<S: SessionStore> Authorizer<S> {
                     CONTEXT_SESSION_ID.into(),
                     Value::String(session_id.to_string()),
                 );
+                self.metrics.count(Metric::AuthorizerAllowed, None);
                 add_assurance(&mut context, &assurance, Utc::now());
                 Ok(response(true, context))
             }
-            Ok(_) => Ok(response(false, Map::new())),
+            Ok(_) => {
+                self.metrics
+                    .count(Metric::AuthorizerDenied, Some("not_a_user"));
+                Ok(response(false, Map::new()))
+            }
             Err(error) if error.is_unauthenticated() => {
                 tracing::info!(reason = error.to_string(), "denied");
+                self.metrics
+                    .count(Metric::AuthorizerDenied, Some(deny_reason(&error)));
                 Ok(response(false, Map::new()))
             }
             Err(error) => Err(AuthorizerFailure(error)),
         }
+    }
+}
+
+/// Why a request was denied, from a closed set: the session's state when the token was good
+/// but its session is not active (`revoked`, `expired`, `idle_expired`, `not_found`, ...),
+/// otherwise what was wrong with the credential (`missing_token`, `invalid_token`, ...).
+fn deny_reason(error: &AuthError) -> &'static str {
+    match error {
+        AuthError::SessionInactive { reason } => reason,
+        other => other.kind(),
     }
 }
 
@@ -169,17 +195,25 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let jwt = config::jwt(&ProcessEnv).map_err(|e| crate::http_function::init_failed(e.into()))?;
     let verifier = TokenVerifier::new(jwt)
         .map_err(|e| crate::http_function::init_failed(InitError::Jwt(e)))?;
-    let sdk = wiring::sdk_config().await;
+    let metrics = wiring::metrics(&ProcessEnv).map_err(crate::http_function::init_failed)?;
+    let sdk = wiring::sdk_config(&ProcessEnv)
+        .await
+        .map_err(crate::http_function::init_failed)?;
     let sessions =
-        wiring::sessions(&sdk, &ProcessEnv).map_err(crate::http_function::init_failed)?;
+        wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(crate::http_function::init_failed)?;
     let records_activity = config::authorizer_records_activity(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
     let authorizer = Authorizer::new(Authenticator::new(verifier, sessions))
-        .recording_activity(records_activity);
+        .recording_activity(records_activity)
+        .with_metrics(metrics.clone());
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
-            let authorizer = &authorizer;
-            async move { authorizer.authorize(&event.payload).await }
+            let (authorizer, metrics) = (&authorizer, &metrics);
+            async move {
+                let decision = authorizer.authorize(&event.payload).await;
+                metrics.flush();
+                decision
+            }
         },
     ))
     .await

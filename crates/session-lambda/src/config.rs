@@ -2,6 +2,7 @@
 //! fails init with a message naming it, so a misconfigured function never serves a request.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use session_api::{JwtConfig, VerificationKey};
 use session_core::domain::PolicyConfig;
@@ -21,6 +22,19 @@ pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 pub const JWT_LEEWAY_SECS: &str = "JWT_LEEWAY_SECS";
 pub const GEOIP_DB_PATH: &str = "GEOIP_DB_PATH";
 pub const AUTHORIZER_RECORDS_ACTIVITY: &str = "AUTHORIZER_RECORDS_ACTIVITY";
+pub const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+pub const SDK_ATTEMPT_TIMEOUT_MS: &str = "SDK_ATTEMPT_TIMEOUT_MS";
+pub const SDK_OPERATION_TIMEOUT_MS: &str = "SDK_OPERATION_TIMEOUT_MS";
+pub const REQUEST_DEADLINE_MARGIN_MS: &str = "REQUEST_DEADLINE_MARGIN_MS";
+
+/// One attempt of one AWS request: DynamoDB answers in milliseconds, a 100-item transaction in
+/// tens; an attempt still waiting after this is lost, and the SDK's retry may get through.
+pub const DEFAULT_SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
+/// One AWS request, retries included: below the shortest function timeout (the authorizer's
+/// 5 s), so a brown-out ends in an answer, not in a killed invocation.
+pub const DEFAULT_SDK_OPERATION_TIMEOUT: Duration = Duration::from_millis(4000);
+/// Time kept back from the invocation's deadline to answer (docs/0044).
+pub const DEFAULT_REQUEST_DEADLINE_MARGIN: Duration = Duration::from_millis(300);
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -161,6 +175,72 @@ pub fn authorizer_records_activity(env: &impl Env) -> Result<bool, ConfigError> 
     }
 }
 
+/// The CloudWatch namespace of the functions' metrics (default `SessionService`): at most 255
+/// visible ASCII characters, not under `AWS/` (reserved for AWS's own).
+pub fn metrics_namespace(env: &impl Env) -> Result<String, ConfigError> {
+    let Some(namespace) = optional(env, METRICS_NAMESPACE) else {
+        return Ok(crate::metrics::DEFAULT_NAMESPACE.to_owned());
+    };
+    if namespace.len() > 255 || !namespace.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return Err(invalid(
+            METRICS_NAMESPACE,
+            "must be at most 255 visible ASCII characters",
+        ));
+    }
+    if namespace.starts_with("AWS/") {
+        return Err(invalid(METRICS_NAMESPACE, "must not start with `AWS/`"));
+    }
+    Ok(namespace)
+}
+
+/// A duration in whole milliseconds, `default` when unset; zero is refused (it would fail
+/// every request).
+fn millis(env: &impl Env, name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+    let Some(text) = optional(env, name) else {
+        return Ok(default);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(0) | Err(_) => Err(invalid(
+            name,
+            "must be a positive whole number of milliseconds",
+        )),
+        Ok(ms) => Ok(Duration::from_millis(ms)),
+    }
+}
+
+/// How long the AWS SDK waits for its requests (DynamoDB, EventBridge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SdkTimeouts {
+    /// One attempt (`SDK_ATTEMPT_TIMEOUT_MS`).
+    pub attempt: Duration,
+    /// One request, its retries included (`SDK_OPERATION_TIMEOUT_MS`).
+    pub operation: Duration,
+}
+
+pub fn sdk_timeouts(env: &impl Env) -> Result<SdkTimeouts, ConfigError> {
+    let timeouts = SdkTimeouts {
+        attempt: millis(env, SDK_ATTEMPT_TIMEOUT_MS, DEFAULT_SDK_ATTEMPT_TIMEOUT)?,
+        operation: millis(env, SDK_OPERATION_TIMEOUT_MS, DEFAULT_SDK_OPERATION_TIMEOUT)?,
+    };
+    if timeouts.attempt > timeouts.operation {
+        return Err(invalid(
+            SDK_ATTEMPT_TIMEOUT_MS,
+            format!("must not exceed {SDK_OPERATION_TIMEOUT_MS}"),
+        ));
+    }
+    Ok(timeouts)
+}
+
+/// What an HTTP function keeps back from the invocation's deadline to answer
+/// (`REQUEST_DEADLINE_MARGIN_MS`).
+pub fn request_deadline_margin(env: &impl Env) -> Result<Duration, ConfigError> {
+    millis(
+        env,
+        REQUEST_DEADLINE_MARGIN_MS,
+        DEFAULT_REQUEST_DEADLINE_MARGIN,
+    )
+}
+
 /// The location database, when one is deployed (e.g. from a Lambda layer under /opt).
 pub fn geoip_db_path(env: &impl Env) -> Option<PathBuf> {
     optional(env, GEOIP_DB_PATH).map(PathBuf::from)
@@ -191,6 +271,64 @@ mod tests {
             Err(ConfigError::Missing(SESSIONS_TABLE))
         );
         assert_eq!(bus(&env(&[])), Err(ConfigError::Missing(EVENT_BUS_NAME)));
+    }
+
+    #[test]
+    fn metrics_namespace_defaults_and_refuses_what_cloudwatch_would() {
+        assert_eq!(metrics_namespace(&env(&[])).unwrap(), "SessionService");
+        assert_eq!(
+            metrics_namespace(&env(&[(METRICS_NAMESPACE, "Acme/Sessions")])).unwrap(),
+            "Acme/Sessions"
+        );
+        for bad in ["AWS/Lambda", "tab\there", "é"] {
+            assert!(
+                matches!(
+                    metrics_namespace(&env(&[(METRICS_NAMESPACE, bad)])),
+                    Err(ConfigError::Invalid {
+                        name: METRICS_NAMESPACE,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_default_and_parse_milliseconds() {
+        let defaults = sdk_timeouts(&env(&[])).unwrap();
+        assert_eq!(defaults.attempt, DEFAULT_SDK_ATTEMPT_TIMEOUT);
+        assert_eq!(defaults.operation, DEFAULT_SDK_OPERATION_TIMEOUT);
+        let set = sdk_timeouts(&env(&[
+            (SDK_ATTEMPT_TIMEOUT_MS, "250"),
+            (SDK_OPERATION_TIMEOUT_MS, "900"),
+        ]))
+        .unwrap();
+        assert_eq!(set.attempt, Duration::from_millis(250));
+        assert_eq!(set.operation, Duration::from_millis(900));
+        assert_eq!(
+            request_deadline_margin(&env(&[(REQUEST_DEADLINE_MARGIN_MS, "100")])).unwrap(),
+            Duration::from_millis(100)
+        );
+    }
+
+    #[test]
+    fn zero_negative_or_inconsistent_timeouts_are_refused() {
+        for (name, value) in [
+            (SDK_ATTEMPT_TIMEOUT_MS, "0"),
+            (SDK_OPERATION_TIMEOUT_MS, "-5"),
+            (SDK_ATTEMPT_TIMEOUT_MS, "1.5"),
+            (SDK_ATTEMPT_TIMEOUT_MS, "9000"),
+        ] {
+            assert!(
+                matches!(
+                    sdk_timeouts(&env(&[(name, value)])),
+                    Err(ConfigError::Invalid { .. })
+                ),
+                "{name}={value}"
+            );
+        }
+        assert!(request_deadline_margin(&env(&[(REQUEST_DEADLINE_MARGIN_MS, "x")])).is_err());
     }
 
     #[test]

@@ -73,7 +73,9 @@ pub fn serve() -> crate::EntryPoint {
 async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let bus = config::bus(&ProcessEnv).map_err(|e| crate::http_function::init_failed(e.into()))?;
-    let sdk = wiring::sdk_config().await;
+    let sdk = wiring::sdk_config(&ProcessEnv)
+        .await
+        .map_err(crate::http_function::init_failed)?;
     let publisher = Remembering::new(
         EventBridgePublisher::new(
             aws_sdk_eventbridge::Client::new(&sdk),

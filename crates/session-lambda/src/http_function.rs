@@ -1,14 +1,17 @@
 //! One HTTP route as one Lambda function: API Gateway's event in, the API's response out.
 
+use std::time::{Duration, SystemTime};
+
 use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use bytes::Bytes;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use session_api::{Api, ApiError, problem_response};
+use session_core::Deadline;
 use session_core::ports::SessionStore;
 
 use crate::config::ProcessEnv;
-use crate::{InitError, apigw, request_context, telemetry, wiring};
+use crate::{InitError, apigw, config, invocation_deadline, request_context, telemetry, wiring};
 
 /// An HTTP function bound to one route (`"GET /sessions/{id}"`, API Gateway's route key).
 pub struct HttpFunction<S> {
@@ -16,7 +19,7 @@ pub struct HttpFunction<S> {
     api: Api<S>,
 }
 
-impl<S: SessionStore> HttpFunction<S> {
+impl<S: SessionStore + Clone> HttpFunction<S> {
     pub fn new(route_key: &'static str, api: Api<S>) -> Self {
         Self { route_key, api }
     }
@@ -24,10 +27,26 @@ impl<S: SessionStore> HttpFunction<S> {
     /// Handles one API Gateway event, whatever its JSON. Never fails: every outcome is the
     /// response API Gateway expects, and an event that is not a valid HTTP request is a 400.
     pub async fn handle(&self, event: Value, lambda_request_id: &str) -> ApiGatewayV2httpResponse {
-        apigw::encode(self.respond(&event, lambda_request_id).await)
+        self.handle_until(event, lambda_request_id, None).await
     }
 
-    async fn respond(&self, event: &Value, lambda_request_id: &str) -> http::Response<Bytes> {
+    /// Like [`HttpFunction::handle`], answering 503 `deadline_exceeded` if `deadline` passes
+    /// first (see `invocation_deadline`).
+    pub async fn handle_until(
+        &self,
+        event: Value,
+        lambda_request_id: &str,
+        deadline: Option<Deadline>,
+    ) -> ApiGatewayV2httpResponse {
+        apigw::encode(self.respond(&event, lambda_request_id, deadline).await)
+    }
+
+    async fn respond(
+        &self,
+        event: &Value,
+        lambda_request_id: &str,
+        deadline: Option<Deadline>,
+    ) -> http::Response<Bytes> {
         let decoded = match apigw::decode(event) {
             Ok(decoded) => decoded,
             Err(error) => {
@@ -42,7 +61,10 @@ impl<S: SessionStore> HttpFunction<S> {
             }
         };
         let context = decoded.context;
-        let ctx = request_context::request_context(&context, lambda_request_id);
+        let mut ctx = request_context::request_context(&context, lambda_request_id);
+        if let Some(deadline) = deadline {
+            ctx = ctx.with_deadline(deadline);
+        }
         // API Gateway routes exactly one route key here; anything else is a deployment mistake
         // and gets the same answer as an unknown route, not another route's behaviour.
         if context.route_key.as_deref() != Some(self.route_key) {
@@ -68,19 +90,30 @@ async fn serve_route(function: &'static str) -> Result<(), lambda_runtime::Error
     let route_key = session_api::route_for_function(function)
         .map(session_api::Route::route_key)
         .ok_or_else(|| init_failed(InitError::NoRoute { function }))?;
-    let sdk = wiring::sdk_config().await;
-    let sessions = wiring::sessions(&sdk, &ProcessEnv).map_err(init_failed)?;
+    let metrics = wiring::metrics(&ProcessEnv).map_err(init_failed)?;
+    let sdk = wiring::sdk_config(&ProcessEnv).await.map_err(init_failed)?;
+    let sessions = wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(init_failed)?;
+    let margin: Duration =
+        config::request_deadline_margin(&ProcessEnv).map_err(|e| init_failed(e.into()))?;
     let function = HttpFunction::new(route_key, Api::new(sessions));
     // The event is taken as any JSON, so that what is not a valid request is answered with a
     // 400 instead of failing the invocation (API Gateway would turn that into a bare 500).
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| {
-        let function = &function;
+        let (function, metrics) = (&function, &metrics);
         async move {
-            Ok::<_, std::convert::Infallible>(
-                function
-                    .handle(event.payload, &event.context.request_id)
-                    .await,
-            )
+            let response = function
+                .handle_until(
+                    event.payload,
+                    &event.context.request_id,
+                    invocation_deadline::request_deadline(
+                        event.context.deadline,
+                        margin,
+                        SystemTime::now(),
+                    ),
+                )
+                .await;
+            metrics.flush();
+            Ok::<_, std::convert::Infallible>(response)
         }
     }))
     .await

@@ -13,4 +13,6 @@ pub enum InitError {
     NoRoute { function: &'static str },
     #[error("JWT verification is misconfigured: {0}")]
     Jwt(#[from] session_api::AuthConfigError),
+    #[error("the HTTP client for AWS cannot be built: {0}")]
+    HttpClient(#[from] aws_smithy_http_client::HttpClientError),
 }

@@ -4,17 +4,21 @@
 
 //! Composition root for the Lambda functions. Everything a function needs is built once at init
 //! (configuration, AWS clients, the use cases) and each `functions/*` binary binds one entry point:
-//! an HTTP route ([`http_function`]), the [`authorizer`], the [`account_events`] consumer or the
-//! [`event_relay`].
+//! an HTTP route ([`http_function`]), the [`authorizer`], the [`account_events`] consumer, the
+//! [`event_relay`] or the [`revocation_sweeper`].
 
 pub mod account_events;
 pub mod apigw;
 pub mod authorizer;
+pub mod aws_http;
 pub mod config;
 pub mod event_relay;
 pub mod http_function;
 mod init_error;
+pub mod invocation_deadline;
+pub mod metrics;
 pub mod request_context;
+pub mod revocation_sweeper;
 pub mod telemetry;
 pub mod wiring;
 

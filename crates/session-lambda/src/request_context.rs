@@ -4,8 +4,6 @@
 //! context; internal routes use IAM authorisation, which puts the signer's identity in
 //! `authorizer.iam`. API Gateway sets these fields; a client cannot.
 
-use std::net::IpAddr;
-
 use aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use serde_json::Value;
 use session_api::{Caller, RequestContext};
@@ -51,20 +49,11 @@ pub fn caller(context: &ApiGatewayV2httpRequestContext) -> Caller {
     Caller::Anonymous
 }
 
-/// The API's view of the request: caller, API Gateway's request id, and `sourceIp`.
+/// The API's view of the request: caller and API Gateway's request id.
 pub fn request_context(
     context: &ApiGatewayV2httpRequestContext,
     fallback_request_id: &str,
 ) -> RequestContext {
     let request_id = context.request_id.as_deref().unwrap_or(fallback_request_id);
-    let ctx = RequestContext::new(caller(context), request_id);
-    match context
-        .http
-        .source_ip
-        .as_deref()
-        .and_then(|ip| ip.parse::<IpAddr>().ok())
-    {
-        Some(ip) => ctx.with_source_ip(ip),
-        None => ctx,
-    }
+    RequestContext::new(caller(context), request_id)
 }

@@ -4,7 +4,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use http::HeaderName;
 use session_core::ids::{SessionId, UserId};
 
 /// Longest lifetime `token` mints: a year is plenty for local experiments.
@@ -61,11 +60,6 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PATH", global = true)]
     pub events_file: Option<PathBuf>,
 
-    /// Take the client address from this header's first entry (e.g. X-Forwarded-For) instead of
-    /// the socket peer. Only behind a proxy that sets it: clients can send any value.
-    #[arg(long, value_name = "NAME", value_parser = header_name, global = true)]
-    pub trust_proxy_header: Option<HeaderName>,
-
     /// Where sessions live: `memory` (lost on exit) or `dynamodb` (the table `--table` at the
     /// SDK's endpoint, e.g. DynamoDB Local through AWS_ENDPOINT_URL_DYNAMODB).
     #[arg(long, env = "SESSION_LOCAL_STORE", value_enum, default_value_t = StoreKind::Memory, global = true)]
@@ -83,16 +77,48 @@ pub struct ServeArgs {
     /// Create the table (keys, index, TTL, stream) if it does not exist (with `--store dynamodb`).
     #[arg(long, global = true)]
     pub create_table: bool,
+
+    /// How long a request may take, from its arrival: past it the answer is 503
+    /// `deadline_exceeded` and no retry starts (the Lambda functions take theirs from the
+    /// invocation's remaining time).
+    #[arg(
+        long,
+        env = "SESSION_LOCAL_REQUEST_BUDGET_MS",
+        value_name = "MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub request_budget_ms: u64,
+
+    /// How long the AWS SDK waits for one attempt of a DynamoDB request (with `--store dynamodb`).
+    #[arg(
+        long,
+        env = "SDK_ATTEMPT_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = 1500,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub sdk_attempt_timeout_ms: u64,
+
+    /// How long the AWS SDK waits for one DynamoDB request, its retries included (with
+    /// `--store dynamodb`).
+    #[arg(
+        long,
+        env = "SDK_OPERATION_TIMEOUT_MS",
+        value_name = "MS",
+        default_value_t = 4000,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub sdk_operation_timeout_ms: u64,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreKind {
     Memory,
     Dynamodb,
-}
-
-fn header_name(text: &str) -> Result<HeaderName, String> {
-    HeaderName::try_from(text).map_err(|_| format!("`{text}` is not a valid HTTP header name"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,24 +171,6 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(secret_first.jwt_secret.as_deref(), Some("s"));
-    }
-
-    #[test]
-    fn a_trusted_proxy_header_must_be_a_header_name() {
-        let none = Cli::try_parse_from(["session-local"]).unwrap();
-        assert_eq!(none.serve.trust_proxy_header, None, "the peer by default");
-        let xff = Cli::try_parse_from(["session-local", "--trust-proxy-header", "X-Forwarded-For"])
-            .unwrap();
-        assert_eq!(
-            xff.serve
-                .trust_proxy_header
-                .as_ref()
-                .map(HeaderName::as_str),
-            Some("x-forwarded-for")
-        );
-        assert!(
-            Cli::try_parse_from(["session-local", "--trust-proxy-header", "not a header"]).is_err()
-        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use http::HeaderName;
 use session_core::domain::{PolicyConfig, PolicyError};
 use thiserror::Error;
 
@@ -94,9 +94,15 @@ pub struct ServerConfig {
     pub events: EventOutput,
     /// City database for locations; none means sessions carry no location.
     pub geoip_db: Option<PathBuf>,
-    /// Header whose first entry is the client address; none means the socket peer is.
-    pub trust_proxy_header: Option<HeaderName>,
+    /// How long a request may take from its arrival (docs/0044).
+    pub request_budget: Duration,
+    /// The AWS SDK's wait for one attempt, and for one request with its retries (DynamoDB).
+    pub sdk_attempt_timeout: Duration,
+    pub sdk_operation_timeout: Duration,
 }
+
+/// A request's default budget: far above any healthy request, well below a client's patience.
+pub const DEFAULT_REQUEST_BUDGET: Duration = Duration::from_secs(5);
 
 impl ServerConfig {
     /// Defaults: default policy, dev secret, events on stdout.
@@ -107,8 +113,10 @@ impl ServerConfig {
             jwt_secret: JwtSecret::dev_default(),
             events: EventOutput::Stdout,
             geoip_db: None,
-            trust_proxy_header: None,
             store: StoreChoice::Memory,
+            request_budget: DEFAULT_REQUEST_BUDGET,
+            sdk_attempt_timeout: Duration::from_millis(1500),
+            sdk_operation_timeout: Duration::from_millis(4000),
         }
     }
 
@@ -127,7 +135,9 @@ impl ServerConfig {
                 .clone()
                 .map_or(EventOutput::Stdout, EventOutput::File),
             geoip_db: args.geoip_db.clone(),
-            trust_proxy_header: args.trust_proxy_header.clone(),
+            request_budget: Duration::from_millis(args.request_budget_ms),
+            sdk_attempt_timeout: Duration::from_millis(args.sdk_attempt_timeout_ms),
+            sdk_operation_timeout: Duration::from_millis(args.sdk_operation_timeout_ms),
             store: match args.store {
                 StoreKind::Memory => StoreChoice::Memory,
                 StoreKind::Dynamodb => StoreChoice::DynamoDb {
@@ -190,10 +200,12 @@ mod tests {
             policy_json: None,
             geoip_db: None,
             events_file: None,
-            trust_proxy_header: None,
             store: StoreKind::Memory,
             table: "sessions-local".into(),
             create_table: false,
+            request_budget_ms: 5000,
+            sdk_attempt_timeout_ms: 1500,
+            sdk_operation_timeout_ms: 4000,
         }
     }
 
@@ -203,7 +215,7 @@ mod tests {
         assert_eq!(config.policy, PolicyConfig::default());
         assert_eq!(config.jwt_secret.printable(), Some(DEV_JWT_SECRET));
         assert_eq!(config.events, EventOutput::Stdout);
-        assert_eq!(config.trust_proxy_header, None);
+        assert_eq!(config.request_budget, DEFAULT_REQUEST_BUDGET);
     }
 
     #[test]
@@ -222,7 +234,7 @@ mod tests {
         let mut with_json = args();
         with_json.policy_json = Some(r#"{"default_tier": "pro"}"#.into());
         let config = ServerConfig::from_args(&with_json, None).unwrap();
-        assert_eq!(config.policy.default_tier.as_str(), "pro");
+        assert_eq!(config.policy.default_tier().as_str(), "pro");
 
         with_json.policy_json = Some(r#"{"default_tier": "nope"}"#.into());
         assert!(matches!(
@@ -243,7 +255,7 @@ mod tests {
         both.policy_json = Some(r#"{"session_lifetime_secs": 7200}"#.into());
         let config = ServerConfig::from_args(&both, None).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(config.policy.session_lifetime_secs, 3600);
+        assert_eq!(config.policy.session_lifetime_secs(), 3600);
 
         both.policy_file = Some(path);
         assert!(matches!(

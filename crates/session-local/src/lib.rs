@@ -5,7 +5,6 @@
 //! in-process on an ephemeral port.
 
 pub mod cli;
-mod client_ip;
 pub mod config;
 mod events;
 mod server;
@@ -101,10 +100,6 @@ fn banner(addr: SocketAddr, config: &ServerConfig) -> String {
         ),
         None => "  JWT secret: configured\n".to_owned(),
     };
-    let client = match &config.trust_proxy_header {
-        Some(name) => format!("first entry of the {name} header (trusted proxy), else the peer"),
-        None => "the socket peer".to_owned(),
-    };
     let store = match &config.store {
         StoreChoice::Memory => "in memory (everything is lost on exit)".to_owned(),
         StoreChoice::DynamoDb { table, .. } => {
@@ -126,8 +121,7 @@ fn banner(addr: SocketAddr, config: &ServerConfig) -> String {
          \x20 mint a token: cargo run -p session-local -- token --user USER --session SESSION_ID\n\
          \x20 internal routes (/internal/...) need no credentials locally\n\
          \x20 OpenAPI: http://{addr}/openapi.json\n\
-         \x20 events: {events}\n\
-         \x20 client address: {client}\n"
+         \x20 events: {events}\n"
     )
 }
 
@@ -142,7 +136,6 @@ mod tests {
         assert!(text.contains("http://127.0.0.1:3000"));
         assert!(text.contains(DEV_JWT_SECRET));
         assert!(text.contains("token --user USER --session SESSION_ID"));
-        assert!(text.contains("client address: the socket peer"));
         assert!(text.contains("your devices: http://127.0.0.1:3000/ui/devices"));
         assert!(text.contains("support console: http://127.0.0.1:3000/ui/console"));
         assert!(text.contains("development sign-in: any user"));

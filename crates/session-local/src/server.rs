@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, HttpBody};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::request::Parts;
@@ -20,9 +21,9 @@ use session_api::{
     RequestContext, TokenVerifier, VerificationKey, authorization_header, problem_response,
     route_access,
 };
-use session_core::Sessions;
 use session_core::ports::SessionStore;
 use session_core::ports::{IdGenerator, UuidV7Ids};
+use session_core::{Deadline, Sessions};
 use session_dynamodb::DynamoStore;
 use session_enrich::{DeviceParser, GeoIpLocator};
 use session_memory::{MemoryStore, relay_events};
@@ -30,7 +31,6 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
-use crate::client_ip::ClientIp;
 use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig, StoreChoice};
 use crate::events::JsonLinesSink;
 use crate::ui::{self, DevSignIn};
@@ -65,7 +65,7 @@ pub enum ServerError {
 struct AppState<S> {
     api: Api<S>,
     authenticator: Authenticator<S>,
-    client_ip: ClientIp,
+    request_budget: Duration,
 }
 
 /// A bound, not yet serving, local server. Binding first lets callers learn the port (tests bind
@@ -97,7 +97,7 @@ fn router_over<S: SessionStore + Clone + 'static>(
     let state = Arc::new(AppState {
         api: Api::new(sessions.clone()),
         authenticator: Authenticator::new(verifier, sessions),
-        client_ip: ClientIp::new(config.trust_proxy_header.clone()),
+        request_budget: config.request_budget,
     });
     let dev_sign_in = DevSignIn::for_listen_address(config.listen.ip(), config.jwt_secret.clone());
     Router::new()
@@ -131,7 +131,12 @@ impl LocalServer {
                 table,
                 create_table,
             } => {
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(config.sdk_attempt_timeout)
+                    .operation_timeout(config.sdk_operation_timeout)
+                    .build();
                 let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(timeouts)
                     .load()
                     .await;
                 let client = aws_sdk_dynamodb::Client::new(&sdk);
@@ -208,29 +213,26 @@ pub(crate) fn request_id() -> String {
     UuidV7Ids.next_id().to_string()
 }
 
-async fn handle<S: SessionStore>(
+async fn handle<S: SessionStore + Clone>(
     State(state): State<Arc<AppState<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> Response {
     let request_id = request_id();
-    let mut response = respond(&state, request, peer, &request_id)
-        .await
-        .map(Body::from);
+    let mut response = respond(&state, request, &request_id).await.map(Body::from);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
     response
 }
 
-async fn respond<S: SessionStore>(
+async fn respond<S: SessionStore + Clone>(
     state: &AppState<S>,
     request: Request,
-    peer: SocketAddr,
     request_id: &str,
 ) -> http::Response<Bytes> {
+    // The budget counts from arrival: reading the body and authenticating spend it too.
+    let deadline = Deadline::after(state.request_budget);
     let (parts, body) = request.into_parts();
-    let source_ip = state.client_ip.of(&parts.headers, peer);
     let prepared = match collect_body(&parts.headers, body).await {
         Ok(body) => caller(state, &parts)
             .instrument(tracing::info_span!("authenticate", request_id))
@@ -240,7 +242,7 @@ async fn respond<S: SessionStore>(
     };
     match prepared {
         Ok((caller, body)) => {
-            let ctx = RequestContext::new(caller, request_id).with_source_ip(source_ip);
+            let ctx = RequestContext::new(caller, request_id).with_deadline(deadline);
             state
                 .api
                 .handle(ctx, http::Request::from_parts(parts, body))

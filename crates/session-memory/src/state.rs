@@ -7,8 +7,8 @@ use session_core::domain::{ActiveEntry, Device, Session, UserLedger};
 use session_core::events::DomainEvent;
 use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, DeviceWrite, FastRotation, IdempotencyRecord, LedgerWrite, RotationAttempt,
-    SessionWrite, Versioned,
+    ChangeSet, ContinuationWrite, DeviceWrite, FastRotation, IdempotencyRecord, LedgerWrite,
+    RevokeAllContinuation, RotationAttempt, SessionWrite, Versioned,
 };
 
 /// A write's condition did not hold (internal to `check`).
@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub event_ids: HashSet<EventId>,
     /// Device records (DynamoDB: the `DEVICE#` items of the user's partition), by user then id.
     pub devices: BTreeMap<(UserId, DeviceId), Versioned<Device>>,
+    /// Unfinished revoke-alls by outcome event id (ports::RevokeAllContinuation).
+    pub continuations: BTreeMap<EventId, Versioned<RevokeAllContinuation>>,
 }
 
 /// Why a change set was refused.
@@ -72,6 +74,9 @@ impl State {
         }
         if let Some(ledger) = changes.ledger {
             self.write_ledger(ledger);
+        }
+        if let Some(write) = changes.continuation {
+            self.write_continuation(write);
         }
         for write in changes.sessions {
             self.write_session(write);
@@ -202,7 +207,44 @@ impl State {
                     })
             }),
         };
-        if holds { Ok(()) } else { Err(ConditionFailed) }
+        let stored_version = |id: &EventId| self.continuations.get(id).map(|c| c.version);
+        let continuation_holds = match &changes.continuation {
+            None => true,
+            Some(ContinuationWrite::Put {
+                continuation,
+                expected_version,
+            }) => stored_version(&continuation.outcome_id) == *expected_version,
+            Some(ContinuationWrite::Delete {
+                outcome_id,
+                expected_version,
+            }) => stored_version(outcome_id) == Some(*expected_version),
+        };
+        if holds && continuation_holds {
+            Ok(())
+        } else {
+            Err(ConditionFailed)
+        }
+    }
+
+    fn write_continuation(&mut self, write: ContinuationWrite) {
+        match write {
+            ContinuationWrite::Put {
+                continuation,
+                expected_version,
+            } => {
+                let version = expected_version.unwrap_or(0) + 1;
+                self.continuations.insert(
+                    continuation.outcome_id,
+                    Versioned {
+                        value: *continuation,
+                        version,
+                    },
+                );
+            }
+            ContinuationWrite::Delete { outcome_id, .. } => {
+                self.continuations.remove(&outcome_id);
+            }
+        }
     }
 
     fn write_ledger(&mut self, write: LedgerWrite) {

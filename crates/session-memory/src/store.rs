@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use session_core::cursor::CursorPosition;
 use session_core::domain::{Device, Session, UserLedger};
 use session_core::events::DomainEvent;
-use session_core::ids::{DeviceId, IdempotencyKey, SessionId, UserId};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
 use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RotationAttempt,
-    SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
 };
 use tokio::sync::Notify;
 
@@ -211,6 +211,21 @@ impl SessionStore for MemoryStore {
             return Err(StoreError::Unavailable(Box::new(InjectedFailure)));
         }
         Ok(self.state().rotate_refresh_token(&rotation))
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().continuations.get(&outcome_id).cloned())
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.read_fault()?;
+        Ok(self.state().continuations.values().cloned().collect())
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

@@ -10,6 +10,7 @@ use session_api::{ApiError, AuthError, Caller, TokenRejection, problem_response}
 
 use super::support::{Harness, Login, SECRET};
 use super::tokens::{claims, edit, sign, sign_with_header};
+use crate::logs::LogCapture;
 
 /// Authenticates `header`, checks the failure is the `expected` one, and that the API renders it
 /// as a 401 problem with `code` and a `WWW-Authenticate` challenge.
@@ -334,46 +335,11 @@ async fn a_store_failure_while_checking_the_session_is_503_not_401() {
     );
 }
 
-/// The JSON log lines written while it is the thread's default subscriber.
-#[derive(Clone, Default)]
-struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl LogCapture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for LogCapture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogCapture {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 /// Every way a bearer token can fail is logged with its reason, and no part of the token that
 /// carries claims or signature ever reaches the log (threat 7 in docs/security.md).
 #[tokio::test]
 async fn failed_authentications_log_the_reason_but_never_the_token() {
-    let logs = LogCapture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let (logs, _default) = LogCapture::install();
     let h = Harness::new();
     let login = h.login("alice").await;
     let revoked = h.token(&login);

@@ -52,7 +52,8 @@ async fn start_with(store: StoreChoice) -> Running {
 }
 
 impl Running {
-    /// Stops the server cleanly and returns the detail types of the events it wrote.
+    /// Stops the server cleanly and returns the detail types of the events it wrote, each line
+    /// checked against its event's contract.
     async fn stop(self) -> Vec<String> {
         self.stop.send(()).unwrap();
         let outcome = tokio::time::timeout(Duration::from_secs(10), self.task).await;
@@ -64,6 +65,7 @@ impl Running {
         std::fs::remove_file(&self.events_file).ok();
         text.lines()
             .map(|line| {
+                session_tests::event_contracts::check_json_line(line);
                 let event: Value = serde_json::from_str(line).unwrap();
                 assert!(event["detail"]["event_id"].is_string(), "{line}");
                 event["detail_type"].as_str().unwrap().to_owned()

@@ -18,6 +18,7 @@ use session_core::events::{DomainEvent, EventPayload};
 use session_core::ids::{SessionId, UserId};
 use session_core::testkit::{FakeClock, FixedDevice, FixedLocation, SequentialIds};
 use session_memory::MemoryStore;
+use session_tests::event_contracts::CheckedStore;
 
 pub const SECRET: &[u8] = b"integration-test-secret-at-least-32-bytes";
 pub const ISSUER: &str = "https://auth.test";
@@ -27,10 +28,11 @@ pub const DEVICE: &str = "Chrome on Mac OS X";
 pub const LOCATION: &str = "Mountain View, US";
 
 pub struct Harness {
-    pub api: Api<MemoryStore>,
+    /// The API over `store`; every event it commits is checked against its contract.
+    pub api: Api<CheckedStore<MemoryStore>>,
     pub store: MemoryStore,
     pub clock: Arc<FakeClock>,
-    pub authenticator: Authenticator<MemoryStore>,
+    pub authenticator: Authenticator<CheckedStore<MemoryStore>>,
     pub issuer: TokenIssuer,
 }
 
@@ -131,7 +133,7 @@ impl Harness {
     pub fn with_policy(policy: PolicyConfig) -> Self {
         let store = MemoryStore::new();
         let clock = Arc::new(FakeClock::at_epoch());
-        let sessions = Sessions::new(store.clone(), policy)
+        let sessions = Sessions::new(CheckedStore::new(store.clone()), policy)
             .with_clock(clock.clone())
             .with_ids(Arc::new(SequentialIds::default()))
             .with_device_enricher(Arc::new(FixedDevice(DEVICE)))

@@ -229,7 +229,7 @@ async fn a_transaction_holds_up_to_one_hundred_writes() {
     };
 
     match t.store.commit(inserts(51)).await {
-        Err(CommitError::Store(StoreError::Unavailable(e))) => {
+        Err(CommitError::Store(StoreError::Rejected(e))) => {
             assert!(e.to_string().contains("at most 100"), "{e}");
         }
         other => panic!("expected a refusal, got {other:?}"),

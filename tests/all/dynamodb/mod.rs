@@ -11,5 +11,6 @@ mod listing;
 mod requests;
 mod round_trip;
 mod sample;
+mod store_metrics;
 pub(crate) mod support;
 mod table;

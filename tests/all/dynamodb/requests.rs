@@ -1,6 +1,7 @@
 //! Round trips per command through `Sessions` over the DynamoDB store, counted on the wire by
-//! an SDK interceptor (DESIGN section 5's targets).
+//! an SDK interceptor (the targets are in BENCHMARKS.md).
 
+use session_tests::event_contracts::CheckedStore;
 use session_tests::fixture::register;
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -32,8 +33,8 @@ fn total(counts: &BTreeMap<String, u32>) -> u32 {
 async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     let Some(t) = test_store().await else { return };
     let clock = Arc::new(FakeClock::at_epoch());
-    let sessions =
-        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let sessions = Sessions::new(CheckedStore::new(t.store.clone()), PolicyConfig::default())
+        .with_clock(clock.clone());
     let alice = user("alice");
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();
@@ -181,7 +182,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
 #[tokio::test]
 async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
     let Some(t) = test_store().await else { return };
-    let sessions = Sessions::new(t.store.clone(), PolicyConfig::default());
+    let sessions = Sessions::new(CheckedStore::new(t.store.clone()), PolicyConfig::default());
     let alice = user("alice");
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();

@@ -19,6 +19,7 @@ use session_dynamodb::DynamoStore;
 use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::authorizer::Authorizer;
 use session_lambda::config::AuthEventsConfig;
+use session_tests::event_contracts::CheckedStore;
 
 use super::support::{sessions_on_fresh_table, standins};
 
@@ -27,7 +28,7 @@ const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "sessions";
 
 struct Check {
-    authorizer: Authorizer<DynamoStore>,
+    authorizer: Authorizer<CheckedStore<DynamoStore>>,
     issuer: TokenIssuer,
     user: UserId,
 }
@@ -51,7 +52,7 @@ impl Check {
     }
 }
 
-async fn login(sessions: &Sessions<DynamoStore>, user: &UserId) -> SessionId {
+async fn login(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) -> SessionId {
     let cmd = CreateSession {
         user_id: user.clone(),
         ip_address: None,
@@ -244,7 +245,7 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
 /// Sends an admin request through the HTTP function that serves `function`, as API Gateway would
 /// deliver it after IAM authorisation; answers the status and body.
 async fn admin_call(
-    sessions: &Sessions<DynamoStore>,
+    sessions: &Sessions<super::support::E2eStore>,
     function: &str,
     method: &str,
     path: &str,

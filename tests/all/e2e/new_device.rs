@@ -13,11 +13,13 @@ use session_lambda::event_relay::handle;
 use session_lambda::http_function::HttpFunction;
 use session_tests::fixture::register;
 
-use super::support::{SOURCE, read_stream, receive, sessions_on_fresh_table, standins, unique};
+use super::support::{
+    E2eStore, SOURCE, read_stream, receive, sessions_on_fresh_table, standins, unique,
+};
 use crate::template::model::Template;
 
 /// A login through the function that serves it, as API Gateway delivers it after IAM.
-async fn login(function: &HttpFunction<session_dynamodb::DynamoStore>, body: Value) -> Value {
+async fn login(function: &HttpFunction<E2eStore>, body: Value) -> Value {
     let route = session_api::route_for_function("create-session").unwrap();
     let event = json!({
         "version": "2.0", "routeKey": route.route_key(), "rawPath": "/internal/sessions",

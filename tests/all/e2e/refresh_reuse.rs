@@ -27,7 +27,7 @@ const AUDIENCE: &str = "sessions";
 /// Sends a refresh through the function that serves it, as API Gateway delivers it after IAM
 /// authorisation; answers the status and the body.
 async fn refresh(
-    function: &HttpFunction<session_dynamodb::DynamoStore>,
+    function: &HttpFunction<super::support::E2eStore>,
     session: &str,
     body: serde_json::Value,
 ) -> (i64, serde_json::Value) {

@@ -2,9 +2,9 @@
 //! away): at every request boundary, both before the request was sent and after it was executed
 //! but before its answer arrived, and at times spread over the command's run. What is stored
 //! must be one of the states a run without faults passes through; for a cut at a boundary,
-//! exactly the one the cut implies. The one accepted exception is docs/0004's window: a
-//! revoke-all cut between its chunks leaves its Attempted event without an outcome (counted as
-//! "open revoke-all").
+//! exactly the one the cut implies. A revoke-all cut between its chunks leaves its Attempted
+//! event without an outcome (counted as "open revoke-all") and its continuation: after every cut
+//! has run, the sweep (docs/0046) must finish each one.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +15,8 @@ use tokio::task::JoinSet;
 
 use super::commands::{Bench, NO_TIMEOUT, Reference, scenarios, send, spawn_call};
 use super::proxy::Action;
-use super::state::{self, Outcome};
+use super::state::{self, Case, Outcome};
+use session_core::use_cases::REVOKE_ALL_LEASE;
 
 const PARALLEL_CASES: usize = 8;
 
@@ -39,8 +40,12 @@ async fn a_command_cut_off_anywhere_leaves_no_partial_state() {
     };
     let started = Instant::now();
     let mut work = Vec::new();
+    let mut sweep_at = None;
     for scenario in scenarios() {
         let reference = Arc::new(bench.reference(&scenario).await);
+        sweep_at = sweep_at.max(Some(
+            reference.now + REVOKE_ALL_LEASE + chrono::Duration::seconds(1),
+        ));
         // A control run without faults: a copy of the starting state ends exactly as the
         // reference did, and takes about this long.
         let (case, api) = bench.prepare(&reference, 1, NO_TIMEOUT).await;
@@ -85,26 +90,37 @@ async fn a_command_cut_off_anywhere_leaves_no_partial_state() {
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await.expect("semaphore");
             let result = cut_case(&bench, &reference, cut).await;
-            (format!("{}: {cut:?}", reference.name), result)
+            (format!("{}: {cut:?}", reference.name), reference, result)
         });
     }
     let mut failures = Vec::new();
     let mut outcomes: BTreeMap<Outcome, usize> = BTreeMap::new();
+    let mut open = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (what, result) = joined.expect("case task");
+        let (what, reference, result) = joined.expect("case task");
         match result {
-            Ok(outcome) => *outcomes.entry(outcome).or_default() += 1,
+            Ok((outcome, case)) => {
+                *outcomes.entry(outcome).or_default() += 1;
+                if outcome == Outcome::OpenRevokeAll {
+                    open.push((reference, case));
+                }
+            }
             Err(error) => failures.push(format!("{what}: {error}")),
         }
     }
+    // Every cut has run: the sweep finishes the revoke-alls left open.
+    let unfinished = bench
+        .sweep_and_check(sweep_at.expect("scenarios"), &open)
+        .await;
     eprintln!(
         "cancellations: {cuts}, partial states: {} (unchanged {}, committed {}, between chunks \
-         {}, open revoke-all {}); {:.1}s",
+         {}, open revoke-all {}, without an outcome after the sweep {}); {:.1}s",
         failures.len(),
         outcomes.get(&Outcome::Unchanged).unwrap_or(&0),
         outcomes.get(&Outcome::Committed).unwrap_or(&0),
         outcomes.get(&Outcome::BetweenChunks).unwrap_or(&0),
         outcomes.get(&Outcome::OpenRevokeAll).unwrap_or(&0),
+        unfinished.len(),
         started.elapsed().as_secs_f64(),
     );
     assert!(
@@ -113,9 +129,19 @@ async fn a_command_cut_off_anywhere_leaves_no_partial_state() {
         failures.len(),
         failures.join("\n")
     );
+    assert!(
+        unfinished.is_empty(),
+        "{} revoke-alls cut off are not finished by the sweep:\n{}",
+        unfinished.len(),
+        unfinished.join("\n")
+    );
 }
 
-async fn cut_case(bench: &Bench, reference: &Reference, cut: Cut) -> Result<Outcome, String> {
+async fn cut_case(
+    bench: &Bench,
+    reference: &Reference,
+    cut: Cut,
+) -> Result<(Outcome, Case), String> {
     let (case, api) = bench.prepare(reference, 1, NO_TIMEOUT).await;
     let pause_at = match cut {
         Cut::Before(n) => Some((n, false)),
@@ -169,5 +195,5 @@ async fn cut_case(bench: &Bench, reference: &Reference, cut: Cut) -> Result<Outc
             state::diff(&reference.checkpoints[index], &state)
         ));
     }
-    Ok(outcome)
+    Ok((outcome, case))
 }

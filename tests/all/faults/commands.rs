@@ -20,11 +20,12 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, Request, StatusCode, header};
 use serde_json::{Value, json};
 use session_api::{Api, Caller, RequestContext};
-use session_core::Sessions;
 use session_core::domain::PolicyConfig;
 use session_core::ids::{SessionId, UserId};
 use session_core::testkit::FakeClock;
+use session_core::{Deadline, Sessions};
 use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
+use session_tests::event_contracts::CheckedStore;
 use tokio::task::JoinHandle;
 
 use super::proxy::{Action, CaseHeader, FaultProxy};
@@ -79,9 +80,10 @@ pub(crate) struct Scenario {
     pub(crate) status: u16,
 }
 
-/// The revoke-all that takes two transactions (a chunk holds at most 49 revocations: each is two
-/// writes, the session and its index entry).
-pub(crate) const TWO_CHUNKS: &str = "revoke all others, 60 sessions in two chunks";
+/// The revoke-all that takes three transactions (the first chunk holds 48 revocations, the next
+/// 49: each is two writes, the session and its index entry, beside the ledger, the events and
+/// the continuation), so a cut can fall before, between and after the continuation's update.
+pub(crate) const CHUNKED: &str = "revoke all others, 100 sessions in three chunks";
 
 /// `POST /internal/sessions` for `user`, from the same address and user agent every time.
 fn login_call(user: &str) -> Call {
@@ -179,11 +181,11 @@ pub(crate) fn scenarios() -> Vec<Scenario> {
             200,
         ),
         plain(
-            TWO_CHUNKS,
+            CHUNKED,
             Some("pro"),
-            60,
+            100,
             |s| Call {
-                session: Some(s.sessions[59].clone()),
+                session: Some(s.sessions[99].clone()),
                 method: "DELETE",
                 uri: "/sessions".into(),
                 body: None,
@@ -266,8 +268,15 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    /// Checks for a 503 problem document that asks the client to retry; returns its code.
+    /// Checks for a 503 problem document that asks the client to retry, with the code
+    /// `store_unavailable`; returns it.
     pub(crate) fn retry_later(&self) -> Result<String, String> {
+        self.retry_later_with("store_unavailable")
+    }
+
+    /// Checks for a 503 problem document with `expected` as its code that asks the client to
+    /// retry.
+    pub(crate) fn retry_later_with(&self, expected: &str) -> Result<String, String> {
         let text = String::from_utf8_lossy(&self.body);
         if self.status != StatusCode::SERVICE_UNAVAILABLE {
             return Err(format!("answered {} instead of 503: {text}", self.status));
@@ -290,7 +299,7 @@ impl Reply {
         let problem: Value =
             serde_json::from_slice(&self.body).map_err(|e| format!("problem is not JSON: {e}"))?;
         let code = problem["code"].as_str().unwrap_or_default().to_owned();
-        if problem["status"] != 503 || code != "store_unavailable" {
+        if problem["status"] != 503 || code != expected {
             return Err(format!("unexpected problem: {problem}"));
         }
         if problem["type"] != format!("/problems/{code}") {
@@ -313,7 +322,7 @@ pub(crate) struct Reference {
     /// The operation of each request the command made.
     pub(crate) operations: Vec<String>,
     /// The clock when the command ran, and the ids the setup drew.
-    now: DateTime<Utc>,
+    pub(crate) now: DateTime<Utc>,
     ids_drawn: u64,
     /// The SDK's attempt timeout for this command's cases.
     pub(crate) attempt_timeout: Duration,
@@ -389,10 +398,24 @@ impl Bench {
         client: aws_sdk_dynamodb::Client,
         case: &Case,
         now: DateTime<Utc>,
-    ) -> Api<DynamoStore> {
-        let sessions = Sessions::new(DynamoStore::new(client, &self.table), self.policy.clone())
-            .with_clock(Arc::new(FakeClock::new(now)))
-            .with_ids(case.ids.clone());
+    ) -> Api<CheckedStore<DynamoStore>> {
+        self.api_on_table(client, &self.table, case, now)
+    }
+
+    /// The API of `case` over `table` (which may not exist: a misconfigured deployment).
+    pub(crate) fn api_on_table(
+        &self,
+        client: aws_sdk_dynamodb::Client,
+        table: &str,
+        case: &Case,
+        now: DateTime<Utc>,
+    ) -> Api<CheckedStore<DynamoStore>> {
+        let sessions = Sessions::new(
+            CheckedStore::new(DynamoStore::new(client, table)),
+            self.policy.clone(),
+        )
+        .with_clock(Arc::new(FakeClock::new(now)))
+        .with_ids(case.ids.clone());
         Api::new(sessions)
     }
 
@@ -401,7 +424,7 @@ impl Bench {
         let mut case = self.case();
         let clock = Arc::new(FakeClock::at_epoch());
         let sessions = Sessions::new(
-            DynamoStore::new(self.direct.clone(), &self.table),
+            CheckedStore::new(DynamoStore::new(self.direct.clone(), &self.table)),
             self.policy.clone(),
         )
         .with_clock(clock.clone())
@@ -496,7 +519,7 @@ impl Bench {
         reference: &Reference,
         attempts: u32,
         attempt_timeout: Duration,
-    ) -> (Case, Api<DynamoStore>) {
+    ) -> (Case, Api<CheckedStore<DynamoStore>>) {
         let mut case = self.case();
         case.events_from = reference.ids_drawn;
         let rename = reference.case.renamer_to(&case);
@@ -510,6 +533,32 @@ impl Bench {
         let client = self.client(&case, attempts, attempt_timeout);
         let api = self.api(client, &case, reference.now);
         (case, api)
+    }
+
+    /// Runs the revoke-all sweep (docs/0046) over the whole table, directly (no faults), with the
+    /// clock at `now`, and checks every case of `open` (cases left between the chunks of a
+    /// revoke-all) as it leaves them. Run when no case is in flight: the sweep takes whatever
+    /// unfinished revoke-all's lease has run out.
+    pub(crate) async fn sweep_and_check(
+        &self,
+        now: DateTime<Utc>,
+        open: &[(Arc<Reference>, Case)],
+    ) -> Vec<String> {
+        let sessions = Sessions::new(
+            DynamoStore::new(self.direct.clone(), &self.table),
+            self.policy.clone(),
+        )
+        .with_clock(Arc::new(FakeClock::new(now)));
+        let report = sessions.resume_revoke_alls().await.expect("sweep");
+        eprintln!("  the sweep: {report:?}");
+        let mut failures = Vec::new();
+        for (reference, case) in open {
+            let state = self.state_of(reference, case).await;
+            if let Err(error) = state::check_finished_by_sweep(&state, &reference.checkpoints) {
+                failures.push(format!("{} (case {}): {error}", reference.name, case.no));
+            }
+        }
+        failures
     }
 
     /// `case`'s call (the reference's, renamed).
@@ -540,7 +589,18 @@ impl Bench {
 }
 
 /// Sends `call` as `user` (user routes) or as a service.
-pub(crate) async fn send(api: &Api<DynamoStore>, user: &str, call: &Call) -> Reply {
+pub(crate) async fn send(api: &Api<CheckedStore<DynamoStore>>, user: &str, call: &Call) -> Reply {
+    send_as(api, user, call, "fault-test", None).await
+}
+
+/// Like [`send`], with this request id and, if set, a deadline.
+pub(crate) async fn send_as(
+    api: &Api<CheckedStore<DynamoStore>>,
+    user: &str,
+    call: &Call,
+    request_id: &str,
+    deadline: Option<Deadline>,
+) -> Reply {
     let caller = match &call.session {
         Some(session) => Caller::User {
             user_id: UserId::from_str(user).expect("user id"),
@@ -559,9 +619,11 @@ pub(crate) async fn send(api: &Api<DynamoStore>, user: &str, call: &Call) -> Rep
         None => Bytes::new(),
     };
     let request = builder.body(body).expect("request");
-    let response = api
-        .handle(RequestContext::new(caller, "fault-test"), request)
-        .await;
+    let mut ctx = RequestContext::new(caller, request_id);
+    if let Some(deadline) = deadline {
+        ctx = ctx.with_deadline(deadline);
+    }
+    let response = api.handle(ctx, request).await;
     let (parts, body) = response.into_parts();
     Reply {
         status: parts.status,
@@ -571,7 +633,11 @@ pub(crate) async fn send(api: &Api<DynamoStore>, user: &str, call: &Call) -> Rep
 }
 
 /// Runs `call` on its own task (so a test can cut it off).
-pub(crate) fn spawn_call(api: Api<DynamoStore>, user: &str, call: &Call) -> JoinHandle<Reply> {
+pub(crate) fn spawn_call(
+    api: Api<CheckedStore<DynamoStore>>,
+    user: &str,
+    call: &Call,
+) -> JoinHandle<Reply> {
     let call = call.clone();
     let user = user.to_owned();
     tokio::spawn(async move { send(&api, &user, &call).await })

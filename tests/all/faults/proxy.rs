@@ -78,6 +78,12 @@ pub(crate) enum Action {
     Pause {
         forwarded: bool,
     },
+    /// A slow store: the request is held this long, then forwarded; if the client gives up
+    /// first, it is never sent.
+    Delay(Duration),
+    /// Answered 400 with this DynamoDB error type (`AccessDeniedException`,
+    /// `ValidationException`): a refusal that retrying never fixes. Never forwarded.
+    Reject(&'static str),
     /// `PutEvents` only: these entries (by index) are taken out of the request and answered as
     /// failed with this error code; the others are forwarded.
     FailEntries {
@@ -325,7 +331,7 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
             state.log.operations.push(operation.clone());
             let action = (state.plan)(index, &request);
             match &action {
-                Action::Fail(_) => state.log.injected += 1,
+                Action::Fail(_) | Action::Delay(_) | Action::Reject(_) => state.log.injected += 1,
                 Action::FailEntries { indexes, .. } => {
                     state.log.injected += u32::try_from(indexes.len()).unwrap_or(u32::MAX);
                 }
@@ -342,6 +348,14 @@ async fn serve(shared: Arc<Shared>, stream: TcpStream) {
                 return;
             }
             Action::Fail(Fault::ConnectionReset) => return,
+            Action::Delay(delay) => {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = wait_for_close(&mut client) => return,
+                }
+                forward(&shared, &case, index, &request, false).await
+            }
+            Action::Reject(code) => Some(rejected(&request, code)),
             Action::Fail(Fault::ResponseLost) => {
                 let _ = forward(&shared, &case, index, &request, true).await;
                 return;
@@ -528,6 +542,15 @@ fn throttled(request: &Request) -> Response {
         }),
         (Service::Other, _) => json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
     };
+    error_response(request, "400 Bad Request", body)
+}
+
+/// DynamoDB's answer to a request it refuses for good (the error types of its API reference).
+fn rejected(request: &Request, code: &str) -> Response {
+    let body = json!({
+        "__type": format!("com.amazonaws.dynamodb.v20120810#{code}"),
+        "message": format!("injected {code}"),
+    });
     error_response(request, "400 Bad Request", body)
 }
 

@@ -110,6 +110,7 @@ impl Case {
             keys.push(schema::index_entry_key(&user, SessionId::from_uuid(id)));
             if n >= self.events_from {
                 keys.push(schema::event_key(EventId::from_uuid(id)));
+                keys.push(schema::continuation_key(EventId::from_uuid(id)));
             }
         }
         keys
@@ -169,9 +170,12 @@ pub(crate) fn canon(items: &[Item]) -> Canon {
                 Some(AttributeValue::S(pk)) => pk.clone(),
                 other => panic!("item without a string pk: {other:?}"),
             };
-            // Index entries share the user's pk with the ledger: their sk tells them apart.
+            // Index entries share the user's pk with the ledger, and unfinished revoke-alls
+            // share one pk: their sk tells them apart.
             let pk = match item.get(schema::SK) {
-                Some(AttributeValue::S(sk)) if sk.starts_with(schema::INDEX_SK_PREFIX) => {
+                Some(AttributeValue::S(sk))
+                    if sk.starts_with(schema::INDEX_SK_PREFIX) || pk == schema::CONTINUATION_PK =>
+                {
                     format!("{pk}/{sk}")
                 }
                 _ => pk,
@@ -256,8 +260,8 @@ pub(crate) enum Outcome {
     Committed,
     /// Between two of its transactions (a revoke-all in chunks), with its failure recorded.
     BetweenChunks,
-    /// Between two chunks of a revoke-all, with its Attempted event standing alone: the window
-    /// docs/0004 names (a failure record that cannot be written, or a command cut off).
+    /// Between two chunks of a revoke-all, with its Attempted event standing alone and its
+    /// continuation recorded: the sweep finishes it (docs/0046).
     OpenRevokeAll,
 }
 
@@ -312,7 +316,10 @@ pub(crate) fn classify(state: &Canon, checkpoints: &[Canon]) -> Result<Outcome, 
         .collect();
     for pk in &failures {
         let detail = event_detail(&state[*pk]);
-        if detail["failure_reason"] != "store_unavailable" {
+        // A command that stops at its deadline records that instead (docs/0044).
+        if detail["failure_reason"] != "store_unavailable"
+            && detail["failure_reason"] != "deadline_exceeded"
+        {
             return Err(format!("failure event {pk} gives another reason: {detail}"));
         }
         if let Some(so_far) = detail["revoked_so_far"].as_array() {
@@ -371,6 +378,32 @@ pub(crate) fn classify(state: &Canon, checkpoints: &[Canon]) -> Result<Outcome, 
     } else {
         Err(format!("{open:?} without an outcome"))
     }
+}
+
+/// After the sweep (docs/0046) has run over a case left between the chunks of a revoke-all: every
+/// Attempted event has its one outcome, no continuation is left, and the sessions revoked are
+/// the ones a run without faults revokes.
+pub(crate) fn check_finished_by_sweep(state: &Canon, checkpoints: &[Canon]) -> Result<(), String> {
+    let pre = checkpoints.first().expect("checkpoints");
+    let post = checkpoints.last().expect("checkpoints");
+    check_index(state)?;
+    let open = open_attempts(state, pre);
+    if !open.is_empty() {
+        return Err(format!("after the sweep, {open:?} without an outcome"));
+    }
+    if let Some(pk) = state
+        .keys()
+        .find(|pk| pk.starts_with(schema::CONTINUATION_PK))
+    {
+        return Err(format!("after the sweep, {pk} is left"));
+    }
+    if revoked_sessions(state) != revoked_sessions(post) {
+        return Err(format!(
+            "after the sweep, other sessions are revoked than a run without faults revokes: {}",
+            diff(post, state)
+        ));
+    }
+    Ok(())
 }
 
 /// The Attempted events added since `pre` that have no outcome (3-state rule, docs/0004).

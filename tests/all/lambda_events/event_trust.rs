@@ -9,6 +9,7 @@ use session_core::domain::SessionStatus;
 use session_lambda::account_events::{AccountEventsConsumer, Outcome};
 use session_lambda::config::AuthEventsConfig;
 use session_memory::MemoryStore;
+use session_tests::event_contracts::CheckedStore;
 
 use super::repo_root;
 use super::seed::{ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE, Seeded};
@@ -24,7 +25,7 @@ fn reset_event_with(change: impl FnOnce(&mut Value)) -> EventBridgeEvent<Value> 
 }
 
 /// The consumer as deployed with the payloads' source and account.
-fn trusting_auth(seeded: &Seeded) -> AccountEventsConsumer<MemoryStore> {
+fn trusting_auth(seeded: &Seeded) -> AccountEventsConsumer<CheckedStore<MemoryStore>> {
     AccountEventsConsumer::new(
         seeded.sessions.clone(),
         AuthEventsConfig {

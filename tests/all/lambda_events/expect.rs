@@ -16,6 +16,8 @@
 //!   emitted, this reason logged); `"on_retry": "already_handled"`: a redelivery changes and
 //!   emits nothing.
 //! - the outbox relay: `{"relayed": ["SessionRevoked"]}`: these events published, none failed.
+//! - the revoke-all sweep: `{"swept": {"finished": 0, ...}}`: its answer, exactly (what it did
+//!   to the seeded state's unfinished revoke-alls, docs/0046).
 //!
 //! Any kind may add `"sessions_after": {"<seeded session id>": "active"}` (or `revoked`,
 //! `expired`, `idle_expired`): the statuses of sessions of the seeded state afterwards.
@@ -70,6 +72,9 @@ pub enum Answer {
     },
     Relayed {
         detail_types: Vec<String>,
+    },
+    Swept {
+        report: Value,
     },
 }
 
@@ -264,7 +269,14 @@ fn answer(fields: &mut Map<String, Value>, on_retry: Option<&str>) -> Result<Ans
         retry_must_be(None)?;
         return Ok(Answer::Relayed { detail_types });
     }
-    Err("no answer: expected one of status, authorized, revoked, dropped, relayed".into())
+    if let Some(report) = fields.remove("swept") {
+        if !report.is_object() {
+            return Err("swept must be the sweep's answer, an object".into());
+        }
+        retry_must_be(None)?;
+        return Ok(Answer::Swept { report });
+    }
+    Err("no answer: expected one of status, authorized, revoked, dropped, relayed, swept".into())
 }
 
 fn session_status(value: &Value) -> Result<SessionStatus, String> {

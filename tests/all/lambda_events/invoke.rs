@@ -111,11 +111,13 @@ impl Stage {
         }
     }
 
-    /// The detail types of the outbox events the table's stream has seen so far.
+    /// The detail types of the outbox events the table's stream has seen so far, each checked
+    /// against its contract (once: the stream is read from its start every time).
     async fn outbox(&self) -> Vec<String> {
         outbox_records(&read_stream(&self.sdk, &self.table).await)
             .into_iter()
             .filter_map(|record| record.event.ok())
+            .inspect(session_tests::event_contracts::check_event_once)
             .map(|event| event.detail_type().to_owned())
             .collect()
     }
@@ -150,6 +152,25 @@ impl Run {
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .filter_map(|line| line.get("fields").cloned())
             .collect()
+    }
+
+    /// The metric lines (EMF) the function wrote to its stdout, which the RIE passes on.
+    fn metric_lines(&self) -> Vec<Value> {
+        self.logs
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| line["_aws"]["CloudWatchMetrics"].is_array())
+            .collect()
+    }
+
+    /// Asserts the invocation wrote `metric` (at least one) in its metric lines.
+    fn wrote_metric(&self, what: &str, metric: &str) {
+        let lines = self.metric_lines();
+        assert!(
+            lines.iter().any(|line| line[metric].as_u64() >= Some(1)),
+            "{what}: no `{metric}` among the function's metric lines {lines:?}\n{}",
+            self.logs
+        );
     }
 
     fn answered(&self, what: &str) -> &Self {
@@ -204,6 +225,9 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
             replayed_on_retry,
         } => {
             assert_eq!(response["statusCode"], json!(status), "{file}: {response}");
+            if case.function == "create-session" && *status == 201 {
+                run.wrote_metric(&file, "LoginsCreated");
+            }
             let body = response["body"].as_str().unwrap_or_default();
             if *status >= 400 {
                 let problem: Value = serde_json::from_str(body).unwrap();
@@ -226,6 +250,11 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
             context,
         } => {
             assert_eq!(response["isAuthorized"], json!(authorized), "{file}");
+            let decision = match authorized {
+                true => "AuthorizerAllowed",
+                false => "AuthorizerDenied",
+            };
+            run.wrote_metric(&file, decision);
             let actual = response["context"].as_object().cloned().unwrap_or_default();
             expect::assert_context(&actual, context, &file);
         }
@@ -298,6 +327,9 @@ async fn check_under_rie(case: &Case, stage: &Stage) {
                 .map(|m| m["detail-type"].as_str().unwrap_or_default())
                 .collect();
             assert_eq!(arrived, *detail_types, "{file}: on the bus {bus}");
+        }
+        Answer::Swept { report } => {
+            assert_eq!(response, report, "{file}: the sweep's answer");
         }
     }
 }

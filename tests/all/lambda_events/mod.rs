@@ -11,6 +11,7 @@ mod event_trust;
 mod expect;
 mod invoke;
 mod malformed;
+mod metrics;
 mod regressions;
 mod seed;
 
@@ -301,6 +302,12 @@ async fn check_in_process(
                 })
                 .collect();
             assert_eq!(&decoded, detail_types, "{file}");
+        }
+        Answer::Swept { report } => {
+            let answer = session_lambda::revocation_sweeper::handle(&seeded.sessions)
+                .await
+                .unwrap();
+            assert_eq!(&answer, report, "{file}");
         }
     }
 }

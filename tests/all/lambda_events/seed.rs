@@ -14,6 +14,7 @@ use session_core::ids::{RefreshTokenId, SessionId, UserId};
 use session_core::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite};
 use session_core::testkit::{FakeClock, SequentialIds};
 use session_memory::MemoryStore;
+use session_tests::event_contracts::CheckedStore;
 
 pub const ALICE_LAPTOP: &str = "0193a1b2-c3d4-7e5f-8a6b-000000000001";
 pub const ALICE_PHONE: &str = "0193a1b2-c3d4-7e5f-8a6b-000000000002";
@@ -24,7 +25,7 @@ pub const SEEDED_SESSIONS: [&str; 3] = [ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE];
 
 /// An hour before the payloads' own time (2026-11-22T16:00Z), so the password events, dated
 /// then, cover every seeded session.
-fn seeded_at() -> DateTime<Utc> {
+pub fn seeded_at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).unwrap()
 }
 
@@ -109,13 +110,14 @@ pub async fn status_in(store: &impl SessionStore, id: &str, now: DateTime<Utc>) 
 /// The state in the embedded store, and the use cases over it on a fake clock.
 pub struct Seeded {
     pub store: MemoryStore,
-    pub sessions: Sessions<MemoryStore>,
+    /// The use cases over `store`; every event they commit is checked against its contract.
+    pub sessions: Sessions<CheckedStore<MemoryStore>>,
 }
 
 impl Seeded {
     pub async fn new() -> Self {
         let store = MemoryStore::new();
-        let sessions = Sessions::new(store.clone(), PolicyConfig::default())
+        let sessions = Sessions::new(CheckedStore::new(store.clone()), PolicyConfig::default())
             .with_clock(Arc::new(FakeClock::new(seeded_at())))
             .with_ids(Arc::new(SequentialIds::default()));
         seed(&store).await;

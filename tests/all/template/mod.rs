@@ -11,8 +11,10 @@
 // Helpers outside `#[test]` functions fail the test by panicking, like the tests themselves.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod event_schemas;
 mod local_endpoint;
 pub(crate) mod model;
+mod observability;
 mod security;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -172,6 +172,11 @@ impl Template {
         resource
     }
 
+    /// The whole document.
+    pub fn doc(&self) -> &Value {
+        &self.doc
+    }
+
     /// The template's `Conditions` section.
     pub fn conditions(&self) -> &Value {
         &self.doc["Conditions"]

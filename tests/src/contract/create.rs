@@ -212,7 +212,7 @@ pub async fn create_with_an_invalid_expiry_is_refused_and_writes_nothing<H: Stor
         (
             fx.now() + lifetime + Duration::seconds(1),
             InvalidInput::ExpiryBeyondLifetime {
-                max_secs: fx.sessions.policy().session_lifetime_secs,
+                max_secs: fx.sessions.policy().session_lifetime_secs(),
             },
         ),
     ] {

@@ -64,7 +64,9 @@ pub async fn repeated_activity_within_the_interval_writes_once<H: StoreHarness>(
     fx.register(&alice, "basic", None).await;
     let id = fx.login(&alice).await.session.id();
     fx.take_events().await;
-    fx.advance_secs(i64::from(fx.sessions.policy().activity_write_interval_secs));
+    fx.advance_secs(i64::from(
+        fx.sessions.policy().activity_write_interval_secs(),
+    ));
     let written_at = fx.now();
 
     let first = activity(&fx, id, LOGIN_IP).await;
@@ -96,7 +98,7 @@ pub async fn activity_is_written_again_once_the_interval_has_passed<H: StoreHarn
     let alice = user("alice");
     fx.register(&alice, "basic", None).await;
     let id = fx.login(&alice).await.session.id();
-    let interval = i64::from(fx.sessions.policy().activity_write_interval_secs);
+    let interval = i64::from(fx.sessions.policy().activity_write_interval_secs());
     fx.advance_secs(interval);
     assert!(activity(&fx, id, LOGIN_IP).await.recorded);
     fx.take_events().await;

@@ -107,6 +107,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         marker: None,
         idempotency: None,
         devices: Vec::new(),
+        continuation: None,
     };
     let stale_ledger = ChangeSet {
         ledger: Some(LedgerWrite::Put {
@@ -124,6 +125,7 @@ pub async fn commit_applies_nothing_when_one_precondition_fails<H: StoreHarness>
         marker: None,
         idempotency: None,
         devices: Vec::new(),
+        continuation: None,
     };
 
     for (changes, what) in [
@@ -577,6 +579,7 @@ pub async fn a_commit_as_large_as_the_store_allows_succeeds<H: StoreHarness>(h: 
         marker: None,
         idempotency: None,
         devices: Vec::new(),
+        continuation: None,
     };
     assert_eq!(changes.write_count(), items);
 

@@ -404,7 +404,7 @@ pub async fn the_response_is_the_one_copied_at_login<H: StoreHarness>(h: H) {
 /// write and one event; once the interval has passed, the next report writes again.
 pub async fn reports_within_the_interval_write_once<H: StoreHarness>(h: H) {
     let (fx, id) = logged_in(&h, REVOKING_BASIC).await;
-    let interval = i64::from(fx.sessions.policy().activity_write_interval_secs);
+    let interval = i64::from(fx.sessions.policy().activity_write_interval_secs());
     fx.advance_secs(interval);
     let login_version = fx.stored(id).await.version;
 

@@ -115,7 +115,7 @@ impl From<Refreshed> for RefreshResponse {
 pub struct StepUpRequest {
     /// The assurance level reached (1-3); the session's never goes down.
     #[serde(default, deserialize_with = "fields::optional_whole_u32")]
-    #[schema(minimum = 1, maximum = 3)]
+    #[schema(value_type = u32, required = true, minimum = 1, maximum = 3)]
     pub aal: Option<u32>,
     /// The methods used for this step-up (RFC 8176), added to the session's.
     #[schema(schema_with = crate::dto::schema::amr)]

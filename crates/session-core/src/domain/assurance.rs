@@ -44,6 +44,18 @@ impl Serialize for Aal {
     }
 }
 
+/// Serialised as its level, so its schema is the integers 1 to 3.
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for Aal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Aal".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "integer", "minimum": 1, "maximum": 3 })
+    }
+}
+
 impl<'de> Deserialize<'de> for Aal {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let level = u64::deserialize(deserializer)?;
@@ -54,6 +66,7 @@ impl<'de> Deserialize<'de> for Aal {
 /// An authentication method reference (RFC 8176, the IANA registry's values): a closed set, so
 /// no free text reaches the session or its events.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     /// Facial biometric.

@@ -214,25 +214,60 @@ pub struct EffectiveLimit {
     pub max_auth_age_secs: Option<u32>,
 }
 
-/// Service-wide policy configuration.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Service-wide policy configuration. Valid by construction: the only ways to get one are
+/// [`PolicyConfig::default`] and [`PolicyConfig::from_json`], which checks every rule, and its
+/// fields are read through getters, so no invalid policy can reach the use cases.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct PolicyConfig {
-    pub default_tier: TierName,
-    pub tiers: BTreeMap<TierName, TierPolicy>,
+    default_tier: TierName,
+    tiers: BTreeMap<TierName, TierPolicy>,
     /// Absolute lifetime of a session (matches the refresh token's).
-    pub session_lifetime_secs: u32,
+    session_lifetime_secs: u32,
     /// Activity is written at most this often per session unless the IP or user agent changed.
-    pub activity_write_interval_secs: u32,
+    activity_write_interval_secs: u32,
     /// The signals activity reports are checked for.
-    pub suspicious_signals: SuspiciousSignals,
+    suspicious_signals: SuspiciousSignals,
     /// Travel faster than this between two located reports is impossible travel.
-    pub impossible_travel_kmh: u32,
+    impossible_travel_kmh: u32,
     /// What the auth service's credential events revoke.
-    pub account_events: AccountEventsPolicy,
+    account_events: AccountEventsPolicy,
     /// How long after a rotation the previous refresh token may still be presented, with the
     /// same next token, as the retry of a lost answer (docs/0015).
-    pub refresh_grace_secs: u32,
+    refresh_grace_secs: u32,
+}
+
+impl PolicyConfig {
+    pub fn default_tier(&self) -> &TierName {
+        &self.default_tier
+    }
+
+    pub fn tiers(&self) -> &BTreeMap<TierName, TierPolicy> {
+        &self.tiers
+    }
+
+    pub fn session_lifetime_secs(&self) -> u32 {
+        self.session_lifetime_secs
+    }
+
+    pub fn activity_write_interval_secs(&self) -> u32 {
+        self.activity_write_interval_secs
+    }
+
+    pub fn suspicious_signals(&self) -> SuspiciousSignals {
+        self.suspicious_signals
+    }
+
+    pub fn impossible_travel_kmh(&self) -> u32 {
+        self.impossible_travel_kmh
+    }
+
+    pub fn account_events(&self) -> &AccountEventsPolicy {
+        &self.account_events
+    }
+
+    pub fn refresh_grace_secs(&self) -> u32 {
+        self.refresh_grace_secs
+    }
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -362,7 +397,7 @@ impl PolicyConfig {
         Ok(config)
     }
 
-    pub fn validate(&self) -> Result<(), PolicyError> {
+    fn validate(&self) -> Result<(), PolicyError> {
         if !self.tiers.contains_key(&self.default_tier) {
             return Err(PolicyError::UnknownDefaultTier(
                 self.default_tier.to_string(),

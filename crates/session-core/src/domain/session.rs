@@ -29,6 +29,7 @@ pub const MAX_PROVIDERS_PER_SESSION: usize = 64;
 
 /// Why a session was revoked: a closed set, so audit data never holds free text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationReason {
     Logout,
@@ -143,6 +144,34 @@ impl Actor {
             Self::User { user_id } => Some(user_id),
             Self::Admin { .. } | Self::AuthEvent { .. } | Self::System => None,
         }
+    }
+}
+
+/// The JSON shape of an [`Actor`], one alternative per kind.
+#[cfg(feature = "schemas")]
+impl schemars::JsonSchema for Actor {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Actor".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let kind = |kind: &str, id: schemars::Schema| {
+            schemars::json_schema!({
+                "type": "object",
+                "properties": { "kind": { "const": kind }, "id": id },
+                "required": ["kind", "id"],
+                "additionalProperties": false,
+            })
+        };
+        schemars::json_schema!({
+            "description": "Who caused the change: the session's user, support or security staff (admin), an event of the auth service (its EventBridge id), or the service itself (system, no id).",
+            "oneOf": [
+                kind("user", generator.subschema_for::<UserId>()),
+                kind("admin", generator.subschema_for::<ActorName>()),
+                kind("auth_event", generator.subschema_for::<AuthEventId>()),
+                kind("system", schemars::json_schema!({ "type": "null" })),
+            ],
+        })
     }
 }
 

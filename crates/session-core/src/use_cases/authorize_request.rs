@@ -100,7 +100,18 @@ impl<S: SessionStore> Sessions<S> {
             // The session was read active: a store that cannot take the activity write costs
             // the record, not the user's request.
             Err(Retry::Failed(SessionError::Store(error))) => {
-                tracing::warn!(%error, "could not record the request as activity; allowing it");
+                if error.is_transient() {
+                    tracing::warn!(%error, "could not record the request as activity; allowing it");
+                } else {
+                    tracing::error!(%error, "the store refused the activity write; allowing it");
+                }
+                Ok(Authorization::Allowed {
+                    outcome: unrecorded,
+                    assurance,
+                })
+            }
+            Err(Retry::Failed(SessionError::DeadlineExceeded)) => {
+                tracing::warn!("no time left to record the request as activity; allowing it");
                 Ok(Authorization::Allowed {
                     outcome: unrecorded,
                     assurance,

@@ -192,7 +192,7 @@ impl<S: SessionStore> Sessions<S> {
             None => Ok(latest),
             Some(at) if at <= now => Err(InvalidInput::ExpiryInPast),
             Some(at) if at > latest => Err(InvalidInput::ExpiryBeyondLifetime {
-                max_secs: self.policy.session_lifetime_secs,
+                max_secs: self.policy.session_lifetime_secs(),
             }),
             Some(at) => Ok(at),
         }

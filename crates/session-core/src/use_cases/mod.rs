@@ -11,6 +11,7 @@ pub mod record_provider_access;
 pub mod refresh_session;
 pub mod remove_device;
 pub mod rename_device;
+pub mod resume_revoke_alls;
 pub mod revoke_all_user_sessions;
 pub mod revoke_session;
 pub mod revoke_users_sessions;
@@ -33,7 +34,10 @@ pub use record_provider_access::RecordProviderAccess;
 pub use refresh_session::{RefreshSession, Refreshed, RefreshedSession};
 pub use remove_device::RemoveDevice;
 pub use rename_device::RenameDevice;
-pub use revoke_all_user_sessions::{RevokeAllScope, RevokeAllUserSessions, RevokedAll};
+pub use resume_revoke_alls::{ABANDONED, GIVE_UP_AFTER, ResumedRevokeAlls};
+pub use revoke_all_user_sessions::{
+    REVOKE_ALL_LEASE, RevokeAllScope, RevokeAllUserSessions, RevokedAll,
+};
 pub use revoke_session::{Owner, RevokeSession};
 pub use revoke_users_sessions::{RevokeUsersSessions, UserRevocationOutcome};
 pub use set_account_status::{AccountStatusChange, RequestedStatus, SetAccountStatus};

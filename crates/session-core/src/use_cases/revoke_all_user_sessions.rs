@@ -1,8 +1,10 @@
 //! RevokeAllUserSessions: sign out everywhere (optionally except one session). Three-state
-//! events; committed in chunks that fit the store's transaction size, so a failure part-way
-//! reports what was revoked so far and a retry finishes the job.
+//! events; committed in chunks that fit the store's transaction size. A revoke-all of several
+//! chunks records a continuation with its first one, so once it has begun it is finished even if
+//! its runner is cut off: by the runner, or by the sweep that resumes it (docs/0046,
+//! `resume_revoke_alls`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::app::Sessions;
 use crate::domain::{AccountStatus, ActiveEntry, Actor, Revocation, RevocationReason};
@@ -10,9 +12,14 @@ use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload, RevokeAllTrigger};
 use crate::ids::{EventId, Note, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, CommitError, LedgerWrite, ProcessedMarker, RevokeAllMark, SessionStore,
-    SessionWrite, UserWithIndex,
+    ChangeSet, CommitError, ContinuationWrite, LedgerWrite, ProcessedMarker, RevokeAllContinuation,
+    RevokeAllMark, SessionStore, SessionWrite, UserWithIndex,
 };
+
+/// How long a runner of a revoke-all is presumed alive after its last chunk: longer than any
+/// function runs (template.yaml's longest timeout is 60 s), so a sweep takes over only from a
+/// runner that is gone, or one so slow that the continuation's version decides between them.
+pub const REVOKE_ALL_LEASE: Duration = Duration::seconds(120);
 
 #[derive(Clone, Debug)]
 pub struct RevokeAllUserSessions {
@@ -58,9 +65,37 @@ pub struct RevokeAllScope {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RevokedAll {
+    /// The sessions this run revoked. When another runner took the command over (a sweep that
+    /// found this one's lease run out), the rest are revoked by that one, with the outcome.
     pub session_ids: Vec<SessionId>,
     /// The command had already run (its marker exists); nothing was done this time.
     pub already_processed: bool,
+}
+
+impl RevokeAllUserSessions {
+    /// The command as its Attempted event announces it (and its continuation keeps it).
+    fn announced(&self) -> events::AllSessionsRevocationAttempted {
+        events::AllSessionsRevocationAttempted {
+            user_id: self.user_id.clone(),
+            reason: self.reason,
+            except_session_id: self.except_session_id,
+            by: self.by.clone(),
+            trigger: self.trigger,
+            note: self.note.clone(),
+        }
+    }
+
+    /// The command a continuation keeps.
+    pub(crate) fn from_announced(command: events::AllSessionsRevocationAttempted) -> Self {
+        Self {
+            user_id: command.user_id,
+            reason: command.reason,
+            except_session_id: command.except_session_id,
+            by: command.by,
+            trigger: command.trigger,
+            note: command.note,
+        }
+    }
 }
 
 /// What is left to revoke, as of the last read of the ledger.
@@ -76,15 +111,30 @@ struct Plan {
     ledger_version: Option<u64>,
 }
 
-/// Progress of one revoke-all, carried across chunks and retries.
-struct Progress {
+/// Progress of one revoke-all, carried across chunks and retries (and, through its
+/// continuation, across runners).
+pub(crate) struct Progress {
     /// The events the first chunk commits (Attempted, and a status change's event) until it
     /// has committed.
-    first: Option<Vec<DomainEvent>>,
-    revoked: Vec<SessionId>,
+    pub(crate) first: Option<Vec<DomainEvent>>,
+    pub(crate) revoked: Vec<SessionId>,
     /// The id of the command's one outcome event, AllSessionsRevoked or
     /// AllSessionsRevocationFailed: sharing it, the outbox takes only the first of the two.
-    outcome_id: EventId,
+    pub(crate) outcome_id: EventId,
+    /// The version of the command's continuation this runner wrote last; `None` until one is
+    /// written (a revoke-all of one chunk never writes one).
+    pub(crate) held: Option<u64>,
+    pub(crate) started_at: DateTime<Utc>,
+}
+
+/// How a run of the chunks ended without an error.
+pub(crate) enum ChunksEnd {
+    /// The outcome is committed.
+    Finished,
+    /// A concurrent run with the same marker finished the work first.
+    AlreadyProcessed,
+    /// Another runner holds the continuation now (or finished it); it commits the outcome.
+    HandedOver,
 }
 
 impl<S: SessionStore> Sessions<S> {
@@ -110,14 +160,7 @@ impl<S: SessionStore> Sessions<S> {
             });
         }
         let attempted = self.event(EventPayload::AllSessionsRevocationAttempted(
-            events::AllSessionsRevocationAttempted {
-                user_id: cmd.user_id.clone(),
-                reason: cmd.reason,
-                except_session_id: cmd.except_session_id,
-                by: cmd.by.clone(),
-                trigger: cmd.trigger,
-                note: cmd.note.clone(),
-            },
+            cmd.announced(),
         ));
         let mut first = vec![attempted];
         first.extend(
@@ -130,12 +173,24 @@ impl<S: SessionStore> Sessions<S> {
             first: Some(first),
             revoked: Vec::new(),
             outcome_id: self.new_event_id(),
+            held: None,
+            started_at: self.clock.now(),
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
-            Ok(already_processed) => Ok(RevokedAll {
+            Ok(end) => Ok(RevokedAll {
                 session_ids: progress.revoked,
-                already_processed,
+                already_processed: matches!(end, ChunksEnd::AlreadyProcessed),
             }),
+            // Chunks have committed, and with the first of them the continuation: the command is
+            // finished by the sweep, which commits its one outcome (docs/0046).
+            Err(error) if progress.held.is_some() => {
+                tracing::warn!(
+                    %error,
+                    outcome_id = %progress.outcome_id,
+                    "a revoke-all stopped between chunks; the sweep will finish it"
+                );
+                Err(error)
+            }
             Err(error) => {
                 let failed = self.event_with_id(
                     progress.outcome_id,
@@ -213,13 +268,49 @@ impl<S: SessionStore> Sessions<S> {
         })
     }
 
-    /// Returns whether a concurrent run with the same marker finished first.
-    async fn revoke_all_chunks(
+    /// Whether the continuation this runner wrote last is still the stored one.
+    async fn still_holds(&self, progress: &Progress) -> Result<bool, SessionError> {
+        let Some(held) = progress.held else {
+            return Ok(true);
+        };
+        let stored = self.store.load_revoke_all(progress.outcome_id).await?;
+        Ok(stored.is_some_and(|stored| stored.version == held))
+    }
+
+    /// The continuation a chunk that is not the last writes: the command, its cutoff, what is
+    /// revoked with this chunk included, and a fresh lease.
+    fn continuation(
+        &self,
+        cmd: &RevokeAllUserSessions,
+        scope: &RevokeAllScope,
+        progress: &Progress,
+        cutoff: DateTime<Utc>,
+        chunk: &[SessionId],
+        now: DateTime<Utc>,
+    ) -> ContinuationWrite {
+        let mut revoked = progress.revoked.clone();
+        revoked.extend(chunk);
+        ContinuationWrite::Put {
+            continuation: Box::new(RevokeAllContinuation {
+                outcome_id: progress.outcome_id,
+                command: cmd.announced(),
+                cutoff,
+                once: scope.once.clone(),
+                revoked,
+                started_at: progress.started_at,
+                lease_until: now + REVOKE_ALL_LEASE,
+            }),
+            expected_version: progress.held,
+        }
+    }
+
+    /// Revokes what the plan lists, chunk after chunk, and commits the outcome with the last.
+    pub(crate) async fn revoke_all_chunks(
         &self,
         cmd: &RevokeAllUserSessions,
         scope: &RevokeAllScope,
         progress: &mut Progress,
-    ) -> Result<bool, SessionError> {
+    ) -> Result<ChunksEnd, SessionError> {
         let max_writes = self.store.max_writes_per_commit();
         let mut conflicts = 0;
         // The ledger is read once and its sessions revoked chunk after chunk; only a conflict
@@ -237,11 +328,11 @@ impl<S: SessionStore> Sessions<S> {
                 Some(plan) => plan,
                 None => self.plan_revoke_all(cmd, scope, now).await?,
             };
-            // Each chunk is one commit: the ledger update and this chunk's events and marker
-            // leave the rest of the commit's room for revocations.
+            // Each chunk is one commit: the ledger update, this chunk's events and marker and the
+            // continuation's write leave the rest of the commit's room for revocations.
             // A session's revocation is two items: the session and its entry in the user's
             // index.
-            let opening = 1 + progress.first.as_ref().map_or(0, Vec::len);
+            let opening = 2 + progress.first.as_ref().map_or(0, Vec::len);
             let closing = 1 + usize::from(scope.once.is_some());
             let last = 2 * remaining.len() + opening + closing <= max_writes;
             let chunk_size = if last {
@@ -261,6 +352,16 @@ impl<S: SessionStore> Sessions<S> {
             // The first chunk records the cutoff (and a new status): logins that started before
             // it are refused from this commit on, so none can outlive the revoke-all it raced.
             let cutoff = scope.created_before.unwrap_or(now);
+            changes.continuation = if last {
+                progress
+                    .held
+                    .map(|expected_version| ContinuationWrite::Delete {
+                        outcome_id: progress.outcome_id,
+                        expected_version,
+                    })
+            } else {
+                Some(self.continuation(cmd, scope, progress, cutoff, &chunk, now))
+            };
             let mark = first_chunk.then(|| RevokeAllMark {
                 revoked_before: revoked_before.map_or(cutoff, |stored| stored.max(cutoff)),
                 status: scope.status.as_ref().map(|(status, _)| status.clone()),
@@ -319,8 +420,9 @@ impl<S: SessionStore> Sessions<S> {
                     progress.first = None;
                     if last {
                         progress.revoked.extend(chunk);
-                        return Ok(false);
+                        return Ok(ChunksEnd::Finished);
                     }
+                    progress.held = Some(progress.held.map_or(1, |held| held + 1));
                     plan = Some(Plan {
                         remaining: remaining[chunk.len()..].to_vec(),
                         expired: Vec::new(),
@@ -345,24 +447,34 @@ impl<S: SessionStore> Sessions<S> {
                                 trigger: cmd.trigger,
                             }),
                         );
-                        self.store
-                            .commit(ChangeSet::events(vec![done]))
-                            .await
-                            .map_err(|e| match e {
-                                CommitError::Store(e) => SessionError::Store(e),
-                                CommitError::Conflict | CommitError::AlreadyProcessed => {
-                                    SessionError::Contention
-                                }
-                            })?;
+                        let mut closing = ChangeSet::events(vec![done]);
+                        closing.continuation =
+                            progress
+                                .held
+                                .map(|expected_version| ContinuationWrite::Delete {
+                                    outcome_id: progress.outcome_id,
+                                    expected_version,
+                                });
+                        self.store.commit(closing).await.map_err(|e| match e {
+                            CommitError::Store(e) => SessionError::Store(e),
+                            CommitError::Conflict | CommitError::AlreadyProcessed => {
+                                SessionError::Contention
+                            }
+                        })?;
                     }
-                    return Ok(true);
+                    return Ok(ChunksEnd::AlreadyProcessed);
                 }
                 Err(CommitError::Conflict) => {
+                    // The continuation's version decides between two runners: the one that
+                    // lost it stops, and the other commits the outcome.
+                    if !self.still_holds(progress).await? {
+                        return Ok(ChunksEnd::HandedOver);
+                    }
                     conflicts += 1;
                     if conflicts >= self.max_attempts {
                         return Err(SessionError::Contention);
                     }
-                    self.store.backoff(conflicts).await;
+                    self.backoff_before_retry(conflicts).await?;
                 }
                 Err(CommitError::Store(e)) => return Err(e.into()),
             }

@@ -75,7 +75,7 @@ impl<S: SessionStore> Sessions<S> {
                     if conflicts >= self.max_attempts {
                         return Err(SessionError::Contention);
                     }
-                    self.store.backoff(conflicts).await;
+                    self.backoff_before_retry(conflicts).await?;
                 }
                 Err(other) => return Err(other.into()),
             }

@@ -173,8 +173,8 @@ impl<S: SessionStore> Sessions<S> {
                 coordinates: location.as_ref().and_then(|l| l.coordinates),
                 device_info: device_info.as_deref(),
             },
-            self.policy.suspicious_signals,
-            self.policy.impossible_travel_kmh,
+            self.policy.suspicious_signals(),
+            self.policy.impossible_travel_kmh(),
         );
 
         let change = session.record_activity(now, report.ip_address);
@@ -252,7 +252,7 @@ impl<S: SessionStore> Sessions<S> {
         differs: bool,
     ) -> Option<String> {
         let raises = differs
-            && self.policy.suspicious_signals.user_agent_change
+            && self.policy.suspicious_signals().user_agent_change
             && session.current_user_agent().is_some();
         user_agent
             .filter(|_| raises)

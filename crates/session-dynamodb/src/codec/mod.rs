@@ -3,6 +3,7 @@
 
 mod actor;
 pub(crate) mod attr;
+mod continuation;
 mod device;
 mod event;
 mod idempotency;
@@ -11,6 +12,7 @@ mod marker;
 mod session;
 
 pub(crate) use attr::Item;
+pub(crate) use continuation::{decode_continuation, encode_continuation};
 pub(crate) use device::{decode_device, encode_device};
 pub(crate) use event::{decode_event, encode_event};
 pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};

@@ -1,5 +1,5 @@
 //! The single-table schema: every key, attribute name, index and encoding rule the store relies
-//! on, in one place (DESIGN section 5). Items of several kinds share the table through the
+//! on, in one place. Items of several kinds share the table through the
 //! generic keys `pk`/`sk`:
 //!
 //! | item         | pk                  | sk        | extra keys                                   |
@@ -11,6 +11,7 @@
 //! | outbox event | `EVENT#<event_id>`  | `EVENT`   |                                              |
 //! | processed marker | `MARKER#<key>`  | `MARKER`  | `ttl` = the marker's expiry                  |
 //! | idempotency record | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | `ttl` = the record's expiry      |
+//! | unfinished revoke-all | `REVOKE_ALL#UNFINISHED` | `<outcome event id>` | (no `ttl`: never forgotten) |
 //!
 //! `gsi1` is sparse (only sessions carry its keys) and projects everything, so listing a user's
 //! sessions is one Query. `ttl` lets DynamoDB delete old items; it deletes late, so reads never
@@ -56,6 +57,9 @@ pub const MARKER_SK: &str = "MARKER";
 /// Idempotency records: the first answer to a keyed login, written with the session.
 pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+/// Unfinished revoke-alls (docs/0046): one partition holding them all, so a sweep finds them
+/// with one Query. Only revoke-alls between two chunks are there, a handful at most.
+pub const CONTINUATION_PK: &str = "REVOKE_ALL#UNFINISHED";
 
 /// How long a session item outlives its expiry, so that revoked and expired sessions stay
 /// listable (and auditable) for a while before TTL removes them.
@@ -186,6 +190,13 @@ pub fn idempotency_item_key(idempotency_key: &IdempotencyKey) -> Key {
     key([
         (PK, idempotency_pk(idempotency_key)),
         (SK, IDEMPOTENCY_SK.to_owned()),
+    ])
+}
+
+pub fn continuation_key(outcome_id: EventId) -> Key {
+    key([
+        (PK, CONTINUATION_PK.to_owned()),
+        (SK, outcome_id.to_string()),
     ])
 }
 

@@ -1,0 +1,262 @@
+//! Revoke-alls that always finish (docs/0046): a revoke-all cut off between its chunks is
+//! finished by the sweep with exactly one outcome, also when its runner is only slow and the two
+//! race; a once-only one writes its marker; a sweep with nothing to do does nothing; one that
+//! cannot finish within a day is given up with its failure recorded.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use session_core::Sessions;
+use session_core::domain::{Actor, PolicyConfig, RevocationReason};
+use session_core::events::RevokeAllTrigger;
+use session_core::ids::{SessionId, UserId};
+use session_core::ports::{ProcessedMarker, SessionStore};
+use session_core::use_cases::{
+    ABANDONED, REVOKE_ALL_LEASE, ResumedRevokeAlls, RevokeAllScope, RevokeAllUserSessions,
+};
+
+use crate::cut::CutStore;
+use crate::events::{all_attempted, all_failed, all_revoked, detail_types};
+use crate::fixture::user;
+use crate::{Fixture, StoreHarness};
+
+/// Commits of 10 items: the first chunk holds 3 revocations (ledger, Attempted, continuation and
+/// 3 × 2), so 8 sessions take several chunks.
+const SMALL_COMMITS: usize = 10;
+const SESSIONS: usize = 8;
+
+fn set(ids: &[SessionId]) -> BTreeSet<SessionId> {
+    ids.iter().copied().collect()
+}
+
+fn cmd(user_id: &UserId) -> RevokeAllUserSessions {
+    RevokeAllUserSessions {
+        user_id: user_id.clone(),
+        reason: RevocationReason::PasswordChanged,
+        except_session_id: None,
+        by: Actor::System,
+        trigger: RevokeAllTrigger::AuthEvent,
+        note: None,
+    }
+}
+
+/// A runner of the fixture's store and clock whose revoke-alls are cut after their first chunk.
+fn cut_runner<H: StoreHarness>(fx: &Fixture<'_, H>) -> Sessions<CutStore<H::Store>> {
+    let store = CutStore::failing_after(fx.store.clone(), SMALL_COMMITS, 1);
+    Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone())
+}
+
+/// Past the lease of the runner cut off.
+fn after_the_lease<H: StoreHarness>(fx: &Fixture<'_, H>) {
+    fx.advance(REVOKE_ALL_LEASE + Duration::seconds(1));
+}
+
+/// Cut after its first chunk, a revoke-all leaves its Attempted event alone and a continuation;
+/// the sweep leaves it while the lease runs, then finishes it: every session revoked, one
+/// AllSessionsRevoked with the Attempted event's command and every id, the continuation gone.
+pub async fn a_revoke_all_cut_after_its_first_chunk_is_finished_by_the_sweep<H: StoreHarness>(
+    h: H,
+) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, SESSIONS).await;
+    fx.take_events().await;
+
+    let cut = cut_runner(&fx).revoke_all_user_sessions(cmd(&alice)).await;
+
+    assert_eq!(cut.expect_err("cut off").code(), "store_unavailable");
+    let events = fx.take_events().await;
+    assert_eq!(detail_types(&events), ["AllSessionsRevocationAttempted"]);
+    let unfinished = fx.store.unfinished_revoke_alls().await.expect("read");
+    assert_eq!(unfinished.len(), 1);
+    let revoked_first = set(&unfinished[0].value.revoked);
+    assert!(!revoked_first.is_empty() && revoked_first.len() < SESSIONS);
+    assert_eq!(
+        fx.active_ids(&alice).await.len(),
+        SESSIONS - revoked_first.len()
+    );
+
+    let early = fx.sessions.resume_revoke_alls().await.expect("sweep");
+    assert_eq!(
+        early,
+        ResumedRevokeAlls {
+            left: 1,
+            ..ResumedRevokeAlls::default()
+        },
+        "a runner within its lease is left alone"
+    );
+    assert!(fx.take_events().await.is_empty());
+
+    after_the_lease(&fx);
+    let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+
+    let outcome_id = unfinished[0].value.outcome_id;
+    assert_eq!(swept.finished, vec![outcome_id]);
+    assert!(fx.active_ids(&alice).await.is_empty());
+    for id in &ids {
+        let session = fx.stored(*id).await.value;
+        let revocation = session.revocation().expect("revoked");
+        assert_eq!(revocation.reason, RevocationReason::PasswordChanged);
+    }
+    let events = fx.take_events().await;
+    assert_eq!(detail_types(&events), ["AllSessionsRevoked"]);
+    assert_eq!(events[0].event_id, outcome_id);
+    let done = all_revoked(&events)[0];
+    assert_eq!(done.session_count, u32::try_from(SESSIONS).unwrap_or(0));
+    assert_eq!(set(&done.session_ids), set(&ids));
+    assert_eq!(done.trigger, RevokeAllTrigger::AuthEvent);
+    assert!(
+        fx.store
+            .unfinished_revoke_alls()
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let again = fx.sessions.resume_revoke_alls().await.expect("sweep");
+    assert_eq!(again, ResumedRevokeAlls::default());
+    assert!(fx.take_events().await.is_empty());
+}
+
+/// A runner that is slow, not gone: the sweep takes its revoke-all over when the lease runs out
+/// and finishes it; the runner's next chunk then loses on the continuation's version, and it
+/// stops. One outcome in all.
+pub async fn a_slow_runner_and_the_sweep_racing_end_with_one_outcome<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, SESSIONS).await;
+    fx.take_events().await;
+    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
+    let slow = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let command = cmd(&alice);
+    let runner = tokio::spawn(async move { slow.revoke_all_user_sessions(command).await });
+    release.until_holding().await;
+
+    after_the_lease(&fx);
+    let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+    assert_eq!(swept.finished.len(), 1, "{swept:?}");
+    release.release();
+    let ran = runner.await.expect("runner task").expect("runner");
+
+    assert!(ran.session_ids.len() < SESSIONS, "the runner stopped");
+    assert!(fx.active_ids(&alice).await.is_empty());
+    let events = fx.take_events().await;
+    assert_eq!(all_attempted(&events).len(), 1);
+    assert_eq!(all_revoked(&events).len(), 1, "{:?}", detail_types(&events));
+    assert!(all_failed(&events).is_empty());
+    assert_eq!(set(&all_revoked(&events)[0].session_ids), set(&ids));
+}
+
+/// A once-only revoke-all (a password-change event) that the sweep finishes writes its marker
+/// with the last chunk: a redelivery of the event changes nothing and emits nothing.
+pub async fn a_resumed_once_only_revoke_all_writes_its_marker<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    fx.login_n(&alice, SESSIONS).await;
+    fx.take_events().await;
+    let scope = || RevokeAllScope {
+        created_before: None,
+        once: Some(ProcessedMarker {
+            key: "auth-event:resumed".to_owned(),
+            expires_at: fx.now() + Duration::days(7),
+        }),
+        status: None,
+    };
+
+    let cut = cut_runner(&fx)
+        .revoke_all_user_sessions_in_scope(cmd(&alice), scope())
+        .await;
+    assert!(cut.is_err());
+    assert!(
+        !fx.store
+            .has_marker("auth-event:resumed")
+            .await
+            .expect("read")
+    );
+    after_the_lease(&fx);
+    let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+
+    assert_eq!(swept.finished.len(), 1);
+    assert!(
+        fx.store
+            .has_marker("auth-event:resumed")
+            .await
+            .expect("read")
+    );
+    assert!(fx.active_ids(&alice).await.is_empty());
+    fx.take_events().await;
+    let new_login = fx.login(&alice).await.session.id();
+    fx.take_events().await;
+    let redelivered = fx
+        .sessions
+        .revoke_all_user_sessions_in_scope(cmd(&alice), scope())
+        .await
+        .expect("redelivery");
+    assert!(redelivered.already_processed);
+    assert!(fx.is_active(new_login).await);
+    assert!(fx.take_events().await.is_empty());
+}
+
+/// With no revoke-all unfinished, a sweep reads, finds nothing, and writes nothing.
+pub async fn a_sweep_with_nothing_to_resume_does_nothing<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, 3).await;
+    fx.sessions
+        .revoke_all_user_sessions(cmd(&alice))
+        .await
+        .expect("a revoke-all of one chunk");
+    let bob = user("bob");
+    fx.register(&bob, "pro", None).await;
+    let bobs = fx.login(&bob).await.session.id();
+    fx.take_events().await;
+    after_the_lease(&fx);
+
+    let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+
+    assert_eq!(swept, ResumedRevokeAlls::default());
+    assert!(fx.take_events().await.is_empty());
+    assert!(fx.is_active(bobs).await);
+    assert!(!fx.is_active(ids[0]).await);
+}
+
+/// A revoke-all unfinished a day after it began is given up: AllSessionsRevocationFailed with
+/// its one outcome id, the sessions revoked so far and `revoke_all_abandoned`; the continuation
+/// goes, and the sessions left stay as they are.
+pub async fn a_revoke_all_unfinished_after_a_day_is_given_up<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    fx.login_n(&alice, SESSIONS).await;
+    fx.take_events().await;
+    assert!(
+        cut_runner(&fx)
+            .revoke_all_user_sessions(cmd(&alice))
+            .await
+            .is_err()
+    );
+    fx.take_events().await;
+    let unfinished = fx.store.unfinished_revoke_alls().await.expect("read");
+    let revoked = set(&unfinished[0].value.revoked);
+
+    fx.advance(Duration::hours(25));
+    let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+
+    assert_eq!(swept.given_up, vec![unfinished[0].value.outcome_id]);
+    let events = fx.take_events().await;
+    assert_eq!(detail_types(&events), ["AllSessionsRevocationFailed"]);
+    assert_eq!(events[0].event_id, unfinished[0].value.outcome_id);
+    let failed = all_failed(&events)[0];
+    assert_eq!(failed.failure_reason, ABANDONED);
+    assert_eq!(set(&failed.revoked_so_far), revoked);
+    assert!(
+        fx.store
+            .unfinished_revoke_alls()
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}

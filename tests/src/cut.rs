@@ -1,0 +1,199 @@
+//! A store wrapper that cuts a revoke-all off between its chunks: commits hold few items (so a
+//! handful of sessions takes several chunks), and once a number of revoking commits went
+//! through, the next ones fail as in an outage, or wait until released (a runner that is slow,
+//! not gone).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use session_core::domain::{Device, Session, UserLedger};
+use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
+use session_core::ports::{
+    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
+    RotationAttempt, SessionPage, SessionQuery, SessionStore, SessionWrite, StoreError,
+    UserWithIndex, Versioned,
+};
+use tokio::sync::Semaphore;
+
+/// What happens to the revoking commits after the ones let through.
+#[derive(Clone, Copy, Debug)]
+enum After {
+    Fail,
+    Hold,
+}
+
+#[derive(Clone)]
+pub struct CutStore<S> {
+    inner: S,
+    max_writes: usize,
+    /// Revoking commits still let through.
+    passes: Arc<AtomicUsize>,
+    after: After,
+    /// One permit per held commit that waits.
+    waiting: Arc<Semaphore>,
+    /// Permits to go on, given by [`Release::release`].
+    released: Arc<Semaphore>,
+}
+
+/// Lets the commits a [`CutStore`] holds go on.
+pub struct Release {
+    waiting: Arc<Semaphore>,
+    released: Arc<Semaphore>,
+}
+
+impl<S> CutStore<S> {
+    /// Commits of at most `max_writes` items; after `passes` revoking commits, the others fail.
+    pub fn failing_after(inner: S, max_writes: usize, passes: usize) -> Self {
+        Self::new(inner, max_writes, passes, After::Fail)
+    }
+
+    /// Commits of at most `max_writes` items; after `passes` revoking commits, the others wait
+    /// until released.
+    pub fn holding_after(inner: S, max_writes: usize, passes: usize) -> (Self, Release) {
+        let store = Self::new(inner, max_writes, passes, After::Hold);
+        let release = Release {
+            waiting: Arc::clone(&store.waiting),
+            released: Arc::clone(&store.released),
+        };
+        (store, release)
+    }
+
+    fn new(inner: S, max_writes: usize, passes: usize, after: After) -> Self {
+        Self {
+            inner,
+            max_writes,
+            passes: Arc::new(AtomicUsize::new(passes)),
+            after,
+            waiting: Arc::new(Semaphore::new(0)),
+            released: Arc::new(Semaphore::new(0)),
+        }
+    }
+}
+
+impl Release {
+    /// Waits until a held commit waits.
+    pub async fn until_holding(&self) {
+        self.waiting
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
+            .forget();
+    }
+
+    /// Lets every held and later commit through.
+    pub fn release(&self) {
+        self.released.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
+}
+
+fn revokes(changes: &ChangeSet) -> bool {
+    changes
+        .sessions
+        .iter()
+        .any(|write| matches!(write, SessionWrite::Revoke { .. }))
+}
+
+impl<S: SessionStore> SessionStore for CutStore<S> {
+    async fn load_user(
+        &self,
+        user_id: &UserId,
+    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
+        self.inner.load_user(user_id).await
+    }
+
+    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
+        self.inner.load_user_with_index(user_id).await
+    }
+
+    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
+        self.inner.load_session(id).await
+    }
+
+    async fn load_login(
+        &self,
+        user_id: &UserId,
+        device_id: Option<&DeviceId>,
+    ) -> Result<LoginRead, StoreError> {
+        self.inner.load_login(user_id, device_id).await
+    }
+
+    async fn load_device(
+        &self,
+        user_id: &UserId,
+        device_id: &DeviceId,
+    ) -> Result<Option<Versioned<Device>>, StoreError> {
+        self.inner.load_device(user_id, device_id).await
+    }
+
+    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
+        self.inner.list_devices(user_id).await
+    }
+
+    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
+        self.inner.list_user_sessions(query).await
+    }
+
+    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.has_marker(key).await
+    }
+
+    async fn load_idempotency(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.inner.load_idempotency(key).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        rotation: FastRotation,
+    ) -> Result<RotationAttempt, StoreError> {
+        self.inner.rotate_refresh_token(rotation).await
+    }
+
+    async fn load_revoke_all(
+        &self,
+        outcome_id: EventId,
+    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.load_revoke_all(outcome_id).await
+    }
+
+    async fn unfinished_revoke_alls(
+        &self,
+    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
+        self.inner.unfinished_revoke_alls().await
+    }
+
+    async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
+        let cut = revokes(&changes)
+            && self
+                .passes
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_err();
+        if cut {
+            match self.after {
+                After::Fail => {
+                    let cut = std::io::Error::other("cut off between two chunks");
+                    return Err(CommitError::Store(StoreError::Unavailable(Box::new(cut))));
+                }
+                After::Hold => {
+                    self.waiting.add_permits(1);
+                    self.released
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed")
+                        .forget();
+                }
+            }
+        }
+        self.inner.commit(changes).await
+    }
+
+    fn max_writes_per_commit(&self) -> usize {
+        self.max_writes.min(self.inner.max_writes_per_commit())
+    }
+
+    async fn backoff(&self, attempt: u32) {
+        self.inner.backoff(attempt).await;
+    }
+}
