@@ -273,7 +273,7 @@ pub struct SessionSteppedUp {
 }
 
 /// A device never seen for this user signed in (not on the user's very first login): what a
-/// "new sign-in to your account" notice needs (docs/0041).
+/// "new sign-in to your account" notice needs (docs/0047).
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemas", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]

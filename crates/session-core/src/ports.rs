@@ -97,7 +97,7 @@ pub struct RevokeAllMark {
     pub status: Option<AccountStatus>,
 }
 
-/// A device record write and its condition (docs/0041). Every write increments the version, so
+/// A device record write and its condition (docs/0047). Every write increments the version, so
 /// two logins on one device that read the same record cannot both commit.
 #[derive(Clone, PartialEq, Debug)]
 pub enum DeviceWrite {
@@ -364,7 +364,7 @@ pub trait SessionStore: Send + Sync {
     ) -> impl Future<Output = Result<UserWithIndex, StoreError>> + Send;
 
     /// Strongly consistent read of the user's ledger and, when `device_id` is set, the user's
-    /// record of that device: one round trip where the store can (docs/0041).
+    /// record of that device: one round trip where the store can (docs/0047).
     fn load_login(
         &self,
         user_id: &UserId,

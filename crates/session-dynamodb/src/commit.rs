@@ -269,7 +269,7 @@ impl Builder<'_> {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// A device record write, conditioned on the version read (docs/0041).
+    /// A device record write, conditioned on the version read (docs/0047).
     fn device(&self, write: DeviceWrite) -> Result<TransactWriteItem, CommitError> {
         match write {
             DeviceWrite::Put {

@@ -1,4 +1,4 @@
-//! The reads of device records (docs/0041): a login's ledger and device in one BatchGetItem, one
+//! The reads of device records (docs/0047): a login's ledger and device in one BatchGetItem, one
 //! device, and a user's devices in one Query of their partition.
 
 use aws_sdk_dynamodb::Client;

@@ -18,7 +18,7 @@ pub const CONTEXT_AUTH_AGE_SECS: &str = "auth_age_secs";
 pub const CONTEXT_STEP_UP_REQUIRED: &str = "step_up_required";
 pub const CONTEXT_MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
 pub const CONTEXT_FRESH_AUTH: &str = "fresh_auth";
-/// The session's device is trusted (docs/0041): the platform may skip MFA prompts there.
+/// The session's device is trusted (docs/0047): the platform may skip MFA prompts there.
 pub const CONTEXT_IS_TRUSTED: &str = "is_trusted";
 
 pub fn caller(context: &ApiGatewayV2httpRequestContext) -> Caller {

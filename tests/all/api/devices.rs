@@ -1,4 +1,4 @@
-//! The device routes over HTTP (docs/0041): bad device input is a 400 naming the field, another
+//! The device routes over HTTP (docs/0047): bad device input is a 400 naming the field, another
 //! user's device a 404, and a trusted device shows on the session and in the list.
 
 use serde_json::json;

@@ -287,7 +287,7 @@ async fn get_session_returns_the_user_view_without_internal_fields() {
             "ip_address",
             "is_current",
             "is_revoked",
-            // The device trust (docs/0041); device_id and device_name only when the login
+            // The device trust (docs/0047); device_id and device_name only when the login
             // named a device.
             "is_trusted",
             "last_activity_at",

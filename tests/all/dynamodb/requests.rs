@@ -217,7 +217,7 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
 }
 
 /// A login from a named device reads the ledger and the device record in one BatchGetItem and
-/// commits once (docs/0041), on its first login there and on a re-login that replaces the
+/// commits once (docs/0047), on its first login there and on a re-login that replaces the
 /// device's session (a limited tier's ledger knows the session is live).
 #[tokio::test]
 async fn a_login_from_a_device_stays_two_round_trips() {

@@ -1,6 +1,6 @@
 //! A sign-in from a new device through the create-session function on DynamoDB Local:
 //! NewDeviceSignIn goes stream -> relay -> EventBridge -> the template's notification rule (its
-//! own event pattern) -> SQS, and a re-login on the device sends nothing more (docs/0041).
+//! own event pattern) -> SQS, and a re-login on the device sends nothing more (docs/0047).
 
 use std::str::FromStr;
 

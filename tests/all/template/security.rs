@@ -374,7 +374,7 @@ const INDEX_READERS: [&str; 8] = [
     "admin-bulk-revoke",
     "admin-set-account-status",
     "account-events",
-    // Not the index: the user's device records, in the same partitions (docs/0041).
+    // Not the index: the user's device records, in the same partitions (docs/0047).
     "list-devices",
 ];
 

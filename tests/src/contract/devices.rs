@@ -1,4 +1,4 @@
-//! Devices (docs/0041): a login naming a device records it, replaces the device's previous
+//! Devices (docs/0047): a login naming a device records it, replaces the device's previous
 //! session in its own commit, and announces a device new to a user who signed in before.
 
 use std::collections::BTreeSet;

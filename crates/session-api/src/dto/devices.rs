@@ -1,4 +1,4 @@
-//! Bodies of the device routes (docs/0041): the user's devices, their names, and the auth
+//! Bodies of the device routes (docs/0047): the user's devices, their names, and the auth
 //! service's trust.
 
 use chrono::{DateTime, Utc};

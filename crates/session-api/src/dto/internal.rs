@@ -42,7 +42,7 @@ pub struct CreateSessionRequest {
     /// Authentication methods used (RFC 8176 values such as `pwd`, `otp`, `hwk`).
     #[schema(schema_with = crate::dto::schema::amr)]
     pub amr: Option<Vec<String>>,
-    /// The client's id of the device (docs/0041): a new login on it ends its previous session,
+    /// The client's id of the device (docs/0047): a new login on it ends its previous session,
     /// and a device never seen before is announced (`NewDeviceSignIn`).
     #[schema(schema_with = crate::dto::schema::nullable_device_id)]
     pub device_id: Option<String>,
@@ -111,7 +111,7 @@ pub struct CreatedSessionResponse {
     /// The login's device, when it named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    /// The login's device is trusted (docs/0041).
+    /// The login's device is trusted (docs/0047).
     #[serde(default)]
     pub is_trusted: bool,
 }

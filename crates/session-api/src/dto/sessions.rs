@@ -103,7 +103,7 @@ pub struct SessionView {
     pub created_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    /// The client's id of the device the login came from (docs/0041); omitted when none.
+    /// The client's id of the device the login came from (docs/0047); omitted when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "install-7f3a9c2e")]
     pub device_id: Option<String>,

@@ -1,4 +1,4 @@
-//! The device routes (docs/0041): the user's own devices, and the auth service's trust.
+//! The device routes (docs/0047): the user's own devices, and the auth service's trust.
 
 use bytes::Bytes;
 use http::{Response, StatusCode};

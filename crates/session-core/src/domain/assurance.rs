@@ -190,7 +190,7 @@ pub struct SessionAssurance {
     /// The tier's longest accepted authentication age for sensitive routes, if it sets one.
     pub max_auth_age_secs: Option<u32>,
     /// The session runs on a device the auth service trusts, until `trusted_until` when set
-    /// (docs/0041).
+    /// (docs/0047).
     pub is_trusted: bool,
     pub trusted_until: Option<DateTime<Utc>>,
 }

@@ -1,4 +1,4 @@
-//! A device of a user: what a client-kept `device_id` stands for across logins (docs/0041).
+//! A device of a user: what a client-kept `device_id` stands for across logins (docs/0047).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

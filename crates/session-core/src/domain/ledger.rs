@@ -77,7 +77,7 @@ pub struct UserLedger {
     /// survive a sign-out it raced (docs/0013).
     #[serde(default)]
     pub revoked_before: Option<DateTime<Utc>>,
-    /// The user's first login since this field exists (docs/0041): a new device is news only
+    /// The user's first login since this field exists (docs/0047): a new device is news only
     /// to a user who signed in before.
     #[serde(default)]
     pub first_login_at: Option<DateTime<Utc>>,

@@ -50,9 +50,9 @@ pub enum RevocationReason {
     AccountRecovered,
     /// A refresh token was presented again after it was rotated: a stolen token is in use.
     RefreshTokenReuse,
-    /// A new login on the same device took its place (docs/0041).
+    /// A new login on the same device took its place (docs/0047).
     ReplacedByNewLogin,
-    /// The user removed the device the session ran on (docs/0041).
+    /// The user removed the device the session ran on (docs/0047).
     DeviceRemoved,
 }
 
@@ -318,7 +318,7 @@ pub struct SessionRecord {
     /// The tier's longest accepted authentication age for sensitive routes, when it sets one.
     #[serde(default)]
     pub max_auth_age_secs: Option<u32>,
-    // The fields below came with devices (docs/0041).
+    // The fields below came with devices (docs/0047).
     /// The client's id of the device the login came from, when it sent one.
     #[serde(default)]
     pub device_id: Option<DeviceId>,
@@ -486,7 +486,7 @@ impl Session {
     }
 
     /// The new session runs on this device, trusted until `trusted_until` when the device's
-    /// trust holds at the login (docs/0041). Only for a session not yet stored.
+    /// trust holds at the login (docs/0047). Only for a session not yet stored.
     pub fn on_device(
         mut self,
         device_id: DeviceId,

@@ -42,7 +42,7 @@ pub struct CreateSession {
     pub auth_time: Option<DateTime<Utc>>,
     pub aal: Aal,
     pub amr: AuthMethods,
-    /// The device the client says it logs in from (docs/0041); `None` changes nothing.
+    /// The device the client says it logs in from (docs/0047); `None` changes nothing.
     pub device: Option<LoginDevice>,
 }
 
@@ -236,7 +236,7 @@ impl<S: SessionStore> Sessions<S> {
         Ok((read?, record?))
     }
 
-    /// The unrevoked session of the login's device, which the login replaces (docs/0041). A
+    /// The unrevoked session of the login's device, which the login replaces (docs/0047). A
     /// limited tier's ledger holds every unrevoked session; an unlimited tier's holds none, so
     /// there the session is read (only when the device's last session has not expired).
     async fn session_to_replace(

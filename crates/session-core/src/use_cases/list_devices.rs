@@ -1,4 +1,4 @@
-//! ListDevices: a user's devices with their live session, the caller's marked (docs/0041).
+//! ListDevices: a user's devices with their live session, the caller's marked (docs/0047).
 
 use chrono::{DateTime, Utc};
 

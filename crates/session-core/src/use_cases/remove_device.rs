@@ -1,6 +1,6 @@
 //! RemoveDevice: the user removes one of their devices: its live session is revoked
 //! (`device_removed`, with its events) and the record forgotten, with its trust, in one commit
-//! (docs/0041).
+//! (docs/0047).
 
 use crate::app::{Retry, Sessions};
 use crate::domain::{Actor, Revocation, RevocationReason};

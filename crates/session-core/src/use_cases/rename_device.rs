@@ -1,4 +1,4 @@
-//! RenameDevice: the user names one of their devices (docs/0041).
+//! RenameDevice: the user names one of their devices (docs/0047).
 
 use crate::app::{Retry, Sessions};
 use crate::domain::Device;

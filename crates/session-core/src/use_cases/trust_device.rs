@@ -1,5 +1,5 @@
 //! TrustDevice: the auth service trusts a user's device after a second factor on it, until an
-//! expiry; the device's live session shows it at once, later logins on it carry it (docs/0041).
+//! expiry; the device's live session shows it at once, later logins on it carry it (docs/0047).
 
 use chrono::{DateTime, Utc};
 

@@ -1,4 +1,4 @@
-//! Device record items (docs/0041): one per device of a user, in the user's partition.
+//! Device record items (docs/0047): one per device of a user, in the user's partition.
 
 use session_core::domain::Device;
 use session_core::ports::{StoreError, Versioned};

@@ -47,7 +47,7 @@ const AMR: &str = "amr";
 const STEP_UP_REQUIRED: &str = "step_up_required";
 const SUSPICIOUS_STEP_UP_AT_COUNT: &str = "suspicious_step_up_at_count";
 const MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
-// Added with devices (docs/0041): absent in items written before.
+// Added with devices (docs/0047): absent in items written before.
 const DEVICE_ID: &str = "device_id";
 const DEVICE_NAME: &str = "device_name";
 const TRUSTED_UNTIL: &str = "trusted_until";

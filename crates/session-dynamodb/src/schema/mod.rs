@@ -45,7 +45,7 @@ pub const LEDGER_SK: &str = "LEDGER";
 /// A user's index of unrevoked sessions: one item per session in the user's partition, added with
 /// the session and removed with its revocation, so a consistent Query finds them all.
 pub const INDEX_SK_PREFIX: &str = "ACTIVE#";
-/// A user's devices (docs/0041): one item per device id the user's logins named, read with the
+/// A user's devices (docs/0047): one item per device id the user's logins named, read with the
 /// ledger in one BatchGetItem at a login.
 pub const DEVICE_SK_PREFIX: &str = "DEVICE#";
 /// Outbox items: the relay's stream filter selects inserts whose `pk` starts with this.
