@@ -4,12 +4,7 @@
 //! back to back and racing commands rarely interleave between them. Yielding first puts other
 //! tasks between every two store calls, which is where the races of a remote store happen.
 
-use session_core::domain::{Device, Session, UserLedger};
-use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
-use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
-    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
-};
+use session_core::ports::{ChangeSet, CommitError, SessionStore};
 
 #[derive(Clone, Debug, Default)]
 pub struct YieldingStore<S> {
@@ -26,88 +21,14 @@ impl<S> YieldingStore<S> {
     }
 }
 
+/// Lets other tasks run, then the read.
+async fn yielded<S, F: std::future::Future>(_: &YieldingStore<S>, read: F) -> F::Output {
+    tokio::task::yield_now().await;
+    read.await
+}
+
 impl<S: SessionStore> SessionStore for YieldingStore<S> {
-    async fn load_user(
-        &self,
-        user_id: &UserId,
-    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_user(user_id).await
-    }
-
-    async fn load_login(
-        &self,
-        user_id: &UserId,
-        device_id: Option<&DeviceId>,
-    ) -> Result<LoginRead, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_login(user_id, device_id).await
-    }
-
-    async fn load_device(
-        &self,
-        user_id: &UserId,
-        device_id: &DeviceId,
-    ) -> Result<Option<Versioned<Device>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_device(user_id, device_id).await
-    }
-
-    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.list_devices(user_id).await
-    }
-
-    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_session(id).await
-    }
-
-    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_user_with_index(user_id).await
-    }
-
-    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.list_user_sessions(query).await
-    }
-
-    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.has_marker(key).await
-    }
-
-    async fn load_idempotency(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_idempotency(key).await
-    }
-
-    async fn rotate_refresh_token(
-        &self,
-        rotation: FastRotation,
-    ) -> Result<RotationAttempt, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.rotate_refresh_token(rotation).await
-    }
-
-    async fn load_revoke_all(
-        &self,
-        outcome_id: EventId,
-    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.load_revoke_all(outcome_id).await
-    }
-
-    async fn unfinished_revoke_alls(
-        &self,
-    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
-        tokio::task::yield_now().await;
-        self.inner.unfinished_revoke_alls().await
-    }
+    session_core::forward_store_reads!(inner, via yielded);
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
         tokio::task::yield_now().await;

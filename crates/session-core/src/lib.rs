@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod forward;
 pub mod ids;
 pub mod ports;
 pub mod use_cases;

@@ -2,12 +2,7 @@
 //! what was committed (the business counts of its events), what failed (by class) and how often a
 //! lost race was retried.
 
-use session_core::domain::{Device, Session, UserLedger};
-use session_core::ids::{DeviceId, EventId, IdempotencyKey, SessionId, UserId};
-use session_core::ports::{
-    ChangeSet, CommitError, FastRotation, IdempotencyRecord, LoginRead, RevokeAllContinuation,
-    RotationAttempt, SessionPage, SessionQuery, SessionStore, StoreError, UserWithIndex, Versioned,
-};
+use session_core::ports::{ChangeSet, CommitError, SessionStore, StoreError};
 
 use super::{Metric, Metrics, observe_event};
 
@@ -50,6 +45,14 @@ impl<S> MeteredStore<S> {
         &self.inner
     }
 
+    /// Awaits a read, counting its failure.
+    async fn observed<T>(
+        &self,
+        read: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        self.observe(read.await)
+    }
+
     fn observe<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         if let Err(error) = &result {
             self.metrics
@@ -60,75 +63,7 @@ impl<S> MeteredStore<S> {
 }
 
 impl<S: SessionStore> SessionStore for MeteredStore<S> {
-    async fn load_user(
-        &self,
-        user_id: &UserId,
-    ) -> Result<Option<Versioned<UserLedger>>, StoreError> {
-        self.observe(self.inner.load_user(user_id).await)
-    }
-
-    async fn load_session(&self, id: SessionId) -> Result<Option<Versioned<Session>>, StoreError> {
-        self.observe(self.inner.load_session(id).await)
-    }
-
-    async fn load_user_with_index(&self, user_id: &UserId) -> Result<UserWithIndex, StoreError> {
-        self.observe(self.inner.load_user_with_index(user_id).await)
-    }
-
-    async fn load_revoke_all(
-        &self,
-        outcome_id: EventId,
-    ) -> Result<Option<Versioned<RevokeAllContinuation>>, StoreError> {
-        self.observe(self.inner.load_revoke_all(outcome_id).await)
-    }
-
-    async fn unfinished_revoke_alls(
-        &self,
-    ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
-        self.observe(self.inner.unfinished_revoke_alls().await)
-    }
-
-    async fn load_login(
-        &self,
-        user_id: &UserId,
-        device_id: Option<&DeviceId>,
-    ) -> Result<LoginRead, StoreError> {
-        self.observe(self.inner.load_login(user_id, device_id).await)
-    }
-
-    async fn load_device(
-        &self,
-        user_id: &UserId,
-        device_id: &DeviceId,
-    ) -> Result<Option<Versioned<Device>>, StoreError> {
-        self.observe(self.inner.load_device(user_id, device_id).await)
-    }
-
-    async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
-        self.observe(self.inner.list_devices(user_id).await)
-    }
-
-    async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
-        self.observe(self.inner.list_user_sessions(query).await)
-    }
-
-    async fn has_marker(&self, key: &str) -> Result<bool, StoreError> {
-        self.observe(self.inner.has_marker(key).await)
-    }
-
-    async fn load_idempotency(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        self.observe(self.inner.load_idempotency(key).await)
-    }
-
-    async fn rotate_refresh_token(
-        &self,
-        rotation: FastRotation,
-    ) -> Result<RotationAttempt, StoreError> {
-        self.observe(self.inner.rotate_refresh_token(rotation).await)
-    }
+    session_core::forward_store_reads!(inner, via Self::observed);
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {
         // Read before the change set is handed over; counted only once it committed.
@@ -173,6 +108,7 @@ mod tests {
     use session_core::domain::{Actor, RevocationReason};
     use session_core::events::{DomainEvent, EventPayload, SessionRevoked};
     use session_core::ids::EventId;
+    use session_core::ids::{SessionId, UserId};
     use session_core::ports::IdGenerator;
     use session_core::testkit::SequentialIds;
     use session_memory::MemoryStore;
