@@ -16,7 +16,7 @@ use crate::codec::{self, Item, attr};
 use crate::error::InvalidChangeSet;
 use crate::schema::ledger_attr::{ACTIVE, REVOKED_BEFORE, STATUS};
 use crate::schema::session_attr::{REVOCATION, USER_ID};
-use crate::schema::{self, PK, TTL, VERSION};
+use crate::schema::{self, Key, PK, TTL, VERSION};
 
 /// Most items in one TransactWriteItems request.
 pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -178,39 +178,14 @@ impl Builder<'_> {
         match write {
             ContinuationWrite::Put {
                 continuation,
-                expected_version: Some(expected),
-            } => self.put(
-                codec::encode_continuation(&continuation, expected.saturating_add(1)),
-                "#ver = :expected",
-                names(&[("#ver", VERSION)]),
-                Some(values(vec![(":expected", attr::number(expected))])),
-            ),
-            ContinuationWrite::Put {
-                continuation,
-                expected_version: None,
-            } => self.put(
-                codec::encode_continuation(&continuation, 1),
-                "attribute_not_exists(#pk)",
-                names(&[("#pk", PK)]),
-                None,
-            ),
+                expected_version,
+            } => self.put_versioned(expected_version, |version| {
+                codec::encode_continuation(&continuation, version)
+            }),
             ContinuationWrite::Delete {
                 outcome_id,
                 expected_version,
-            } => {
-                let delete = Delete::builder()
-                    .table_name(self.table)
-                    .set_key(Some(schema::continuation_key(outcome_id)))
-                    .condition_expression("#ver = :expected")
-                    .set_expression_attribute_names(Some(names(&[("#ver", VERSION)])))
-                    .set_expression_attribute_values(Some(values(vec![(
-                        ":expected",
-                        attr::number(expected_version),
-                    )])))
-                    .build()
-                    .map_err(build_error("Delete"))?;
-                Ok(TransactWriteItem::builder().delete(delete).build())
-            }
+            } => self.delete_versioned(schema::continuation_key(outcome_id), expected_version),
         }
     }
 
@@ -274,40 +249,15 @@ impl Builder<'_> {
         match write {
             DeviceWrite::Put {
                 device,
-                expected_version: Some(expected),
-            } => self.put(
-                codec::encode_device(&device, expected.saturating_add(1)),
-                "#ver = :expected",
-                names(&[("#ver", VERSION)]),
-                Some(values(vec![(":expected", attr::number(expected))])),
-            ),
-            DeviceWrite::Put {
-                device,
-                expected_version: None,
-            } => self.put(
-                codec::encode_device(&device, 1),
-                "attribute_not_exists(#pk)",
-                names(&[("#pk", PK)]),
-                None,
-            ),
+                expected_version,
+            } => self.put_versioned(expected_version, |version| {
+                codec::encode_device(&device, version)
+            }),
             DeviceWrite::Delete {
                 user_id,
                 device_id,
                 expected_version,
-            } => {
-                let delete = Delete::builder()
-                    .table_name(self.table)
-                    .set_key(Some(schema::device_key(&user_id, &device_id)))
-                    .condition_expression("#ver = :expected")
-                    .set_expression_attribute_names(Some(names(&[("#ver", VERSION)])))
-                    .set_expression_attribute_values(Some(values(vec![(
-                        ":expected",
-                        attr::number(expected_version),
-                    )])))
-                    .build()
-                    .map_err(build_error("Delete"))?;
-                Ok(TransactWriteItem::builder().delete(delete).build())
-            }
+            } => self.delete_versioned(schema::device_key(&user_id, &device_id), expected_version),
         }
     }
 
@@ -403,6 +353,45 @@ impl Builder<'_> {
             .build()
             .map_err(build_error("Update"))?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Puts the item `encode` makes for its next version: conditioned on the stored version being
+    /// `expected`, or (`None`) on there being none.
+    fn put_versioned(
+        &self,
+        expected: Option<u64>,
+        encode: impl FnOnce(u64) -> Item,
+    ) -> Result<TransactWriteItem, CommitError> {
+        match expected {
+            Some(expected) => self.put(
+                encode(expected.saturating_add(1)),
+                "#ver = :expected",
+                names(&[("#ver", VERSION)]),
+                Some(values(vec![(":expected", attr::number(expected))])),
+            ),
+            None => self.put(
+                encode(1),
+                "attribute_not_exists(#pk)",
+                names(&[("#pk", PK)]),
+                None,
+            ),
+        }
+    }
+
+    /// Deletes the item at `key` if its stored version is `expected`.
+    fn delete_versioned(&self, key: Key, expected: u64) -> Result<TransactWriteItem, CommitError> {
+        let delete = Delete::builder()
+            .table_name(self.table)
+            .set_key(Some(key))
+            .condition_expression("#ver = :expected")
+            .set_expression_attribute_names(Some(names(&[("#ver", VERSION)])))
+            .set_expression_attribute_values(Some(values(vec![(
+                ":expected",
+                attr::number(expected),
+            )])))
+            .build()
+            .map_err(build_error("Delete"))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     fn put(

@@ -249,12 +249,9 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
     let trust = config::auth_events(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
-    let metrics = wiring::metrics(&ProcessEnv).map_err(crate::http_function::init_failed)?;
-    let sdk = wiring::sdk_config(&ProcessEnv)
+    let (sessions, metrics) = wiring::session_service(&ProcessEnv)
         .await
         .map_err(crate::http_function::init_failed)?;
-    let sessions =
-        wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(crate::http_function::init_failed)?;
     let consumer = AccountEventsConsumer::new(sessions, trust);
     lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent<Value>>| {
         let (consumer, metrics) = (&consumer, &metrics);

@@ -195,12 +195,9 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let jwt = config::jwt(&ProcessEnv).map_err(|e| crate::http_function::init_failed(e.into()))?;
     let verifier = TokenVerifier::new(jwt)
         .map_err(|e| crate::http_function::init_failed(InitError::Jwt(e)))?;
-    let metrics = wiring::metrics(&ProcessEnv).map_err(crate::http_function::init_failed)?;
-    let sdk = wiring::sdk_config(&ProcessEnv)
+    let (sessions, metrics) = wiring::session_service(&ProcessEnv)
         .await
         .map_err(crate::http_function::init_failed)?;
-    let sessions =
-        wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(crate::http_function::init_failed)?;
     let records_activity = config::authorizer_records_activity(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
     let authorizer = Authorizer::new(Authenticator::new(verifier, sessions))

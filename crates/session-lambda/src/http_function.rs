@@ -90,9 +90,9 @@ async fn serve_route(function: &'static str) -> Result<(), lambda_runtime::Error
     let route_key = session_api::route_for_function(function)
         .map(session_api::Route::route_key)
         .ok_or_else(|| init_failed(InitError::NoRoute { function }))?;
-    let metrics = wiring::metrics(&ProcessEnv).map_err(init_failed)?;
-    let sdk = wiring::sdk_config(&ProcessEnv).await.map_err(init_failed)?;
-    let sessions = wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(init_failed)?;
+    let (sessions, metrics) = wiring::session_service(&ProcessEnv)
+        .await
+        .map_err(init_failed)?;
     let margin: Duration =
         config::request_deadline_margin(&ProcessEnv).map_err(|e| init_failed(e.into()))?;
     let function = HttpFunction::new(route_key, Api::new(sessions));

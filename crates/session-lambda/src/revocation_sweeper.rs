@@ -30,12 +30,9 @@ pub fn serve() -> crate::EntryPoint {
 
 async fn run() -> Result<(), lambda_runtime::Error> {
     telemetry::init();
-    let metrics = wiring::metrics(&ProcessEnv).map_err(crate::http_function::init_failed)?;
-    let sdk = wiring::sdk_config(&ProcessEnv)
+    let (sessions, metrics) = wiring::session_service(&ProcessEnv)
         .await
         .map_err(crate::http_function::init_failed)?;
-    let sessions =
-        wiring::sessions(&sdk, &ProcessEnv, &metrics).map_err(crate::http_function::init_failed)?;
     lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
         let (sessions, metrics) = (&sessions, &metrics);
         async move {

@@ -63,6 +63,15 @@ pub fn metrics(env: &impl Env) -> Result<Metrics, InitError> {
     Ok(Metrics::new(config::metrics_namespace(env)?))
 }
 
+/// What every function over the sessions table starts with: its metrics and its use cases,
+/// configured from `env` (the SDK configuration is used only to build their clients).
+pub async fn session_service(env: &impl Env) -> Result<(Sessions<Store>, Metrics), InitError> {
+    let metrics = metrics(env)?;
+    let sdk = sdk_config(env).await?;
+    let sessions = sessions(&sdk, env, &metrics)?;
+    Ok((sessions, metrics))
+}
+
 /// The use cases over the sessions table named by `SESSIONS_TABLE`, with the configured policy,
 /// recording into `metrics` what they commit, how the store fails and how long enrichment takes.
 /// Both enrichers load lazily: only a login uses them, so no other function pays for the
