@@ -232,7 +232,7 @@ def _create_session() -> str:
         return json.load(response)["session_id"]
 
 
-@schemathesis.auth(refresh_interval=None).apply_to(tag="sessions")
+@schemathesis.auth(refresh_interval=None).apply_to(tag_regex="^(sessions|devices)$")
 class FreshSignIn:
     """A new session and token for every test case of a user route.
 
@@ -344,6 +344,17 @@ def filter_failure(context, failure, case, response) -> bool:
         # clock, so no schema can say it (the coverage phase sends fixed past dates).
         if _only_field_errors(problem, {"expires_at"}):
             return _drop(failure, case, "expires_at outside the session lifetime")
+        # `device_name` names the login's device, so it comes only with a `device_id`: a rule
+        # across two fields, which the document states in words.
+        if _only_field_errors(problem, {"device_name"}) and (
+            not isinstance(case.body, dict) or case.body.get("device_id") is None
+        ):
+            return _drop(failure, case, "device_name without a device_id")
+    if failure.code == "ST202" and operation == "PUT /internal/users/{user_id}/devices/{device_id}/trust":
+        # `trusted_until` must be in the future and at most 90 days ahead: relative to the
+        # clock, so no schema can say it (the coverage phase sends fixed past dates).
+        if _only_field_errors(problem, {"trusted_until"}):
+            return _drop(failure, case, "trusted_until not within the next 90 days")
         # A key first used with another body is refused by design (422 idempotency_key_reused):
         # the answer depends on an earlier request, not on this one's shape, and schemathesis
         # reuses header values across cases.

@@ -115,10 +115,20 @@ impl Modify for InternalRouteDetails {
                 body.required = Some(Required::False);
             }
             // A `user_id` path segment (internal and admin routes) is the percent-encoded user
-            // id, validated like a body field.
+            // id, and a device's (`/devices/{id}`, `.../devices/{device_id}/...`) a device id,
+            // validated like body fields.
+            let is_device_route = operation.tags.iter().flatten().any(|tag| tag == "devices");
             for parameter in operation.parameters.iter_mut().flatten() {
-                if parameter.name == "user_id" && parameter.parameter_in == ParameterIn::Path {
-                    parameter.schema = Some(schema::user_id().into());
+                if parameter.parameter_in != ParameterIn::Path {
+                    continue;
+                }
+                match parameter.name.as_str() {
+                    "user_id" => parameter.schema = Some(schema::user_id().into()),
+                    "device_id" => parameter.schema = Some(schema::device_id().into()),
+                    "id" if is_device_route => {
+                        parameter.schema = Some(schema::device_id().into());
+                    }
+                    _ => {}
                 }
             }
         }
