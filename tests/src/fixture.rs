@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Duration, Utc};
 use session_core::Sessions;
 use session_core::domain::session::NewSession;
-use session_core::domain::{Actor, PolicyConfig, RevocationReason, Session, UserLedger};
+use session_core::domain::{
+    Actor, DeviceType, PolicyConfig, RevocationReason, Session, UserLedger,
+};
 use session_core::error::SessionError;
 use session_core::events::{DomainEvent, EventPayload, SessionActivityUpdated};
 use session_core::ids::{EventId, SessionId, TierName, UserId};
@@ -34,7 +36,7 @@ pub const USER_AGENT: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) Ap
 /// What the fixture's device enricher says about every user agent.
 pub const DEVICE: &str = "Chrome on Mac OS X";
 /// The device type the fixture's device enricher gives every user agent.
-pub const DEVICE_TYPE: &str = "desktop";
+pub const DEVICE_TYPE: DeviceType = DeviceType::Desktop;
 /// What the fixture's location enricher says about every address, as stored.
 pub const LOCATION: &str = "Mountain View, US";
 
@@ -116,7 +118,7 @@ impl DeviceEnricher for RecordingEnricher {
             .push(user_agent.to_owned());
         Ok(DeviceInfo {
             description: Some(DEVICE.to_owned()),
-            device_type: Some(DEVICE_TYPE.to_owned()),
+            device_type: Some(DEVICE_TYPE),
         })
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::domain::DeviceType;
 use crate::domain::{Aal, Actor, AuthMethods, RevocationReason};
 use crate::ids::{DeviceId, DeviceName, EventId, Note, ProviderName, SessionId, UserId};
 
@@ -284,7 +285,7 @@ pub struct NewDeviceSignIn {
     pub device_name: Option<DeviceName>,
     /// What the user agent said ("Chrome on Windows").
     pub platform: Option<String>,
-    pub device_type: Option<String>,
+    pub device_type: Option<DeviceType>,
     pub location: Option<String>,
     pub signed_in_at: DateTime<Utc>,
 }
@@ -569,7 +570,7 @@ mod tests {
                 device_id: DeviceId::from_str("install-0001").unwrap(),
                 device_name: Some(DeviceName::from_str("Jane's phone").unwrap()),
                 platform: Some("Chrome on Windows".into()),
-                device_type: Some("desktop".into()),
+                device_type: Some(DeviceType::Desktop),
                 location: Some("Berlin, DE".into()),
                 signed_in_at: at,
             }),

@@ -15,6 +15,7 @@ use thiserror::Error;
 use uuid::Uuid;
 
 use crate::cursor::CursorPosition;
+use crate::domain::DeviceType;
 pub use crate::domain::geo::Coordinates;
 use crate::domain::{AccountStatus, ActiveEntry, Device, Revocation, Session, UserLedger};
 use crate::events::{AllSessionsRevocationAttempted, DomainEvent};
@@ -455,8 +456,8 @@ pub struct EnrichError(pub String);
 pub struct DeviceInfo {
     /// Human description ("Chrome on macOS").
     pub description: Option<String>,
-    /// Kind of device: "desktop", "mobile", "tablet", "bot" or "other".
-    pub device_type: Option<String>,
+    /// Kind of device.
+    pub device_type: Option<DeviceType>,
 }
 
 impl DeviceInfo {

@@ -103,7 +103,7 @@ impl MappedDevices {
             user_agent.to_owned(),
             DeviceInfo {
                 description: Some(description.to_owned()),
-                device_type: Some(device_type.to_owned()),
+                device_type: crate::domain::DeviceType::parse(device_type),
             },
         );
         self

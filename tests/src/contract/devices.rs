@@ -80,7 +80,7 @@ pub async fn a_login_from_a_device_records_it<H: StoreHarness>(h: H) {
         Some("Jane's phone")
     );
     assert_eq!(device.platform.as_deref(), Some(DEVICE));
-    assert_eq!(device.device_type.as_deref(), Some(DEVICE_TYPE));
+    assert_eq!(device.device_type, Some(DEVICE_TYPE));
     assert_eq!(device.last_location.as_deref(), Some(LOCATION));
     assert_eq!(device.session_id, Some(session.id()));
     assert_eq!(device.session_expires_at, Some(session.expires_at()));

@@ -75,7 +75,7 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
         .into_iter()
         .map(|p| ProviderName::from_str(p).expect("valid"))
         .collect();
-    full.device_type = Some("mobile".to_owned());
+    full.device_type = Some(session_core::domain::DeviceType::Mobile);
     full.last_user_agent =
         Some("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)".to_owned());
     full.last_country_code = Some("CH".to_owned());

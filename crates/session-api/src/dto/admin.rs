@@ -254,7 +254,7 @@ impl From<ListedSession> for AdminSessionView {
             id: *session.id().as_uuid(),
             user_id: session.user_id().as_str().to_owned(),
             device_info: session.device_info().map(str::to_owned),
-            device_type: session.device_type().map(str::to_owned),
+            device_type: session.device_type().map(|kind| kind.as_str().to_owned()),
             ip_address: session.ip_address(),
             location: session.location().map(str::to_owned),
             created_at: session.created_at(),

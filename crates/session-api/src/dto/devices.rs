@@ -44,7 +44,7 @@ impl DeviceView {
             id: device.device_id.as_str().to_owned(),
             name: device.name.map(String::from),
             platform: device.platform,
-            device_type: device.device_type,
+            device_type: device.device_type.map(|kind| kind.as_str().to_owned()),
             last_location: device.last_location,
             first_seen: device.first_seen,
             last_seen: device.last_seen,

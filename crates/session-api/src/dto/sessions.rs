@@ -128,7 +128,7 @@ impl From<ListedSession> for SessionView {
             id: *session.id().as_uuid(),
             is_revoked: session.is_revoked(),
             device_info: session.device_info().map(str::to_owned),
-            device_type: session.device_type().map(str::to_owned),
+            device_type: session.device_type().map(|kind| kind.as_str().to_owned()),
             ip_address: session.ip_address(),
             location: session.location().map(str::to_owned),
             created_at: session.created_at(),

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::DeviceType;
 use crate::domain::session::Session;
 use crate::ids::{DeviceId, DeviceName, SessionId, UserId};
 
@@ -21,8 +22,8 @@ pub struct Device {
     pub last_seen: DateTime<Utc>,
     /// What the latest login's user agent said ("Chrome on macOS").
     pub platform: Option<String>,
-    /// "desktop", "mobile", "tablet", "bot" or "other", when known.
-    pub device_type: Option<String>,
+    /// What kind of device it is, when known.
+    pub device_type: Option<DeviceType>,
     /// Where the latest login came from ("Berlin, DE").
     pub last_location: Option<String>,
     /// The session of its latest login and that session's expiry; the session may have ended
@@ -70,7 +71,7 @@ impl Device {
             self.platform = session.device_info().map(str::to_owned);
         }
         if session.device_type().is_some() {
-            self.device_type = session.device_type().map(str::to_owned);
+            self.device_type = session.device_type();
         }
         if session.location().is_some() {
             self.last_location = session.location().map(str::to_owned);

@@ -3,6 +3,7 @@
 pub mod assurance;
 pub mod change_time;
 pub mod device;
+pub mod device_type;
 pub mod geo;
 pub mod ledger;
 pub mod limit;
@@ -12,6 +13,7 @@ pub mod suspicion;
 
 pub use assurance::{Aal, AuthMethod, AuthMethods, SessionAssurance};
 pub use device::Device;
+pub use device_type::DeviceType;
 pub use geo::{Coordinates, Fix};
 pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;

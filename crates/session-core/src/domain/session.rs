@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::DeviceType;
 use crate::domain::assurance::{Aal, AuthMethods, SessionAssurance};
 use crate::domain::geo::{Coordinates, Fix};
 use crate::error::SessionError;
@@ -303,7 +304,7 @@ pub struct SessionRecord {
     // The fields below came with suspicious-activity detection; `serde(default)` (and optional
     // attributes in the DynamoDB codec) keep sessions stored before them readable.
     #[serde(default)]
-    pub device_type: Option<String>,
+    pub device_type: Option<DeviceType>,
     #[serde(default)]
     pub last_user_agent: Option<String>,
     #[serde(default)]
@@ -365,8 +366,8 @@ pub struct NewSession {
     pub id: SessionId,
     pub user_id: UserId,
     pub device_info: Option<String>,
-    /// What the device is ("desktop", "mobile", "tablet", "bot", "other"), when known.
-    pub device_type: Option<String>,
+    /// What the device is, when known.
+    pub device_type: Option<DeviceType>,
     pub user_agent: Option<String>,
     pub ip_address: Option<IpAddr>,
     /// Display text of where the login came from ("Mountain View, US").
@@ -560,8 +561,8 @@ impl Session {
     }
 
     /// What the login's user agent runs on ("desktop", "mobile", "tablet", "bot", "other").
-    pub fn device_type(&self) -> Option<&str> {
-        self.record.device_type.as_deref()
+    pub fn device_type(&self) -> Option<DeviceType> {
+        self.record.device_type
     }
 
     /// The login's user agent, truncated.

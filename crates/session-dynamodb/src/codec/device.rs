@@ -40,7 +40,11 @@ pub(crate) fn encode_device(device: &Device, version: u64) -> Item {
         device.name.as_ref().map(|n| attr::string(n.as_str())),
     );
     attr::put_opt(&mut item, PLATFORM, text(&device.platform));
-    attr::put_opt(&mut item, DEVICE_TYPE, text(&device.device_type));
+    attr::put_opt(
+        &mut item,
+        DEVICE_TYPE,
+        device.device_type.map(|kind| attr::string(kind.as_str())),
+    );
     attr::put_opt(&mut item, LAST_LOCATION, text(&device.last_location));
     attr::put_opt(
         &mut item,
@@ -71,7 +75,7 @@ pub(crate) fn decode_device(item: &Item) -> Result<Versioned<Device>, StoreError
             first_seen: r.time(FIRST_SEEN)?,
             last_seen: r.time(LAST_SEEN)?,
             platform: r.opt_string(PLATFORM)?,
-            device_type: r.opt_string(DEVICE_TYPE)?,
+            device_type: r.opt_parse(DEVICE_TYPE)?,
             last_location: r.opt_string(LAST_LOCATION)?,
             session_id: r.opt_parse(SESSION_ID)?,
             session_expires_at: r.opt_time(SESSION_EXPIRES_AT)?,
@@ -102,7 +106,7 @@ mod tests {
             first_seen: at,
             last_seen: at + Duration::days(1),
             platform: Some("Safari on iOS".into()),
-            device_type: Some("mobile".into()),
+            device_type: Some(session_core::domain::DeviceType::Mobile),
             last_location: Some("Berlin, DE".into()),
             session_id: Some(SessionId::from_uuid(Uuid::now_v7())),
             session_expires_at: Some(at + Duration::days(30)),

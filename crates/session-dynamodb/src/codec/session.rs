@@ -197,7 +197,11 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
         LAST_PROVIDER_SYNC_AT,
         session.last_provider_sync_at.map(attr::time),
     );
-    attr::put_opt(&mut item, DEVICE_TYPE, text(&session.device_type));
+    attr::put_opt(
+        &mut item,
+        DEVICE_TYPE,
+        session.device_type.map(|kind| attr::string(kind.as_str())),
+    );
     attr::put_opt(
         &mut item,
         DEVICE_ID,
@@ -355,7 +359,7 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         last_provider_accessed: r.opt_parse(LAST_PROVIDER_ACCESSED)?,
         last_provider_sync_at: r.opt_time(LAST_PROVIDER_SYNC_AT)?,
         providers_accessed,
-        device_type: r.opt_string(DEVICE_TYPE)?,
+        device_type: r.opt_parse(DEVICE_TYPE)?,
         last_user_agent: r.opt_string(LAST_USER_AGENT)?,
         last_country_code: r.opt_string(LAST_COUNTRY_CODE)?,
         last_fix,
@@ -466,7 +470,7 @@ mod tests {
             },
             note: None,
         });
-        r.device_type = Some("desktop".into());
+        r.device_type = Some(session_core::domain::DeviceType::Desktop);
         r.last_user_agent = Some("Mozilla/5.0 (X11; Linux x86_64)".into());
         r.last_country_code = Some("US".into());
         r.last_fix = Some(Fix {

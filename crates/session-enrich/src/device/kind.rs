@@ -6,50 +6,7 @@
 //! tablets do not; iPads name themselves), checked in this order: crawler, then TVs, consoles,
 //! watches and headsets (anything that is not a computer a person logs in from), then the OS.
 
-use serde::{Deserialize, Serialize};
-
-/// What a user agent runs on, as a session list groups it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceType {
-    Desktop,
-    Mobile,
-    Tablet,
-    /// Crawlers, link previewers, monitors and scripted HTTP clients.
-    Bot,
-    /// TVs, consoles, wearables, headsets, and anything unrecognised.
-    Other,
-}
-
-impl DeviceType {
-    pub const ALL: [DeviceType; 5] = [
-        Self::Desktop,
-        Self::Mobile,
-        Self::Tablet,
-        Self::Bot,
-        Self::Other,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Desktop => "desktop",
-            Self::Mobile => "mobile",
-            Self::Tablet => "tablet",
-            Self::Bot => "bot",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-}
-
-impl std::fmt::Display for DeviceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use session_core::domain::DeviceType;
 
 /// uap-core browser families that are programs, not people (beyond its crawler rules).
 const SCRIPTED_CLIENTS: &[&str] = &[

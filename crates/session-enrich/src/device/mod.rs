@@ -96,7 +96,7 @@ impl DeviceEnricher for DeviceParser {
         let parsed = self.parse(user_agent);
         Ok(DeviceInfo {
             description: parsed.description,
-            device_type: Some(parsed.device_type.as_str().to_owned()),
+            device_type: Some(parsed.device_type),
         })
     }
 }

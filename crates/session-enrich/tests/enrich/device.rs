@@ -127,7 +127,7 @@ fn empty_blank_and_garbage_give_no_description_and_never_fail() {
         assert_eq!(parsed.device_type, DeviceType::Other, "{ua:?}");
         let info = DeviceParser::new().describe(ua).unwrap();
         assert_eq!(info.description, None, "{ua:?}");
-        assert_eq!(info.device_type.as_deref(), Some("other"), "{ua:?}");
+        assert_eq!(info.device_type, Some(DeviceType::Other), "{ua:?}");
     }
 }
 
@@ -160,7 +160,7 @@ fn the_core_port_returns_the_description_and_device_type() {
     let parser: &dyn DeviceEnricher = &DeviceParser::new();
     let info = parser.describe(EDGE_WINDOWS).unwrap();
     assert_eq!(info.description.as_deref(), Some("Edge on Windows"));
-    assert_eq!(info.device_type.as_deref(), Some("desktop"));
+    assert_eq!(info.device_type, Some(DeviceType::Desktop));
 }
 
 #[test]
