@@ -583,3 +583,42 @@ async fn an_unavailable_store_is_503_with_retry_after() {
         "no internal detail leaks"
     );
 }
+
+/// Given both, `state` decides the list and `active_only` is only validated (docs/0048): a client
+/// moving from the flag to `state` may still send the flag.
+#[tokio::test]
+async fn the_list_state_supersedes_active_only() {
+    let h = Harness::new();
+    let signed_out = h.login("alice").await;
+    let current = h.login("alice").await;
+    h.user(
+        &current,
+        "DELETE",
+        &format!("/sessions/{}", signed_out.session_id),
+    )
+    .await
+    .no_content();
+    let ids = |body: serde_json::Value| -> Vec<String> {
+        body["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let ended = h
+        .user(&current, "GET", "/sessions?active_only=true&state=ended")
+        .await
+        .ok_json(200);
+    let active = h
+        .user(&current, "GET", "/sessions?active_only=false&state=active")
+        .await
+        .ok_json(200);
+
+    assert_eq!(ids(ended), [signed_out.session_id.to_string()]);
+    assert_eq!(ids(active), [current.session_id.to_string()]);
+    h.user(&current, "GET", "/sessions?active_only=maybe&state=all")
+        .await
+        .problem(400, "validation_failed");
+}
