@@ -176,10 +176,11 @@ async fn send(world: &World, raw: &[u8]) -> Option<bool> {
 }
 
 /// What the local server does before `Api::handle` (crates/session-local/src/server.rs
-/// `caller`): service routes are open, user routes need a bearer token on an active session.
+/// `caller`): service and admin routes are open, user routes need a bearer token on an active
+/// session.
 async fn local_caller(world: &World, request: &Request<Bytes>) -> Result<Caller, ApiError> {
     match route_access(request.uri().path()) {
-        Some(Access::Service) => Ok(Caller::Service {
+        Some(Access::Service | Access::Admin) => Ok(Caller::Service {
             principal: "local".into(),
         }),
         Some(Access::User) => {

@@ -1,8 +1,8 @@
-//! EventBridge decoding: the password-changed consumer (`session_lambda::password_changed`) on
+//! EventBridge decoding: the account-events consumer (`session_lambda::account_events`) on
 //! any JSON the Lambda runtime could hand it as an `EventBridgeEvent<Value>`, and
 //! `session_core::events::DomainEvent::from_detail` on the same detail type and detail.
 //!
-//! Input: the event's JSON, as in events/password-changed/*.json. Placeholders `$A1` `$A2` `$B1`
+//! Input: the event's JSON, as in events/account-events/*.json. Placeholders `$A1` `$A2` `$B1`
 //! become the world's session ids (alice: a1, a2; bob: b1).
 //!
 //! Checks: no panic; the consumer never fails on the embedded store; it revokes only sessions of
@@ -17,8 +17,8 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use session_core::events::DomainEvent;
 use session_fuzz::{World, block_on, replace_all};
+use session_lambda::account_events::{AccountEventsConsumer, Outcome, PASSWORD_CHANGED};
 use session_lambda::config::AuthEventsConfig;
-use session_lambda::password_changed::{Outcome, PASSWORD_CHANGED, PasswordChangedConsumer};
 
 fuzz_target!(|data: &[u8]| {
     block_on(run(data));
@@ -38,7 +38,7 @@ async fn run(data: &[u8]) {
 
     round_trip(&event.detail_type, event.detail.clone());
 
-    let consumer = PasswordChangedConsumer::new(
+    let consumer = AccountEventsConsumer::new(
         world.sessions.clone(),
         AuthEventsConfig {
             source: "auth".into(),
@@ -49,7 +49,7 @@ async fn run(data: &[u8]) {
         .handle(event.clone())
         .await
         .expect("the consumer failed on the embedded store");
-    if let Outcome::Revoked { session_ids } = &first {
+    if let Outcome::Revoked { session_ids } | Outcome::StatusChanged { session_ids, .. } = &first {
         assert_eq!(event.source, "auth");
         let user = event.detail["user_id"].as_str().unwrap_or_default();
         for id in session_ids {
@@ -78,7 +78,11 @@ async fn run(data: &[u8]) {
         .await
         .expect("the consumer failed on the embedded store");
     match (&first, &second) {
-        (Outcome::Revoked { .. } | Outcome::AlreadyHandled, Outcome::AlreadyHandled) => {}
+        (
+            Outcome::Revoked { .. } | Outcome::StatusChanged { .. } | Outcome::AlreadyHandled,
+            Outcome::AlreadyHandled,
+        ) => {}
+        (Outcome::NothingToDo, Outcome::NothingToDo | Outcome::AlreadyHandled) => {}
         (Outcome::Dropped { why: a }, Outcome::Dropped { why: b }) if a == b => {}
         _ => panic!("redelivery was not a no-op: first {first:?}, then {second:?}"),
     }

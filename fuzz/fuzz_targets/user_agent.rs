@@ -28,8 +28,5 @@ fuzz_target!(|data: &[u8]| {
         .describe(&user_agent)
         .expect("describing a user agent never fails");
     assert_eq!(described.description, parsed.description);
-    assert_eq!(
-        described.device_type.as_deref(),
-        Some(parsed.device_type.as_str())
-    );
+    assert_eq!(described.device_type, Some(parsed.device_type));
 });

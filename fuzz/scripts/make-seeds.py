@@ -63,7 +63,7 @@ api = {
 for name, text in api.items():
     write("api_request", name, text)
 for path in sorted(p for p in EVENTS.glob("*/*.json") if not p.name.endswith(".expect.json")):
-    if path.parent.name in ("authorizer", "password-changed", "event-relay"):
+    if path.parent.name in ("authorizer", "account-events", "event-relay"):
         continue
     write("api_request", f"lambda-{path.parent.name}-{path.stem}", placeholders(compact(path)))
 
@@ -113,9 +113,9 @@ write("cursor_decode", "encoded", "t" + base64.urlsafe_b64encode(raw.encode()).d
 write("cursor_decode", "garbage", "tbm90IGEgY3Vyc29y")
 
 # eventbridge_event --------------------------------------------------------------------------
-for path in sorted(p for p in (EVENTS / "password-changed").glob("*.json") if not p.name.endswith(".expect.json")):
+for path in sorted(p for p in (EVENTS / "account-events").glob("*.json") if not p.name.endswith(".expect.json")):
     write("eventbridge_event", path.stem, placeholders(compact(path)))
-changed = json.loads((EVENTS / "password-changed" / "password-changed.json").read_text())
+changed = json.loads((EVENTS / "account-events" / "password-changed.json").read_text())
 changed["detail"] = {"user_id": "bob"}
 changed["id"] = "bob-change"
 write("eventbridge_event", "bob-changed-no-session", placeholders(json.dumps(changed)))
