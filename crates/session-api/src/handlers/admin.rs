@@ -13,7 +13,7 @@ use session_core::use_cases::{
 };
 use session_core::{SessionError, events::RevokeAllTrigger};
 
-use crate::body::{EmptyBody, decode_json};
+use crate::body::EmptyBody;
 use crate::dto::{
     AccountStatusRequest, AccountStatusResponse, AccountStatusView, AdminRevocationRequest,
     AdminRevokeAllResponse, AdminSessionListResponse, BulkOutcome, BulkRevocationRequest,
@@ -115,9 +115,7 @@ pub(crate) async fn admin_revoke_session<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let id = session_id(request.parameter("id"))?;
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: AdminRevocationRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: AdminRevocationRequest = request.json_body(EmptyBody::Rejected)?;
     let action = body.into_action()?;
     let outcome = sessions
         .revoke_session(RevokeSession {
@@ -153,9 +151,7 @@ pub(crate) async fn admin_revoke_all_sessions<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let user = user_id_parameter(request.parameter("user_id"))?;
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: AdminRevocationRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: AdminRevocationRequest = request.json_body(EmptyBody::Rejected)?;
     let action = body.into_action()?;
     let revoked = sessions
         .revoke_all_user_sessions(RevokeAllUserSessions {
@@ -195,9 +191,7 @@ pub(crate) async fn admin_bulk_revoke<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: BulkRevocationRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: BulkRevocationRequest = request.json_body(EmptyBody::Rejected)?;
     let (user_ids, action) = body.into_parts()?;
     let outcomes = sessions
         .revoke_users_sessions(RevokeUsersSessions {
@@ -253,9 +247,7 @@ pub(crate) async fn admin_set_account_status<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let user = user_id_parameter(request.parameter("user_id"))?;
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: AccountStatusRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: AccountStatusRequest = request.json_body(EmptyBody::Rejected)?;
     let (status, action) = body.into_parts()?;
     let changed = sessions
         .set_account_status(SetAccountStatus {

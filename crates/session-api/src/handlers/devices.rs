@@ -7,7 +7,7 @@ use session_core::ids::{DeviceId, InvalidValue};
 use session_core::ports::SessionStore;
 use session_core::use_cases::{ListDevices, RemoveDevice};
 
-use crate::body::{EmptyBody, decode_json};
+use crate::body::EmptyBody;
 use crate::dto::{
     DeviceListResponse, Problem, RenameDeviceRequest, RenamedDeviceResponse, TrustDeviceRequest,
     TrustedDeviceResponse,
@@ -72,10 +72,9 @@ pub(crate) async fn rename_device<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (caller, input) = (request.user()?, &request.input);
+    let caller = request.user()?;
     let device = device_id(request.parameter("id"));
-    QueryParams::parse(input.query)?.finish()?;
-    let body: RenameDeviceRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: RenameDeviceRequest = request.json_body(EmptyBody::Rejected)?;
     let renamed = sessions
         .rename_device(body.into_command(caller.user_id.clone(), device)?)
         .await?;
@@ -138,11 +137,9 @@ pub(crate) async fn trust_device<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let input = &request.input;
     let user = user_id(request.parameter("user_id"));
     let device = device_id(request.parameter("device_id"));
-    QueryParams::parse(input.query)?.finish()?;
-    let body: TrustDeviceRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: TrustDeviceRequest = request.json_body(EmptyBody::Rejected)?;
     let device = sessions
         .trust_device(body.into_command(user, device)?)
         .await?;

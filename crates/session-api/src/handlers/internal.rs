@@ -123,10 +123,8 @@ pub(crate) async fn record_session_activity<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (raw_id, input) = (request.parameter("id"), &request.input);
-    let id = session_id(raw_id)?;
-    QueryParams::parse(input.query)?.finish()?;
-    let request: ActivityRequest = decode_json(input.headers, input.body, EmptyBody::EmptyObject)?;
+    let id = session_id(request.parameter("id"))?;
+    let request: ActivityRequest = request.json_body(EmptyBody::EmptyObject)?;
     let outcome = sessions
         .update_session_activity(request.into_command(id)?)
         .await?;
@@ -152,11 +150,8 @@ pub(crate) async fn record_provider_access<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (raw_id, input) = (request.parameter("id"), &request.input);
-    let id = session_id(raw_id)?;
-    QueryParams::parse(input.query)?.finish()?;
-    let request: ProviderAccessRequest =
-        decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let id = session_id(request.parameter("id"))?;
+    let request: ProviderAccessRequest = request.json_body(EmptyBody::Rejected)?;
     sessions
         .record_provider_access(request.into_command(id)?)
         .await?;
@@ -187,10 +182,8 @@ pub(crate) async fn link_refresh_token<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (raw_id, input) = (request.parameter("id"), &request.input);
-    let id = session_id(raw_id)?;
-    QueryParams::parse(input.query)?.finish()?;
-    let request: RefreshTokenRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let id = session_id(request.parameter("id"))?;
+    let request: RefreshTokenRequest = request.json_body(EmptyBody::Rejected)?;
     sessions
         .link_refresh_token(request.into_command(id)?)
         .await?;
@@ -217,10 +210,8 @@ pub(crate) async fn set_session_policy<S: SessionStore>(
     sessions: &Sessions<S>,
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (raw_user_id, input) = (request.parameter("user_id"), &request.input);
-    QueryParams::parse(input.query)?.finish()?;
-    let request: SessionPolicyRequest =
-        decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let raw_user_id = request.parameter("user_id");
+    let request: SessionPolicyRequest = request.json_body(EmptyBody::Rejected)?;
     let view = sessions
         .set_user_session_policy(request.into_command(user_id(raw_user_id))?)
         .await?;

@@ -9,10 +9,13 @@ pub(crate) mod refresh;
 pub(crate) mod user;
 
 use http::HeaderMap;
+use serde::de::DeserializeOwned;
 use session_core::ids::{InvalidValue, SessionId, UserId};
 
+use crate::body::{EmptyBody, decode_json};
 use crate::percent;
 use crate::problem::ApiError;
+use crate::query::QueryParams;
 
 /// The parts of a request a handler may read besides its path parameters.
 pub(crate) struct Input<'a> {
@@ -34,6 +37,13 @@ impl RouteRequest<'_> {
     /// The user a user route acts for.
     pub(crate) fn user(&self) -> Result<&UserCaller, ApiError> {
         self.caller.as_ref().ok_or(ApiError::Unauthorized)
+    }
+
+    /// The JSON body of a route that takes no query parameters; a query parameter is refused
+    /// before the body is read.
+    pub(crate) fn json_body<T: DeserializeOwned>(&self, empty: EmptyBody) -> Result<T, ApiError> {
+        QueryParams::parse(self.input.query)?.finish()?;
+        decode_json(self.input.headers, self.input.body, empty)
     }
 
     /// A path parameter of the route's template, raw (percent-encoded); empty when the template

@@ -5,11 +5,10 @@ use http::{Response, StatusCode};
 use session_core::Sessions;
 use session_core::ports::SessionStore;
 
-use crate::body::{EmptyBody, decode_json};
+use crate::body::EmptyBody;
 use crate::dto::{Problem, RefreshRequest, RefreshResponse, StepUpRequest, StepUpResponse};
 use crate::handlers::{RouteRequest, session_id};
 use crate::problem::ApiError;
-use crate::query::QueryParams;
 use crate::response;
 
 /// Refresh: check the presented refresh token, rotate to the next one, record the activity.
@@ -39,9 +38,7 @@ pub(crate) async fn refresh_session<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let id = session_id(request.parameter("id"))?;
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: RefreshRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: RefreshRequest = request.json_body(EmptyBody::Rejected)?;
     let refreshed = sessions.refresh_session(body.into_command(id)?).await?;
     response::json(StatusCode::OK, &RefreshResponse::from(refreshed))
 }
@@ -69,9 +66,7 @@ pub(crate) async fn step_up_session<S: SessionStore>(
     request: &RouteRequest<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
     let id = session_id(request.parameter("id"))?;
-    let input = &request.input;
-    QueryParams::parse(input.query)?.finish()?;
-    let body: StepUpRequest = decode_json(input.headers, input.body, EmptyBody::Rejected)?;
+    let body: StepUpRequest = request.json_body(EmptyBody::Rejected)?;
     let session = sessions.step_up_session(body.into_command(id)?).await?;
     response::json(StatusCode::OK, &StepUpResponse::from(session))
 }
