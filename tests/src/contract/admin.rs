@@ -14,9 +14,10 @@ use session_core::events::RevokeAllTrigger;
 use session_core::ids::{ActorName, Note, UserId};
 use session_core::ports::SessionStore;
 use session_core::use_cases::{
-    Owner, RequestedStatus, RevokeAllScope, RevokeAllUserSessions, RevokeSession,
+    CreatedSession, Owner, RequestedStatus, RevokeAllScope, RevokeAllUserSessions, RevokeSession,
     RevokeUsersSessions, SetAccountStatus,
 };
+use tokio::task::JoinHandle;
 
 use crate::contract::concurrency::race;
 use crate::events::{
@@ -48,11 +49,24 @@ fn status_change(user_id: &UserId, status: RequestedStatus) -> SetAccountStatus 
     }
 }
 
-/// The fixture's service over a store whose logins wait at their commit until the gate opens.
-fn gated<H: StoreHarness>(fx: &Fixture<'_, H>) -> (Sessions<GatedStore<H::Store>>, Gate) {
+/// `n` logins of `user` that have read the ledger and wait at their commit until the gate opens.
+async fn logins_held_at_commit<H: StoreHarness>(
+    fx: &Fixture<'_, H>,
+    user: &UserId,
+    n: usize,
+) -> (Vec<JoinHandle<Result<CreatedSession, SessionError>>>, Gate) {
     let (store, gate) = GatedStore::new(fx.store.clone());
-    let sessions = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
-    (sessions, gate)
+    let gated = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let in_flight = (0..n)
+        .map(|_| {
+            let sessions = gated.clone();
+            let cmd = login_cmd(user);
+            tokio::spawn(async move { sessions.create_session(cmd).await })
+        })
+        .collect();
+    gate.until_waiting(u32::try_from(n).unwrap_or(u32::MAX))
+        .await;
+    (in_flight, gate)
 }
 
 /// An admin revokes a session of any user: the revocation records the admin by name, the reason
@@ -342,16 +356,7 @@ pub async fn a_disabled_users_concurrent_logins_are_all_refused<H: StoreHarness>
     fx.login_n(&alice, 2).await;
 
     // In flight when the disable happens.
-    let (gated, gate) = gated(&fx);
-    let in_flight: Vec<_> = (0..LOGINS)
-        .map(|_| {
-            let sessions = gated.clone();
-            let cmd = login_cmd(&alice);
-            tokio::spawn(async move { sessions.create_session(cmd).await })
-        })
-        .collect();
-    gate.until_waiting(u32::try_from(LOGINS).unwrap_or(u32::MAX))
-        .await;
+    let (in_flight, gate) = logins_held_at_commit(&fx, &alice, LOGINS).await;
     fx.sessions
         .set_account_status(status_change(&alice, RequestedStatus::Disabled))
         .await
@@ -395,16 +400,7 @@ pub async fn a_revoke_all_racing_logins_leaves_no_active_session_created_before_
     fx.register(&alice, "pro", None).await;
     fx.login_n(&alice, 2).await;
 
-    let (gated, gate) = gated(&fx);
-    let in_flight: Vec<_> = (0..LOGINS)
-        .map(|_| {
-            let sessions = gated.clone();
-            let cmd = login_cmd(&alice);
-            tokio::spawn(async move { sessions.create_session(cmd).await })
-        })
-        .collect();
-    gate.until_waiting(u32::try_from(LOGINS).unwrap_or(u32::MAX))
-        .await;
+    let (in_flight, gate) = logins_held_at_commit(&fx, &alice, LOGINS).await;
     fx.advance(Duration::milliseconds(5));
     let revoke_all_at = fx.now();
     fx.sessions
