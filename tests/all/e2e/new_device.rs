@@ -4,8 +4,6 @@
 
 use std::str::FromStr;
 
-use aws_sdk_eventbridge::types::Target;
-use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 use session_core::ids::UserId;
 use session_eventbridge::{EventBridgePublisher, PublisherConfig};
@@ -14,7 +12,8 @@ use session_lambda::http_function::HttpFunction;
 use session_tests::fixture::register;
 
 use super::support::{
-    E2eStore, SOURCE, read_stream, receive, sessions_on_fresh_table, standins, unique,
+    E2eStore, SOURCE, bus_with_rule_to_queue, read_stream, receive, sessions_on_fresh_table,
+    standins,
 };
 use crate::template::model::Template;
 
@@ -59,50 +58,7 @@ async fn bus_with_notification_rule(sdk: &aws_config::SdkConfig) -> (String, Str
         .map(|t| t.as_str().expect("a detail type").to_owned())
         .collect();
     let pattern = json!({"source": [SOURCE], "detail-type": detail_types});
-    let events = aws_sdk_eventbridge::Client::new(sdk);
-    let sqs = aws_sdk_sqs::Client::new(sdk);
-    let bus = unique("sessions-bus");
-    events.create_event_bus().name(&bus).send().await.unwrap();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name(unique("notifications"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap();
-    events
-        .put_rule()
-        .name("notification-rule")
-        .event_bus_name(&bus)
-        .event_pattern(pattern.to_string())
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("notification-rule")
-        .event_bus_name(&bus)
-        .targets(
-            Target::builder()
-                .id("notifications")
-                .arn(attributes[&QueueAttributeName::QueueArn].clone())
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    (bus, queue_url)
+    bus_with_rule_to_queue(sdk, &pattern.to_string()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

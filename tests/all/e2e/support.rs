@@ -65,6 +65,11 @@ pub async fn sessions_on_fresh_table(sdk: &SdkConfig) -> (Sessions<E2eStore>, St
 
 /// A bus with a rule on our source whose target is a new queue.
 pub(crate) async fn bus_with_queue(sdk: &SdkConfig) -> (String, String) {
+    bus_with_rule_to_queue(sdk, &format!(r#"{{"source":["{SOURCE}"]}}"#)).await
+}
+
+/// A bus with one rule of this event pattern, whose target is a new queue.
+pub(crate) async fn bus_with_rule_to_queue(sdk: &SdkConfig, pattern: &str) -> (String, String) {
     // The deliveries will be checked against the contracts (`receive`): their validators are
     // compiled now, before anything is timed, not in the middle of a relay run.
     session_tests::event_contracts::validate::prepare();
@@ -94,7 +99,7 @@ pub(crate) async fn bus_with_queue(sdk: &SdkConfig) -> (String, String) {
         .put_rule()
         .name("all-session-events")
         .event_bus_name(&bus)
-        .event_pattern(format!(r#"{{"source":["{SOURCE}"]}}"#))
+        .event_pattern(pattern)
         .send()
         .await
         .unwrap();
