@@ -2,7 +2,7 @@
 //! an SDK interceptor (the targets are in BENCHMARKS.md).
 
 use session_tests::event_contracts::CheckedStore;
-use session_tests::fixture::register;
+use session_tests::fixture::{login_cmd, register};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
-use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId};
+use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId, UserId};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
     CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, LoginDevice,
@@ -29,6 +29,16 @@ fn total(counts: &BTreeMap<String, u32>) -> u32 {
     counts.values().sum()
 }
 
+/// A login from the address and user agent the later activity and refresh reports repeat, so
+/// that those are not changes (and not written).
+fn login_here(user: &UserId) -> CreateSession {
+    CreateSession {
+        ip_address: "203.0.113.7".parse().ok(),
+        user_agent: Some("Mozilla/5.0".into()),
+        ..login_cmd(user)
+    }
+}
+
 #[tokio::test]
 async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     let Some(t) = test_store().await else { return };
@@ -39,17 +49,7 @@ async fn commands_and_queries_take_the_designed_number_of_round_trips() {
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();
 
-    let login = || CreateSession {
-        user_id: alice.clone(),
-        ip_address: "203.0.113.7".parse().ok(),
-        user_agent: Some("Mozilla/5.0".into()),
-        expires_at: None,
-        refresh_token_id: None,
-        auth_time: None,
-        aal: Default::default(),
-        amr: Default::default(),
-        device: None,
-    };
+    let login = || login_here(&alice);
     let mut created = Vec::new();
     // The third login is over the basic tier's limit of 2 and evicts in the same transaction.
     for n in 0..3 {
@@ -186,17 +186,7 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
     let alice = user("alice");
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();
-    let login = CreateSession {
-        user_id: alice.clone(),
-        ip_address: "203.0.113.7".parse().ok(),
-        user_agent: Some("Mozilla/5.0".into()),
-        expires_at: None,
-        refresh_token_id: None,
-        auth_time: None,
-        aal: Default::default(),
-        amr: Default::default(),
-        device: None,
-    };
+    let login = login_here(&alice);
     let key = IdempotencyKey::from_str("login-7f3a").unwrap();
 
     let first = sessions
@@ -229,18 +219,11 @@ async fn a_login_from_a_device_stays_two_round_trips() {
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();
     let login = || CreateSession {
-        user_id: alice.clone(),
-        ip_address: "203.0.113.7".parse().ok(),
-        user_agent: Some("Mozilla/5.0".into()),
-        expires_at: None,
-        refresh_token_id: None,
-        auth_time: None,
-        aal: Default::default(),
-        amr: Default::default(),
         device: Some(LoginDevice {
             id: DeviceId::from_str("install-0001").unwrap(),
             name: None,
         }),
+        ..login_here(&alice)
     };
     let first = sessions.create_session(login()).await.unwrap();
     assert_eq!(
@@ -275,15 +258,8 @@ async fn a_refresh_is_one_round_trip_and_a_reuse_two() {
     let token = |id: &str| RefreshTokenId::from_str(id).unwrap();
     let id = sessions
         .create_session(CreateSession {
-            user_id: alice.clone(),
-            ip_address: "203.0.113.7".parse().ok(),
-            user_agent: Some("Mozilla/5.0".into()),
-            expires_at: None,
             refresh_token_id: Some(token("rt-1")),
-            auth_time: None,
-            aal: Default::default(),
-            amr: Default::default(),
-            device: None,
+            ..login_here(&alice)
         })
         .await
         .unwrap()
