@@ -34,6 +34,21 @@ struct Check {
 }
 
 impl Check {
+    /// The authorizer over `sessions`, and tokens for `user` signed as the auth service would.
+    fn new(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) -> Self {
+        let verifier = TokenVerifier::new(JwtConfig::new(
+            VerificationKey::Hs256Secret(SECRET.to_vec()),
+            ISSUER,
+            AUDIENCE,
+        ))
+        .unwrap();
+        Self {
+            authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
+            issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
+            user: user.clone(),
+        }
+    }
+
     async fn allows(&self, session: SessionId) -> bool {
         let token = self
             .issuer
@@ -73,17 +88,7 @@ async fn the_next_authorizer_call_after_any_revocation_is_denied() {
     let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
     let alice = UserId::from_str("alice").unwrap();
     register(&sessions, &alice, "basic", None).await;
-    let verifier = TokenVerifier::new(JwtConfig::new(
-        VerificationKey::Hs256Secret(SECRET.to_vec()),
-        ISSUER,
-        AUDIENCE,
-    ))
-    .unwrap();
-    let check = Check {
-        authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
-        issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
-        user: alice.clone(),
-    };
+    let check = Check::new(&sessions, &alice);
     let laptop = login(&sessions, &alice).await;
     let phone = login(&sessions, &alice).await;
     assert!(check.allows(laptop).await && check.allows(phone).await);
@@ -292,17 +297,7 @@ async fn after_an_admin_revoke_all_the_next_authorizer_call_of_every_session_is_
     let (sessions, _table) = sessions_on_fresh_table(&sdk).await;
     let alice = UserId::from_str("alice").unwrap();
     register(&sessions, &alice, "premium", None).await;
-    let verifier = TokenVerifier::new(JwtConfig::new(
-        VerificationKey::Hs256Secret(SECRET.to_vec()),
-        ISSUER,
-        AUDIENCE,
-    ))
-    .unwrap();
-    let check = Check {
-        authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
-        issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
-        user: alice.clone(),
-    };
+    let check = Check::new(&sessions, &alice);
     let mut devices = Vec::new();
     for _ in 0..4 {
         devices.push(login(&sessions, &alice).await);
