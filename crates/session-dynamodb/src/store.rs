@@ -156,7 +156,10 @@ impl SessionStore for DynamoStore {
             .transpose()
     }
 
-    async fn load_sessions(&self, ids: &[SessionId]) -> Result<Vec<Versioned<Session>>, StoreError> {
+    async fn load_sessions(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
         let keys = ids.iter().map(|id| schema::session_key(*id)).collect();
         crate::batch_get::batch_get(&self.client, &self.table, keys)
             .await?

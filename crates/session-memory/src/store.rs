@@ -146,7 +146,10 @@ impl SessionStore for MemoryStore {
         Ok(self.state().sessions.get(&id).cloned())
     }
 
-    async fn load_sessions(&self, ids: &[SessionId]) -> Result<Vec<Versioned<Session>>, StoreError> {
+    async fn load_sessions(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
         self.read_fault()?;
         let state = self.state();
         Ok(ids

@@ -82,9 +82,7 @@ pub async fn least_recently_active_tier_evicts_the_session_unused_longest<H: Sto
 
 /// An `ask` tier refuses a login at the limit with `session_limit_reached`, listing the active
 /// sessions least recently active first, records SessionLimitExceeded, and creates nothing.
-pub async fn ask_tier_refuses_at_the_limit_with_the_sessions_to_choose_from<H: StoreHarness>(
-    h: H,
-) {
+pub async fn ask_tier_refuses_at_the_limit_with_the_sessions_to_choose_from<H: StoreHarness>(h: H) {
     let fx = Fixture::with_config(&h, tiers()).await;
     let alice = user("alice");
     let [older, newer] = at_an_ask_limit(&fx, &alice).await;
@@ -162,9 +160,7 @@ pub async fn a_login_replacing_the_chosen_session_ends_it_and_signs_in<H: StoreH
 /// A `replace_session_id` that is not one of the user's sessions is session_not_found (another
 /// user's looks like none at all); one that already ended is session_inactive. Neither changes
 /// anything.
-pub async fn replacing_a_session_not_the_users_or_already_ended_is_refused<H: StoreHarness>(
-    h: H,
-) {
+pub async fn replacing_a_session_not_the_users_or_already_ended_is_refused<H: StoreHarness>(h: H) {
     let fx = Fixture::with_config(&h, tiers()).await;
     let alice = user("alice");
     let bob = user("bob");
@@ -230,7 +226,11 @@ pub async fn concurrent_replacements_at_an_ask_limit_keep_the_limit<H: StoreHarn
                 Err(e) => panic!("round {round}: unexpected {e:?}"),
             }
         }
-        assert_eq!(created.len(), 2, "round {round}: one login per chosen session");
+        assert_eq!(
+            created.len(),
+            2,
+            "round {round}: one login per chosen session"
+        );
         assert_eq!(fx.active_ids(&alice).await, created, "round {round}");
         assert_eq!(fx.ledger_ids(&alice).await, created, "round {round}");
         let events = fx.take_events().await;
@@ -238,6 +238,9 @@ pub async fn concurrent_replacements_at_an_ask_limit_keep_the_limit<H: StoreHarn
         replaced.sort();
         let mut expected = chosen.to_vec();
         expected.sort();
-        assert_eq!(replaced, expected, "round {round}: each replaced exactly once");
+        assert_eq!(
+            replaced, expected,
+            "round {round}: each replaced exactly once"
+        );
     }
 }

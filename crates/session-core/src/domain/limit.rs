@@ -195,9 +195,8 @@ mod tests {
         let live = entries(3);
         let mut order = refs(&live);
         // The oldest session was used last; the newest never since its login.
-        let used = |id: SessionId| {
-            (id == live[0].0).then(|| live[2].1.created_at + Duration::hours(1))
-        };
+        let used =
+            |id: SessionId| (id == live[0].0).then(|| live[2].1.created_at + Duration::hours(1));
         sort_for_eviction(EvictionOrder::LeastRecentlyActive, &mut order, used);
         let ids: Vec<SessionId> = order.iter().map(|(id, _)| *id).collect();
         assert_eq!(ids, vec![live[1].0, live[2].0, live[0].0]);

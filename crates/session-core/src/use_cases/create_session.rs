@@ -322,7 +322,8 @@ impl<S: SessionStore> Sessions<S> {
             .into_iter()
             .map(|stored| (stored.value.id(), stored.value))
             .collect();
-        let mut choices: Vec<Session> = live.iter().filter_map(|(id, _)| by_id.remove(id)).collect();
+        let mut choices: Vec<Session> =
+            live.iter().filter_map(|(id, _)| by_id.remove(id)).collect();
         choices.sort_by_key(|s| (s.last_activity_at(), s.created_at(), s.id()));
         Ok(SessionError::SessionLimitReached {
             max_sessions: max,
@@ -365,7 +366,10 @@ impl<S: SessionStore> Sessions<S> {
         let chosen = match p.cmd.replace_session_id {
             // The device's own session is replaced anyway.
             Some(id) if replaced.as_ref().is_some_and(|(r, _)| *r == id) => None,
-            Some(id) => Some(self.session_chosen_to_replace(id, &ledger.user_id, p.now).await?),
+            Some(id) => Some(
+                self.session_chosen_to_replace(id, &ledger.user_id, p.now)
+                    .await?,
+            ),
             None => None,
         };
         let mut live = ledger.live_oldest_first(p.now);
