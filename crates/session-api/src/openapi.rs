@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 use crate::dto::{
     AccountStatusView, ActivityRequest, ActivityResponse, AdminRevocationReason,
     CreateSessionRequest, CreatedSessionResponse, FieldError, LimitBehaviourView, Problem,
-    ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse, SessionChoice,
+    ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse, SessionChoice, SessionEndView,
     SessionListResponse, SessionPolicyRequest, SessionPolicyResponse, SessionStateFilter,
     SessionStatusView, SessionView, ValidityResponse, schema,
 };
@@ -43,6 +43,7 @@ pub const ADMIN_ROLE: &str = "admin";
         Problem,
         FieldError,
         SessionChoice,
+        SessionEndView,
         SessionView,
         SessionStatusView,
         SessionListResponse,

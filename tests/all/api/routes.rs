@@ -300,6 +300,22 @@ async fn list_sessions_hides_inactive_sessions_unless_asked() {
         .collect();
     assert_eq!(revoked.len(), 1);
     assert_eq!(revoked[0]["status"], "revoked");
+    // DELETE without a reason is a manual sign-out of another session, by the user.
+    assert_eq!(revoked[0]["ended"]["state"], "revoked");
+    assert_eq!(revoked[0]["ended"]["reason"], "manual");
+    assert_eq!(
+        revoked[0]["ended"]["by"],
+        serde_json::json!({"kind": "user", "id": "alice"})
+    );
+    let ended = h
+        .user(&me, "GET", "/sessions?state=ended")
+        .await
+        .ok_json(200);
+    let ended = ended["sessions"].as_array().unwrap();
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0]["id"], other.session_id.to_string());
+    let active = active["sessions"].as_array().unwrap();
+    assert!(active[0].get("ended").is_none(), "active sessions have no end");
 }
 
 #[tokio::test]

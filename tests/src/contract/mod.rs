@@ -13,6 +13,7 @@ pub mod concurrency;
 pub mod create;
 pub mod devices;
 pub mod entity;
+pub mod history;
 pub mod idempotency;
 pub mod limit_choice;
 pub mod limits;

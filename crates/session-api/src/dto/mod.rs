@@ -31,6 +31,6 @@ pub use internal::{
 pub use problem::{FieldError, Problem, SessionChoice};
 pub use refresh::{RefreshRequest, RefreshResponse, StepUpRequest, StepUpResponse};
 pub use sessions::{
-    RevokeAllResponse, SessionListResponse, SessionStateFilter, SessionStatusView, SessionView,
-    UserRevocationReason,
+    RevokeAllResponse, SessionEndView, SessionListResponse, SessionStateFilter, SessionStatusView,
+    SessionView, UserRevocationReason,
 };

@@ -5,9 +5,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use session_core::domain::{RevocationReason, SessionStatus};
+use session_core::domain::{Actor, RevocationReason, Session, SessionStatus};
 use session_core::use_cases::{ListedSession, SessionFilter, SessionList};
 use utoipa::ToSchema;
+
+use crate::dto::ActorView;
 use uuid::Uuid;
 
 /// Derived state of a session when the response was made.
@@ -119,12 +121,53 @@ pub struct SessionView {
     pub is_current: bool,
     pub is_revoked: bool,
     pub status: SessionStatusView,
+    /// How the session ended; omitted while it is active (docs/0049).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<SessionEndView>,
+}
+
+/// How a session ended, for the user's history (`GET /sessions?state=ended`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionEndView {
+    /// `logout` (the user signed out), `revoked`, `evicted` (a newer login at the limit),
+    /// `expired` or `idle_expired`.
+    #[schema(example = "revoked")]
+    pub state: String,
+    pub at: DateTime<Utc>,
+    /// The revocation reason, for a revoked, signed-out or evicted session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "password_changed")]
+    pub reason: Option<String>,
+    /// Who revoked it: `kind` is `user`, `admin`, `auth_event` or `system`; `id` only when the
+    /// user did (staff names and event ids stay internal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<ActorView>,
+}
+
+impl SessionEndView {
+    fn of(session: &Session, at: DateTime<Utc>) -> Option<Self> {
+        let end = session.end(at)?;
+        Some(Self {
+            state: end.state.as_str().to_owned(),
+            at: end.at,
+            reason: end.revocation.map(|r| r.reason.as_str().to_owned()),
+            by: end.revocation.map(|r| ActorView {
+                kind: r.by.kind().to_owned(),
+                id: match &r.by {
+                    Actor::User { user_id } => Some(user_id.as_str().to_owned()),
+                    _ => None,
+                },
+            }),
+        })
+    }
 }
 
 impl From<ListedSession> for SessionView {
     fn from(listed: ListedSession) -> Self {
+        let ended = SessionEndView::of(&listed.session, listed.at);
         let session = listed.session;
         Self {
+            ended,
             id: *session.id().as_uuid(),
             is_revoked: session.is_revoked(),
             device_info: session.device_info().map(str::to_owned),

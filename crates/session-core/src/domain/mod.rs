@@ -23,5 +23,6 @@ pub use policy::{
     UserPolicy,
 };
 pub use session::{
-    Actor, RefreshLink, Revocation, RevocationReason, Session, SessionRecord, SessionStatus,
+    Actor, EndState, RefreshLink, Revocation, RevocationReason, Session, SessionEnd, SessionRecord,
+    SessionStatus,
 };

@@ -266,6 +266,41 @@ impl SessionStatus {
     }
 }
 
+/// How an ended session ended, as the user's history shows it (docs/0049).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EndState {
+    /// The user signed out of it.
+    Logout,
+    /// Revoked for another reason (see the revocation's reason and actor).
+    Revoked,
+    /// Ended by a newer login at the session limit.
+    Evicted,
+    /// Reached its absolute expiry.
+    Expired,
+    /// Unused for longer than its idle timeout.
+    IdleExpired,
+}
+
+impl EndState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::Evicted => "evicted",
+            Self::Expired => "expired",
+            Self::IdleExpired => "idle_expired",
+        }
+    }
+}
+
+/// When and how a session ended; the revocation, when it was revoked.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct SessionEnd<'a> {
+    pub state: EndState,
+    pub at: DateTime<Utc>,
+    pub revocation: Option<&'a Revocation>,
+}
+
 /// A session as stored: every field, as an adapter reads it from or writes it to a store. The
 /// only way from a record to a [`Session`] is [`Session::restore`]; the only way back is
 /// [`Session::to_record`].
@@ -722,6 +757,32 @@ impl Session {
         self.status(now) == SessionStatus::Active
     }
 
+    /// How the session ended as of `now`; `None` while it is active.
+    pub fn end(&self, now: DateTime<Utc>) -> Option<SessionEnd<'_>> {
+        if let Some(revocation) = &self.record.revocation {
+            let state = match revocation.reason {
+                RevocationReason::Logout => EndState::Logout,
+                RevocationReason::SessionLimitExceeded => EndState::Evicted,
+                _ => EndState::Revoked,
+            };
+            return Some(SessionEnd {
+                state,
+                at: revocation.at,
+                revocation: Some(revocation),
+            });
+        }
+        let (state, at) = match self.status(now) {
+            SessionStatus::Expired => (EndState::Expired, self.record.expires_at),
+            SessionStatus::IdleExpired => (EndState::IdleExpired, self.idle_deadline()?),
+            SessionStatus::Active | SessionStatus::Revoked => return None,
+        };
+        Some(SessionEnd {
+            state,
+            at,
+            revocation: None,
+        })
+    }
+
     pub fn is_revoked(&self) -> bool {
         self.record.revocation.is_some()
     }
@@ -939,6 +1000,49 @@ mod tests {
             by: Actor::System,
             note: None,
         }
+    }
+
+    #[test]
+    fn a_session_ends_by_sign_out_eviction_revocation_expiry_or_idleness() {
+        let states = |reason| {
+            let mut s = session(None);
+            s.revoke(revocation(reason)).unwrap();
+            s.end(t0())
+                .map(|end| (end.state, end.at, end.revocation.map(|r| r.reason)))
+        };
+        assert_eq!(
+            states(RevocationReason::Logout),
+            Some((EndState::Logout, t0(), Some(RevocationReason::Logout)))
+        );
+        assert_eq!(
+            states(RevocationReason::SessionLimitExceeded),
+            Some((
+                EndState::Evicted,
+                t0(),
+                Some(RevocationReason::SessionLimitExceeded)
+            ))
+        );
+        assert_eq!(
+            states(RevocationReason::PasswordChanged),
+            Some((
+                EndState::Revoked,
+                t0(),
+                Some(RevocationReason::PasswordChanged)
+            ))
+        );
+        let live = session(None);
+        assert!(live.end(t0()).is_none());
+        let expiry = t0() + Duration::days(30);
+        let expired = live.end(expiry).map(|end| (end.state, end.at));
+        assert_eq!(expired, Some((EndState::Expired, expiry)));
+        let quiet = session(Some(600));
+        let idle = quiet
+            .end(t0() + Duration::hours(1))
+            .map(|end| (end.state, end.at));
+        assert_eq!(
+            idle,
+            Some((EndState::IdleExpired, t0() + Duration::seconds(600)))
+        );
     }
 
     #[test]

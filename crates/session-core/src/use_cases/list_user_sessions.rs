@@ -51,6 +51,8 @@ pub struct ListedSession {
     pub is_current: bool,
     /// Trusted at the time of the listing (a device trust may have expired since the login).
     pub is_trusted: bool,
+    /// The instant of the listing, which `status` (and how an ended session ended) refer to.
+    pub at: DateTime<Utc>,
 }
 
 impl ListedSession {
@@ -59,6 +61,7 @@ impl ListedSession {
             status: session.status(now),
             is_trusted: session.is_trusted_at(now),
             is_current: Some(session.id()) == current,
+            at: now,
             session,
         }
     }
