@@ -120,6 +120,8 @@ impl DeviceEnricher for RecordingEnricher {
         Ok(DeviceInfo {
             description: Some(DEVICE.to_owned()),
             device_type: Some(DEVICE_TYPE),
+            browser: Some("Chrome".to_owned()),
+            os: Some("Mac OS X".to_owned()),
         })
     }
 }

@@ -281,7 +281,9 @@ pub struct SessionSteppedUp {
 pub struct NewDeviceSignIn {
     pub user_id: UserId,
     pub session_id: SessionId,
-    pub device_id: DeviceId,
+    /// The client's device id; `None` for a login without one, recognised as new by its
+    /// browser, OS and country (docs/0049).
+    pub device_id: Option<DeviceId>,
     pub device_name: Option<DeviceName>,
     /// What the user agent said ("Chrome on Windows").
     pub platform: Option<String>,
@@ -567,7 +569,7 @@ mod tests {
             EventPayload::NewDeviceSignIn(NewDeviceSignIn {
                 user_id: uid.clone(),
                 session_id: sid,
-                device_id: DeviceId::from_str("install-0001").unwrap(),
+                device_id: Some(DeviceId::from_str("install-0001").unwrap()),
                 device_name: Some(DeviceName::from_str("Jane's phone").unwrap()),
                 platform: Some("Chrome on Windows".into()),
                 device_type: Some(DeviceType::Desktop),

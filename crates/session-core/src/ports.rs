@@ -466,6 +466,10 @@ pub struct DeviceInfo {
     pub description: Option<String>,
     /// Kind of device.
     pub device_type: Option<DeviceType>,
+    /// The browser's (or client's) family ("Chrome"), and the operating system's ("Windows"):
+    /// with the country, what a login without a device id is recognised by (docs/0049).
+    pub browser: Option<String>,
+    pub os: Option<String>,
 }
 
 impl DeviceInfo {
@@ -473,7 +477,7 @@ impl DeviceInfo {
     pub fn described(description: impl Into<String>) -> Self {
         Self {
             description: Some(description.into()),
-            device_type: None,
+            ..Self::default()
         }
     }
 }

@@ -104,6 +104,9 @@ impl MappedDevices {
             DeviceInfo {
                 description: Some(description.to_owned()),
                 device_type: crate::domain::DeviceType::parse(device_type),
+                // "Chrome on Windows": the families the parser would give.
+                browser: description.split(" on ").next().map(str::to_owned),
+                os: description.split_once(" on ").map(|(_, os)| os.to_owned()),
             },
         );
         self

@@ -315,7 +315,10 @@ async fn list_sessions_hides_inactive_sessions_unless_asked() {
     assert_eq!(ended.len(), 1);
     assert_eq!(ended[0]["id"], other.session_id.to_string());
     let active = active["sessions"].as_array().unwrap();
-    assert!(active[0].get("ended").is_none(), "active sessions have no end");
+    assert!(
+        active[0].get("ended").is_none(),
+        "active sessions have no end"
+    );
 }
 
 #[tokio::test]

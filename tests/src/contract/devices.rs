@@ -236,7 +236,7 @@ pub async fn new_device_sign_in_once_per_new_device<H: StoreHarness>(h: H) {
     let event = announced[0];
     assert_eq!(event.user_id, alice);
     assert_eq!(event.session_id, phone.session.id());
-    assert_eq!(event.device_id, device_id("phone-00001"));
+    assert_eq!(event.device_id, Some(device_id("phone-00001")));
     assert_eq!(
         event.device_name.as_ref().map(DeviceName::as_str),
         Some("Jane's phone")
@@ -268,7 +268,7 @@ pub async fn new_device_sign_in_once_per_new_device<H: StoreHarness>(h: H) {
     let announced = new_device_sign_in(&events);
     assert_eq!(announced.len(), 1);
     assert_eq!(announced[0].user_id, bob);
-    assert_eq!(announced[0].device_id, device_id("tablet-0001"));
+    assert_eq!(announced[0].device_id, Some(device_id("tablet-0001")));
 }
 
 /// `logins` concurrent logins of one user from one device (next to another device's session),

@@ -119,7 +119,8 @@ pub async fn session_round_trips_every_field_through_the_store<H: StoreHarness>(
     }
 }
 
-/// A ledger's policy (tier and override) and its active index read back as written.
+/// A ledger's policy (tier and override), its active index, first login and sightings read back
+/// as written.
 pub async fn ledger_round_trips_policy_and_active_index_through_the_store<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
@@ -153,7 +154,13 @@ pub async fn ledger_round_trips_policy_and_active_index_through_the_store<H: Sto
         active,
         status: session_core::domain::AccountStatus::Active,
         revoked_before: None,
-        first_login_at: None,
+        first_login_at: Some(fx.now()),
+        sightings: Some(session_core::domain::sighting::Sightings::from_map(
+            BTreeMap::from([
+                ("Chrome\u{1f}Windows\u{1f}DE".to_owned(), fx.now()),
+                ("\u{1f}\u{1f}FR".to_owned(), fx.now() + Duration::days(1)),
+            ]),
+        )),
     };
     let plain = UserLedger::new(
         bob.clone(),

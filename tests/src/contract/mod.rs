@@ -17,6 +17,7 @@ pub mod history;
 pub mod idempotency;
 pub mod limit_choice;
 pub mod limits;
+pub mod new_device;
 pub mod queries;
 pub mod refresh;
 pub mod resume_revoke_all;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::UserPolicy;
 use crate::domain::session::{Actor, Session};
+use crate::domain::sighting::Sightings;
 use crate::ids::{SessionId, UserId};
 
 /// What the ledger remembers of one unrevoked session: enough to pick eviction victims and to
@@ -81,6 +82,11 @@ pub struct UserLedger {
     /// to a user who signed in before.
     #[serde(default)]
     pub first_login_at: Option<DateTime<Utc>>,
+    /// The browser, OS and country combinations of the user's logins (docs/0049); `None` until
+    /// the first login that records them, so that a ledger from before knows it has no history
+    /// rather than treating every combination as new.
+    #[serde(default)]
+    pub sightings: Option<Sightings>,
 }
 
 impl UserLedger {
@@ -92,6 +98,7 @@ impl UserLedger {
             status: AccountStatus::Active,
             revoked_before: None,
             first_login_at: None,
+            sightings: None,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod limit;
 pub mod policy;
 pub mod session;
+pub mod sighting;
 pub mod suspicion;
 
 pub use assurance::{Aal, AuthMethod, AuthMethods, SessionAssurance};
@@ -18,9 +19,9 @@ pub use geo::{Coordinates, Fix};
 pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
 pub use policy::{
-    AccountEventsPolicy, EffectiveLimit, EvictionOrder, LimitBehaviour, PolicyConfig, PolicyError,
-    RevocationScope, SuspiciousPolicy, SuspiciousResponse, SuspiciousSignals, TierPolicy,
-    UserPolicy,
+    AccountEventsPolicy, EffectiveLimit, EvictionOrder, LimitBehaviour, NewDeviceSignInPolicy,
+    PolicyConfig, PolicyError, RevocationScope, SuspiciousPolicy, SuspiciousResponse,
+    SuspiciousSignals, TierPolicy, UserPolicy,
 };
 pub use session::{
     Actor, EndState, RefreshLink, Revocation, RevocationReason, Session, SessionEnd, SessionRecord,

@@ -174,6 +174,44 @@ impl Default for AccountEventsPolicy {
     }
 }
 
+/// When a login is announced as a new device sign-in (docs/0047, docs/0049):
+/// `{"unseen_days": 90, "on_first_login": false}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDeviceSignInPolicy {
+    /// A login without a device id is new when its browser family, OS family and country were
+    /// not seen together in this many days.
+    #[serde(default = "NewDeviceSignInPolicy::default_unseen_days")]
+    pub unseen_days: u32,
+    /// Whether a user's very first login is announced too.
+    #[serde(default)]
+    pub on_first_login: bool,
+}
+
+/// The window of [`NewDeviceSignInPolicy::unseen_days`] when the configuration does not say.
+pub const DEFAULT_UNSEEN_DAYS: u32 = 90;
+/// A longer window than the longest session lifetime gains nothing.
+const MAX_UNSEEN_DAYS: u32 = 400;
+
+impl NewDeviceSignInPolicy {
+    const fn default_unseen_days() -> u32 {
+        DEFAULT_UNSEEN_DAYS
+    }
+
+    pub fn unseen_window(&self) -> Duration {
+        Duration::days(i64::from(self.unseen_days))
+    }
+}
+
+impl Default for NewDeviceSignInPolicy {
+    fn default() -> Self {
+        Self {
+            unseen_days: DEFAULT_UNSEEN_DAYS,
+            on_first_login: false,
+        }
+    }
+}
+
 /// One tier's rules.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -252,6 +290,8 @@ pub struct PolicyConfig {
     impossible_travel_kmh: u32,
     /// What the auth service's credential events revoke.
     account_events: AccountEventsPolicy,
+    /// When a login is announced as a new device.
+    new_device_sign_in: NewDeviceSignInPolicy,
     /// How long after a rotation the previous refresh token may still be presented, with the
     /// same next token, as the retry of a lost answer (docs/0015).
     refresh_grace_secs: u32,
@@ -284,6 +324,10 @@ impl PolicyConfig {
 
     pub fn account_events(&self) -> &AccountEventsPolicy {
         &self.account_events
+    }
+
+    pub fn new_device_sign_in(&self) -> NewDeviceSignInPolicy {
+        self.new_device_sign_in
     }
 
     pub fn refresh_grace_secs(&self) -> u32 {
@@ -324,6 +368,8 @@ pub enum PolicyError {
     RevokeBeforeStepUp(String),
     #[error("tier `{0}`: eviction_order needs on_limit `evict_oldest`")]
     EvictionOrderWithoutEviction(String),
+    #[error("new_device_sign_in.unseen_days must be between 1 and {MAX_UNSEEN_DAYS}")]
+    UnseenDaysOutOfRange,
     #[error("refresh_grace_secs must be at most {MAX_REFRESH_GRACE_SECS}")]
     RefreshGraceTooLong,
 }
@@ -340,6 +386,7 @@ struct PolicyOverrides {
     suspicious_signals: Option<SuspiciousSignals>,
     impossible_travel_kmh: Option<u32>,
     account_events: Option<AccountEventsPolicy>,
+    new_device_sign_in: Option<NewDeviceSignInPolicy>,
     refresh_grace_secs: Option<u32>,
 }
 
@@ -382,6 +429,7 @@ impl Default for PolicyConfig {
             suspicious_signals: SuspiciousSignals::default(),
             impossible_travel_kmh: DEFAULT_IMPOSSIBLE_TRAVEL_KMH,
             account_events: AccountEventsPolicy::default(),
+            new_device_sign_in: NewDeviceSignInPolicy::default(),
             refresh_grace_secs: DEFAULT_REFRESH_GRACE_SECS,
         }
     }
@@ -413,6 +461,9 @@ impl PolicyConfig {
         if let Some(account_events) = overrides.account_events {
             config.account_events = account_events;
         }
+        if let Some(new_device) = overrides.new_device_sign_in {
+            config.new_device_sign_in = new_device;
+        }
         if let Some(secs) = overrides.refresh_grace_secs {
             config.refresh_grace_secs = secs;
         }
@@ -431,6 +482,9 @@ impl PolicyConfig {
         }
         if !(MIN_TRAVEL_KMH..=MAX_TRAVEL_KMH).contains(&self.impossible_travel_kmh) {
             return Err(PolicyError::TravelSpeedOutOfRange);
+        }
+        if !(1..=MAX_UNSEEN_DAYS).contains(&self.new_device_sign_in.unseen_days) {
+            return Err(PolicyError::UnseenDaysOutOfRange);
         }
         if self.refresh_grace_secs > MAX_REFRESH_GRACE_SECS {
             return Err(PolicyError::RefreshGraceTooLong);
@@ -630,6 +684,10 @@ mod tests {
             (
                 r#"{"tiers":{"x":{"max_sessions":1,"idle_timeout_secs":10}}}"#,
                 PolicyError::IdleShorterThanActivityInterval("x".into()),
+            ),
+            (
+                r#"{"new_device_sign_in":{"unseen_days":0}}"#,
+                PolicyError::UnseenDaysOutOfRange,
             ),
             (
                 r#"{"tiers":{"x":{"max_sessions":1,"on_limit":"ask","eviction_order":"least_recently_active"}}}"#,

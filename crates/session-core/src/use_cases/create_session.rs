@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::app::{Retry, Sessions};
 use crate::domain::limit::{self, LimitDecision};
 use crate::domain::session::{NewSession, normalise_user_agent};
+use crate::domain::sighting::{Sighting, Sightings};
 use crate::domain::{
     Aal, ActiveEntry, Actor, AuthMethods, Device, EffectiveLimit, Revocation, RevocationReason,
     Session, SessionStatus, UserLedger,
@@ -447,9 +448,7 @@ impl<S: SessionStore> Sessions<S> {
         if let Some(chosen) = &chosen {
             ledger.active.remove(&chosen.id());
         }
-        // Checked before this login counts: a user's very first login is no news.
-        let signed_in_before = ledger.first_login_at.is_some();
-        ledger.first_login_at.get_or_insert(p.now);
+        let new_device = self.is_new_device(&mut ledger, p, device_changes.is_new);
         let idle_checks = Self::forget_idle(&mut ledger, idle);
         let mut ended: Vec<Replaced> = device_changes
             .replaced
@@ -481,7 +480,10 @@ impl<S: SessionStore> Sessions<S> {
             },
         );
         changes.sessions.extend(idle_checks);
-        self.add_device_changes(&mut changes, &session, device_changes, signed_in_before);
+        changes.devices.extend(device_changes.write);
+        if new_device {
+            changes.events.push(self.new_device_sign_in(&session));
+        }
         changes.idempotency = p.once.as_ref().map(|once| IdempotencyRecord {
             key: once.key.clone(),
             request_digest: once.digest.clone(),
@@ -573,36 +575,47 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
-    /// Adds the device's write and a NewDeviceSignIn for a device never seen before (not on the
-    /// user's first login).
-    fn add_device_changes(
-        &self,
-        changes: &mut ChangeSet,
-        session: &Session,
-        device: DeviceChanges,
-        signed_in_before: bool,
-    ) {
-        let user_id = session.user_id();
-        if device.is_new
-            && signed_in_before
-            && let Some(device_id) = session.device_id()
-        {
-            changes
-                .events
-                .push(
-                    self.event(EventPayload::NewDeviceSignIn(events::NewDeviceSignIn {
-                        user_id: user_id.clone(),
-                        session_id: session.id(),
-                        device_id: device_id.clone(),
-                        device_name: session.device_name().cloned(),
-                        platform: session.device_info().map(str::to_owned),
-                        device_type: session.device_type(),
-                        location: session.location().map(str::to_owned),
-                        signed_in_at: session.created_at(),
-                    })),
-                );
-        }
-        changes.devices.extend(device.write);
+    /// Whether this login is a new device to announce (docs/0047, docs/0049): a device id never
+    /// seen for the user, or, without one, a browser, OS and country combination not seen
+    /// within the policy's window; a user's very first login only if the policy says so.
+    /// Records the login on the ledger (the first login, the combination) as it decides.
+    fn is_new_device(&self, ledger: &mut UserLedger, p: &Prepared, device_is_new: bool) -> bool {
+        let rule = self.policy.new_device_sign_in();
+        let signed_in_before = ledger.first_login_at.is_some();
+        ledger.first_login_at.get_or_insert(p.now);
+        let sighting = Sighting::new(
+            p.device.browser.as_deref(),
+            p.device.os.as_deref(),
+            p.location.as_ref().map(|l| l.country_code.as_str()),
+        );
+        let unseen = sighting.is_some_and(|sighting| {
+            // A user who signed in before combinations were recorded has no history to
+            // compare with: their first recorded combination is not news.
+            let tracked = ledger.sightings.is_some() || !signed_in_before;
+            let seen = ledger
+                .sightings
+                .get_or_insert_with(Sightings::default)
+                .record(&sighting, p.now, rule.unseen_window());
+            tracked && !seen
+        });
+        let is_new = match p.cmd.device {
+            Some(_) => device_is_new,
+            None => unseen,
+        };
+        is_new && (signed_in_before || rule.on_first_login)
+    }
+
+    fn new_device_sign_in(&self, session: &Session) -> crate::events::DomainEvent {
+        self.event(EventPayload::NewDeviceSignIn(events::NewDeviceSignIn {
+            user_id: session.user_id().clone(),
+            session_id: session.id(),
+            device_id: session.device_id().cloned(),
+            device_name: session.device_name().cloned(),
+            platform: session.device_info().map(str::to_owned),
+            device_type: session.device_type(),
+            location: session.location().map(str::to_owned),
+            signed_in_at: session.created_at(),
+        }))
     }
 
     /// The ledger update, the new session, the evictions, the replaced sessions and the events,

@@ -2,6 +2,7 @@
 //! version every ledger write is conditioned on.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use session_core::domain::sighting::Sightings;
 use session_core::domain::{AccountStatus, ActiveEntry, UserLedger, UserPolicy};
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::{StoreError, Versioned};
@@ -25,6 +26,8 @@ const STATUS_STATE: &str = "state";
 const STATUS_SINCE: &str = "since";
 const STATUS_BY: &str = "by";
 const FIRST_LOGIN_AT: &str = "first_login_at";
+/// Browser, OS and country combinations by when each was last seen (docs/0049).
+const SIGHTINGS: &str = "sightings";
 
 pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
     // `active` is always present, even empty: REMOVE of `active.<id>` needs the map to exist.
@@ -59,6 +62,19 @@ pub(crate) fn encode_ledger(ledger: &UserLedger, version: u64) -> Item {
         &mut item,
         FIRST_LOGIN_AT,
         ledger.first_login_at.map(attr::time),
+    );
+    attr::put_opt(
+        &mut item,
+        SIGHTINGS,
+        ledger.sightings.as_ref().map(|sightings| {
+            AttributeValue::M(
+                sightings
+                    .as_map()
+                    .iter()
+                    .map(|(key, seen)| (key.clone(), attr::time(*seen)))
+                    .collect(),
+            )
+        }),
     );
     // A deleted account's ledger goes after the audit retention, with the rest of its data.
     if let AccountStatus::Deleted { since } = ledger.status {
@@ -145,6 +161,17 @@ pub(crate) fn decode_index_entry(item: &Item) -> Result<(SessionId, ActiveEntry)
     ))
 }
 
+fn decode_sightings(r: &Reader<'_>) -> Result<Option<Sightings>, StoreError> {
+    let Some(map) = r.opt_map(SIGHTINGS)? else {
+        return Ok(None);
+    };
+    let sightings = r.nested(SIGHTINGS, map);
+    map.keys()
+        .map(|key| Ok((key.clone(), sightings.time(key)?)))
+        .collect::<Result<_, StoreError>>()
+        .map(|last_seen| Some(Sightings::from_map(last_seen)))
+}
+
 pub(crate) fn decode_ledger(item: &Item) -> Result<Versioned<UserLedger>, StoreError> {
     let r = Reader::new(item, KIND);
     let active_reader = r.nested(ACTIVE, r.map(ACTIVE)?);
@@ -179,6 +206,7 @@ pub(crate) fn decode_ledger(item: &Item) -> Result<Versioned<UserLedger>, StoreE
         status: decode_status(&r)?,
         revoked_before: r.opt_time(REVOKED_BEFORE)?,
         first_login_at: r.opt_time(FIRST_LOGIN_AT)?,
+        sightings: decode_sightings(&r)?,
     };
     Ok(Versioned {
         value: ledger,

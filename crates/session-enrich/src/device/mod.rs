@@ -97,6 +97,8 @@ impl DeviceEnricher for DeviceParser {
         Ok(DeviceInfo {
             description: parsed.description,
             device_type: Some(parsed.device_type),
+            browser: parsed.browser,
+            os: parsed.os,
         })
     }
 }
