@@ -8,6 +8,7 @@ pub mod geo;
 pub mod ledger;
 pub mod limit;
 pub mod policy;
+pub mod retention;
 pub mod session;
 pub mod suspicion;
 
@@ -22,6 +23,7 @@ pub use policy::{
     RevocationScope, SuspiciousPolicy, SuspiciousResponse, SuspiciousSignals, TierPolicy,
     UserPolicy,
 };
+pub use retention::Retention;
 pub use session::{
     Actor, RefreshLink, Revocation, RevocationReason, Session, SessionRecord, SessionStatus,
 };
