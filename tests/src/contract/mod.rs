@@ -18,6 +18,7 @@ pub mod limits;
 pub mod queries;
 pub mod refresh;
 pub mod resume_revoke_all;
+pub mod retention;
 pub mod revoke_all;
 pub mod revoke_session;
 pub mod session_updates;

@@ -231,7 +231,10 @@ mod tests {
         d.forget(removed);
         assert!(d.is_forgotten());
         assert_eq!(d.history_until(), removed + Duration::days(90));
-        assert_eq!((d.trusted_at, d.trusted_until, d.name.as_ref()), (None, None, None));
+        assert_eq!(
+            (d.trusted_at, d.trusted_until, d.name.as_ref()),
+            (None, None, None)
+        );
     }
 
     #[test]

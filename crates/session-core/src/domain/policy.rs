@@ -641,18 +641,24 @@ mod tests {
     #[test]
     fn retention_defaults_to_90_and_30_days_and_is_checked() {
         let config = PolicyConfig::default();
-        assert_eq!((config.history_days(), config.ip_retention_days()), (90, 30));
+        assert_eq!(
+            (config.history_days(), config.ip_retention_days()),
+            (90, 30)
+        );
         let custom = PolicyConfig::from_json(r#"{"history_days":365,"ip_retention_days":7}"#)
             .expect("valid");
         assert_eq!(custom.retention(), Retention::new(365, 7).expect("valid"));
         let cases = [
             (r#"{"history_days":0}"#, PolicyError::HistoryDaysOutOfRange),
-            (r#"{"history_days":3651}"#, PolicyError::HistoryDaysOutOfRange),
-            (r#"{"ip_retention_days":0}"#, PolicyError::IpRetentionOutOfRange),
             (
-                r#"{"history_days":20}"#,
+                r#"{"history_days":3651}"#,
+                PolicyError::HistoryDaysOutOfRange,
+            ),
+            (
+                r#"{"ip_retention_days":0}"#,
                 PolicyError::IpRetentionOutOfRange,
             ),
+            (r#"{"history_days":20}"#, PolicyError::IpRetentionOutOfRange),
             (
                 r#"{"history_days":60,"ip_retention_days":61}"#,
                 PolicyError::IpRetentionOutOfRange,

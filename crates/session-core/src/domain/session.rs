@@ -1176,8 +1176,12 @@ mod tests {
         assert_eq!(s.user_agent(), Some("UA-1"), "not before its time");
 
         let revoked_at = t0() + Duration::days(2);
-        s.revoke(Revocation::new(revoked_at, RevocationReason::Logout, Actor::System))
-            .unwrap();
+        s.revoke(Revocation::new(
+            revoked_at,
+            RevocationReason::Logout,
+            Actor::System,
+        ))
+        .unwrap();
         assert_eq!(s.personal_data_until(), revoked_at + Duration::days(30));
         let due = revoked_at + Duration::days(30);
         assert!(s.redact(due));

@@ -74,7 +74,10 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
     // Until its personal data is cut, the session waits in the redaction index (docs/0050).
     let redaction_keys = (!session.is_redacted()).then(|| {
         [
-            (GSI2_PK.to_owned(), attr::string(schema::gsi2_pk(session.id()))),
+            (
+                GSI2_PK.to_owned(),
+                attr::string(schema::gsi2_pk(session.id())),
+            ),
             (
                 GSI2_SK.to_owned(),
                 attr::number(schema::ttl_value(session.personal_data_until())),

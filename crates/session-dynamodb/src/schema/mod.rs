@@ -317,7 +317,10 @@ mod tests {
         let landed: std::collections::BTreeSet<String> = (0..64)
             .map(|_| gsi2_pk(SessionId::from_uuid(Uuid::now_v7())))
             .collect();
-        assert!(landed.iter().all(|pk| partitions.contains(pk)), "{landed:?}");
+        assert!(
+            landed.iter().all(|pk| partitions.contains(pk)),
+            "{landed:?}"
+        );
         assert!(landed.len() > 1, "spread over several: {landed:?}");
     }
 
