@@ -66,6 +66,7 @@ pub fn login_cmd(user: &UserId) -> CreateSession {
         aal: Default::default(),
         amr: Default::default(),
         device: None,
+        replace_session_id: None,
     }
 }
 

@@ -16,9 +16,9 @@ use utoipa::{Modify, OpenApi};
 use crate::dto::{
     AccountStatusView, ActivityRequest, ActivityResponse, AdminRevocationReason,
     CreateSessionRequest, CreatedSessionResponse, FieldError, LimitBehaviourView, Problem,
-    ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse, SessionListResponse,
-    SessionPolicyRequest, SessionPolicyResponse, SessionStateFilter, SessionStatusView,
-    SessionView, ValidityResponse, schema,
+    ProviderAccessRequest, RefreshTokenRequest, RevokeAllResponse, SessionChoice,
+    SessionListResponse, SessionPolicyRequest, SessionPolicyResponse, SessionStateFilter,
+    SessionStatusView, SessionView, ValidityResponse, schema,
 };
 use crate::problem::PROBLEM_CONTENT_TYPE;
 use crate::routes::RoutePaths;
@@ -42,6 +42,7 @@ pub const ADMIN_ROLE: &str = "admin";
     components(schemas(
         Problem,
         FieldError,
+        SessionChoice,
         SessionView,
         SessionStatusView,
         SessionListResponse,

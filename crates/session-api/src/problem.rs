@@ -9,7 +9,7 @@ use session_core::ports::StoreError;
 use session_core::{SessionError, ids::truncate_text};
 use thiserror::Error;
 
-use crate::dto::{FieldError, Problem};
+use crate::dto::{FieldError, Problem, SessionChoice};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -60,6 +60,13 @@ pub enum ApiError {
     SessionAlreadyRevoked,
     #[error("the user already has the maximum of {max_sessions} active session(s)")]
     SessionLimitExceeded { max_sessions: u32 },
+    #[error(
+        "the user already has the maximum of {max_sessions} active session(s); send the login again with one of them as replace_session_id"
+    )]
+    SessionLimitReached {
+        max_sessions: u32,
+        sessions: Vec<SessionChoice>,
+    },
     #[error("the session is {}", status.as_str())]
     SessionInactive { status: SessionStatus },
     #[error("the account is disabled; no session can be created until it is enabled again")]
@@ -113,6 +120,7 @@ impl ApiError {
             Self::Forbidden | Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::SessionAlreadyRevoked
             | Self::SessionLimitExceeded { .. }
+            | Self::SessionLimitReached { .. }
             | Self::SessionInactive { .. }
             | Self::AccountDeleted
             | Self::LoginSuperseded
@@ -148,6 +156,7 @@ impl ApiError {
             Self::DeviceNotFound => "device_not_found",
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
+            Self::SessionLimitReached { .. } => "session_limit_reached",
             Self::SessionInactive { .. } => "session_inactive",
             Self::AccountDisabled => "account_disabled",
             Self::AccountDeleted => "account_deleted",
@@ -184,6 +193,7 @@ impl ApiError {
             Self::DeviceNotFound => "Device not found",
             Self::SessionAlreadyRevoked => "Session already revoked",
             Self::SessionLimitExceeded { .. } => "Session limit exceeded",
+            Self::SessionLimitReached { .. } => "Session limit reached",
             Self::SessionInactive { .. } => "Session inactive",
             Self::AccountDisabled => "Account disabled",
             Self::AccountDeleted => "Account deleted",
@@ -225,6 +235,15 @@ impl ApiError {
             code: code.to_owned(),
             trace_id: trace_id.to_owned(),
             errors: self.field_errors(),
+            max_sessions: match self {
+                Self::SessionLimitExceeded { max_sessions }
+                | Self::SessionLimitReached { max_sessions, .. } => Some(*max_sessions),
+                _ => None,
+            },
+            sessions: match self {
+                Self::SessionLimitReached { sessions, .. } => Some(sessions.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -283,6 +302,13 @@ impl From<SessionError> for ApiError {
             SessionError::SessionLimitExceeded { max_sessions } => {
                 Self::SessionLimitExceeded { max_sessions }
             }
+            SessionError::SessionLimitReached {
+                max_sessions,
+                sessions,
+            } => Self::SessionLimitReached {
+                max_sessions,
+                sessions: sessions.iter().map(SessionChoice::from).collect(),
+            },
             SessionError::SessionInactive { status } => Self::SessionInactive { status },
             SessionError::Invalid(invalid) => invalid.into(),
             SessionError::AccountDisabled => Self::AccountDisabled,

@@ -49,6 +49,7 @@ pub fn login(user_id: &UserId, n: usize) -> CreateSession {
         aal: Default::default(),
         amr: Default::default(),
         device: None,
+        replace_session_id: None,
     }
 }
 

@@ -176,18 +176,23 @@ impl<S: SessionStore> Sessions<S> {
         live: &[(SessionId, &ActiveEntry)],
         now: DateTime<Utc>,
     ) -> Result<Vec<Versioned<Session>>, StoreError> {
-        let mut idle = Vec::new();
         if rules.idle_timeout_secs.is_none() {
-            return Ok(idle);
+            return Ok(Vec::new());
         }
-        for (id, _) in live {
-            if let Some(stored) = self.store.load_session(*id).await?
-                && stored.value.status(now) == SessionStatus::IdleExpired
-            {
-                idle.push(stored);
-            }
-        }
-        Ok(idle)
+        let ids: Vec<SessionId> = live.iter().map(|(id, _)| *id).collect();
+        let sessions = self.store.load_sessions(&ids).await?;
+        Ok(Self::idle_among(sessions, now))
+    }
+
+    /// The sessions of `sessions` that went idle.
+    pub(crate) fn idle_among(
+        sessions: Vec<Versioned<Session>>,
+        now: DateTime<Utc>,
+    ) -> Vec<Versioned<Session>> {
+        sessions
+            .into_iter()
+            .filter(|stored| stored.value.status(now) == SessionStatus::IdleExpired)
+            .collect()
     }
 
     /// Drops idle sessions from the index (idleness is final: no write reaches an inactive

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::domain::SessionStatus;
+use crate::domain::{Session, SessionStatus};
 use crate::ids::InvalidValue;
 use crate::ports::StoreError;
 
@@ -44,6 +44,13 @@ pub enum SessionError {
     SessionAlreadyRevoked,
     #[error("session limit of {max_sessions} reached")]
     SessionLimitExceeded { max_sessions: u32 },
+    /// An `ask` tier's limit: the user picks one of `sessions` (active, least recently used
+    /// first) for the login to replace (docs/0049).
+    #[error("session limit of {max_sessions} reached; choose a session to replace")]
+    SessionLimitReached {
+        max_sessions: u32,
+        sessions: Vec<Session>,
+    },
     #[error("session is {}", status.as_str())]
     SessionInactive { status: SessionStatus },
     /// The account is disabled (or deleted): no login until it is enabled again.
@@ -89,6 +96,7 @@ impl SessionError {
             Self::NotSessionOwner => "not_session_owner",
             Self::SessionAlreadyRevoked => "session_already_revoked",
             Self::SessionLimitExceeded { .. } => "session_limit_exceeded",
+            Self::SessionLimitReached { .. } => "session_limit_reached",
             Self::SessionInactive { .. } => "session_inactive",
             Self::AccountDisabled => "account_disabled",
             Self::AccountDeleted => "account_deleted",

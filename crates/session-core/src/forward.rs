@@ -69,6 +69,13 @@ macro_rules! forward_store_reads {
             $crate::forward_store_reads!(@await $how, self, self.$inner.load_session(id))
         }
 
+        async fn load_sessions(
+            &self,
+            ids: &[$crate::ids::SessionId],
+        ) -> Result<Vec<$crate::ports::Versioned<$crate::domain::Session>>, $crate::ports::StoreError> {
+            $crate::forward_store_reads!(@await $how, self, self.$inner.load_sessions(ids))
+        }
+
         async fn list_user_sessions(
             &self,
             query: $crate::ports::SessionQuery,

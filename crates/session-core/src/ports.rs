@@ -399,6 +399,14 @@ pub trait SessionStore: Send + Sync {
         id: SessionId,
     ) -> impl Future<Output = Result<Option<Versioned<Session>>, StoreError>> + Send;
 
+    /// Strongly consistent read of several sessions at once (at most
+    /// [`MAX_SESSIONS_LIMIT`](crate::domain::policy::MAX_SESSIONS_LIMIT) ids), in no particular
+    /// order; ids with no session are left out. A login at a limit reads its live sessions so.
+    fn load_sessions(
+        &self,
+        ids: &[SessionId],
+    ) -> impl Future<Output = Result<Vec<Versioned<Session>>, StoreError>> + Send;
+
     /// One page of the user's sessions, newest created first. A page may hold fewer than `limit`
     /// items (filtering) and still have a next page.
     fn list_user_sessions(

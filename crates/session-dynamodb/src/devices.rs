@@ -2,13 +2,14 @@
 //! device, and a user's devices in one Query of their partition.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 use session_core::domain::Device;
 use session_core::ids::{DeviceId, UserId};
 use session_core::ports::{LoginRead, StoreError, Versioned};
 
+use crate::batch_get::batch_get;
 use crate::codec::{self, Item};
-use crate::error::{InvalidChangeSet, store_error};
+use crate::error::store_error;
 use crate::schema::{self, PK, SK};
 
 /// The ledger and, when `device_id` is set, the device record: both live in the user's
@@ -23,54 +24,22 @@ pub(crate) async fn load_login(
     let mut keys = vec![schema::ledger_key(user_id)];
     keys.extend(device_id.map(|device_id| schema::device_key(user_id, device_id)));
     let mut read = LoginRead::default();
-    let mut attempt = 1;
-    while !keys.is_empty() {
-        if attempt > 1 {
-            tokio::time::sleep(crate::backoff::delay(attempt - 1)).await;
-        }
-        let request = KeysAndAttributes::builder()
-            .set_keys(Some(std::mem::take(&mut keys)))
-            .consistent_read(true)
-            .build()
-            .map_err(|e| {
-                StoreError::from(InvalidChangeSet::Build {
-                    operation: "BatchGetItem",
-                    source: Box::new(e),
-                })
-            })?;
-        let output = client
-            .batch_get_item()
-            .request_items(table, request)
-            .send()
-            .await
-            .map_err(|e| store_error("BatchGetItem", e))?;
-        for item in output
-            .responses
-            .and_then(|mut tables| tables.remove(table))
-            .unwrap_or_default()
-        {
-            match sort_key(&item) {
-                Some(sk) if sk == schema::LEDGER_SK => {
-                    read.ledger = Some(codec::decode_ledger(&item)?);
-                }
-                Some(sk) if sk.starts_with(schema::DEVICE_SK_PREFIX) => {
-                    // A forgotten device is kept for the history only (docs/0050).
-                    read.device =
-                        Some(codec::decode_device(&item)?).filter(|d| !d.value.is_forgotten());
-                }
-                _ => {
-                    return Err(StoreError::Corrupt(
-                        "BatchGetItem answered an item that was not asked for".to_owned(),
-                    ));
-                }
+    for item in batch_get(client, table, keys).await? {
+        match sort_key(&item) {
+            Some(sk) if sk == schema::LEDGER_SK => {
+                read.ledger = Some(codec::decode_ledger(&item)?);
+            }
+            Some(sk) if sk.starts_with(schema::DEVICE_SK_PREFIX) => {
+                // A forgotten device is kept for the history only (docs/0050).
+                read.device =
+                    Some(codec::decode_device(&item)?).filter(|d| !d.value.is_forgotten());
+            }
+            _ => {
+                return Err(StoreError::Corrupt(
+                    "BatchGetItem answered an item that was not asked for".to_owned(),
+                ));
             }
         }
-        keys = output
-            .unprocessed_keys
-            .and_then(|mut tables| tables.remove(table))
-            .map(|unprocessed| unprocessed.keys)
-            .unwrap_or_default();
-        attempt += 1;
     }
     Ok(read)
 }

@@ -3,6 +3,7 @@
 //! commits each change set as one conditional transaction.
 
 mod backoff;
+mod batch_get;
 mod codec;
 mod commit;
 mod devices;

@@ -159,6 +159,18 @@ impl SessionStore for DynamoStore {
             .transpose()
     }
 
+    async fn load_sessions(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        let keys = ids.iter().map(|id| schema::session_key(*id)).collect();
+        crate::batch_get::batch_get(&self.client, &self.table, keys)
+            .await?
+            .iter()
+            .map(codec::decode_session)
+            .collect()
+    }
+
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
         // A page of 2^31 items is "everything"; the port's limit is a u32, DynamoDB's an i32.
         let limit = i32::try_from(query.limit).unwrap_or(i32::MAX);

@@ -148,6 +148,18 @@ impl SessionStore for MemoryStore {
         Ok(self.state().sessions.get(&id).cloned())
     }
 
+    async fn load_sessions(
+        &self,
+        ids: &[SessionId],
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        self.read_fault()?;
+        let state = self.state();
+        Ok(ids
+            .iter()
+            .filter_map(|id| state.sessions.get(id).cloned())
+            .collect())
+    }
+
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
         self.read_fault()?;
         let state = self.state();

@@ -177,7 +177,47 @@ async fn create_session_on_a_deny_tier_at_the_limit_is_409() {
         .await
         .problem(409, "session_limit_exceeded");
     assert!(problem["detail"].as_str().unwrap().contains('1'));
+    assert_eq!(problem["max_sessions"], 1);
+    assert!(problem.get("sessions").is_none(), "{problem}");
     assert_eq!(h.validity(first.session_id).await["active"], true);
+}
+
+#[tokio::test]
+async fn an_ask_tier_answers_409_with_the_sessions_and_a_retry_replaces_the_chosen_one() {
+    let policy =
+        PolicyConfig::from_json(r#"{"tiers": {"choose": {"max_sessions": 1, "on_limit": "ask"}}}"#)
+            .unwrap();
+    let h = Harness::with_policy(policy);
+    h.set_policy("alice", "choose").await;
+    let first = h.login("alice").await;
+    let login = json!({"user_id": "alice", "user_agent": "Mozilla/5.0"});
+    let problem = h
+        .internal("POST", "/internal/sessions", Some(login.clone()))
+        .await
+        .problem(409, "session_limit_reached");
+    assert_eq!(problem["max_sessions"], 1);
+    let sessions = problem["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["id"], first.session_id.to_string());
+    for field in ["device_info", "location", "created_at", "last_activity_at"] {
+        assert!(sessions[0].get(field).is_some(), "{field}: {problem}");
+    }
+
+    let mut retry = login.clone();
+    retry["replace_session_id"] = json!("not-a-uuid");
+    let invalid = h
+        .internal("POST", "/internal/sessions", Some(retry.clone()))
+        .await
+        .problem(400, "validation_failed");
+    assert_eq!(invalid["errors"][0]["field"], "replace_session_id");
+    retry["replace_session_id"] = json!(first.session_id.to_string());
+    h.internal("POST", "/internal/sessions", Some(retry.clone()))
+        .await
+        .ok_json(201);
+    assert_eq!(h.validity(first.session_id).await["reason"], "revoked");
+    h.internal("POST", "/internal/sessions", Some(retry))
+        .await
+        .problem(409, "session_inactive");
 }
 
 #[tokio::test]

@@ -78,6 +78,7 @@ async fn login(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) ->
         aal: Default::default(),
         amr: Default::default(),
         device: None,
+        replace_session_id: None,
     };
     sessions.create_session(cmd).await.unwrap().session.id()
 }
@@ -356,6 +357,7 @@ async fn after_an_admin_revoke_all_the_next_authorizer_call_of_every_session_is_
             aal: Default::default(),
             amr: Default::default(),
             device: None,
+            replace_session_id: None,
         })
         .await;
     assert!(

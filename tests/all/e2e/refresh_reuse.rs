@@ -75,6 +75,7 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
             aal: Default::default(),
             amr: Default::default(),
             device: None,
+            replace_session_id: None,
         })
         .await
         .unwrap()

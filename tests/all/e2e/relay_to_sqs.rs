@@ -37,6 +37,7 @@ async fn every_committed_event_reaches_sqs_once_through_stream_relay_and_bus() {
             aal: Default::default(),
             amr: Default::default(),
             device: None,
+            replace_session_id: None,
         };
         ids.push(sessions.create_session(login).await.unwrap().session.id());
     }

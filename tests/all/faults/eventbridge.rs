@@ -198,6 +198,7 @@ async fn commit_events(sdk: &SdkConfig) -> (Vec<EventRecord>, Vec<String>) {
                     aal: Default::default(),
                     amr: Default::default(),
                     device: None,
+                    replace_session_id: None,
                 };
                 last = Some(sessions.create_session(login).await.unwrap().session.id());
             }

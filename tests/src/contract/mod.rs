@@ -14,6 +14,7 @@ pub mod create;
 pub mod devices;
 pub mod entity;
 pub mod idempotency;
+pub mod limit_choice;
 pub mod limits;
 pub mod queries;
 pub mod refresh;

@@ -8,7 +8,7 @@ use serde::de::{Error as _, Unexpected};
 use serde::{Deserialize, Deserializer};
 use serde_json::Number;
 use session_core::domain::{Aal, AuthMethod, AuthMethods};
-use session_core::ids::{DeviceId, DeviceName, InvalidValue};
+use session_core::ids::{DeviceId, DeviceName, InvalidValue, SessionId};
 use session_core::use_cases::LoginDevice;
 
 use crate::dto::FieldError;
@@ -57,6 +57,20 @@ pub(crate) fn login_device(
         None if name.is_some() => Err(InvalidValue::new("device_name", "needs a device_id")),
         None => Ok(None),
     }
+}
+
+/// A session id given in a body field: a UUID.
+pub(crate) fn session_id(
+    field: &'static str,
+    value: Option<String>,
+) -> Result<Option<SessionId>, InvalidValue> {
+    value
+        .map(|text| {
+            uuid::Uuid::parse_str(&text)
+                .map(SessionId::from_uuid)
+                .map_err(|_| InvalidValue::new(field, "must be a session id (a UUID)"))
+        })
+        .transpose()
 }
 
 pub(crate) fn ip_address(

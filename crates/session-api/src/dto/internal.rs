@@ -49,6 +49,11 @@ pub struct CreateSessionRequest {
     /// What the client calls the device; needs `device_id`.
     #[schema(schema_with = crate::dto::schema::nullable_device_name)]
     pub device_name: Option<String>,
+    /// One of the user's active sessions for this login to end, chosen after an `ask` tier
+    /// answered `session_limit_reached` (docs/0049): 404 if it is not the user's, 409 if it
+    /// already ended.
+    #[schema(format = Uuid)]
+    pub replace_session_id: Option<String>,
 }
 
 object_body!(CreateSessionRequest);
@@ -65,6 +70,10 @@ impl CreateSessionRequest {
         let aal = errors.check(fields::aal(self.aal));
         let amr = errors.check(fields::amr(self.amr));
         let device = errors.check(fields::login_device(self.device_id, self.device_name));
+        let replace_session_id = errors.check(fields::session_id(
+            "replace_session_id",
+            self.replace_session_id,
+        ));
         match (
             user_id,
             ip_address,
@@ -74,6 +83,7 @@ impl CreateSessionRequest {
             aal,
             amr,
             device,
+            replace_session_id,
         ) {
             (
                 Some(user_id),
@@ -84,6 +94,7 @@ impl CreateSessionRequest {
                 Some(aal),
                 Some(amr),
                 Some(device),
+                Some(replace_session_id),
             ) if errors.is_empty() => Ok(CreateSession {
                 user_id,
                 ip_address,
@@ -94,6 +105,7 @@ impl CreateSessionRequest {
                 aal,
                 amr,
                 device,
+                replace_session_id,
             }),
             _ => Err(errors.into_error()),
         }
@@ -325,6 +337,8 @@ pub enum LimitBehaviourView {
     EvictOldest,
     /// The login is refused with `session_limit_exceeded`.
     Deny,
+    /// The login is refused with `session_limit_reached` and the sessions to choose from.
+    Ask,
 }
 
 impl From<LimitBehaviour> for LimitBehaviourView {
@@ -332,6 +346,7 @@ impl From<LimitBehaviour> for LimitBehaviourView {
         match behaviour {
             LimitBehaviour::EvictOldest => Self::EvictOldest,
             LimitBehaviour::Deny => Self::Deny,
+            LimitBehaviour::Ask => Self::Ask,
         }
     }
 }

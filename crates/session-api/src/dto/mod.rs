@@ -28,7 +28,7 @@ pub use internal::{
     LimitBehaviourView, ProviderAccessRequest, RefreshTokenRequest, SessionPolicyRequest,
     SessionPolicyResponse, ValidityResponse,
 };
-pub use problem::{FieldError, Problem};
+pub use problem::{FieldError, Problem, SessionChoice};
 pub use refresh::{RefreshRequest, RefreshResponse, StepUpRequest, StepUpResponse};
 pub use sessions::{
     RevokeAllResponse, SessionListResponse, SessionStateFilter, SessionStatusView, SessionView,

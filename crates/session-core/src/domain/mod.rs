@@ -19,7 +19,7 @@ pub use geo::{Coordinates, Fix};
 pub use ledger::{AccountStatus, ActiveEntry, UserLedger};
 pub use limit::LimitDecision;
 pub use policy::{
-    AccountEventsPolicy, EffectiveLimit, LimitBehaviour, PolicyConfig, PolicyError,
+    AccountEventsPolicy, EffectiveLimit, EvictionOrder, LimitBehaviour, PolicyConfig, PolicyError,
     RevocationScope, SuspiciousPolicy, SuspiciousResponse, SuspiciousSignals, TierPolicy,
     UserPolicy,
 };

@@ -24,6 +24,22 @@ pub enum LimitBehaviour {
     EvictOldest,
     /// Refuse the login.
     Deny,
+    /// Refuse the login with the active sessions listed, so the user picks one to end; the
+    /// login sent again with `replace_session_id` ends it and signs in, in one commit
+    /// (docs/0049).
+    Ask,
+}
+
+/// Which sessions an evicting tier ends first at the limit.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvictionOrder {
+    /// The oldest created first: the ledger alone decides, no session is read.
+    #[default]
+    OldestCreated,
+    /// The least recently used first (Cognito's and Keycloak's order): the live sessions are
+    /// read at the limit for their last activity.
+    LeastRecentlyActive,
 }
 
 /// What a tier does about suspicious activity on a session.
@@ -167,6 +183,9 @@ pub struct TierPolicy {
     pub max_sessions: Option<u32>,
     #[serde(default)]
     pub on_limit: LimitBehaviour,
+    /// Which sessions `evict_oldest` ends first (`oldest_created` unless set).
+    #[serde(default)]
+    pub eviction_order: EvictionOrder,
     /// A session unused for this long is no longer active; `None` disables idle expiry.
     #[serde(default)]
     pub idle_timeout_secs: Option<u32>,
@@ -184,6 +203,7 @@ impl TierPolicy {
         Self {
             max_sessions,
             on_limit: LimitBehaviour::EvictOldest,
+            eviction_order: EvictionOrder::OldestCreated,
             idle_timeout_secs: None,
             suspicious: SuspiciousPolicy {
                 response: SuspiciousResponse::Record,
@@ -207,6 +227,7 @@ pub struct UserPolicy {
 pub struct EffectiveLimit {
     pub max_sessions: Option<u32>,
     pub on_limit: LimitBehaviour,
+    pub eviction_order: EvictionOrder,
     pub idle_timeout_secs: Option<u32>,
     /// Suspicious-activity count at which a session is revoked; `None`: never.
     pub suspicious_revoke_at_count: Option<u32>,
@@ -320,6 +341,8 @@ pub enum PolicyError {
     StepUpCountWithoutStepUp(String),
     #[error("tier `{0}`: suspicious.revoke_at_count must be above step_up_at_count")]
     RevokeBeforeStepUp(String),
+    #[error("tier `{0}`: eviction_order needs on_limit `evict_oldest`")]
+    EvictionOrderWithoutEviction(String),
     #[error("refresh_grace_secs must be at most {MAX_REFRESH_GRACE_SECS}")]
     RefreshGraceTooLong,
     #[error("history_days must be between 1 and {MAX_HISTORY_DAYS}")]
@@ -473,6 +496,11 @@ impl PolicyConfig {
             {
                 return Err(PolicyError::RevokeBeforeStepUp(name.to_string()));
             }
+            if tier.eviction_order != EvictionOrder::OldestCreated
+                && tier.on_limit != LimitBehaviour::EvictOldest
+            {
+                return Err(PolicyError::EvictionOrderWithoutEviction(name.to_string()));
+            }
             if tier.max_sessions == Some(0) {
                 return Err(PolicyError::ZeroLimit(name.to_string()));
             }
@@ -529,6 +557,7 @@ impl PolicyConfig {
             return EffectiveLimit {
                 max_sessions: user.max_sessions.or(Some(2)),
                 on_limit: LimitBehaviour::EvictOldest,
+                eviction_order: EvictionOrder::OldestCreated,
                 idle_timeout_secs: None,
                 suspicious_revoke_at_count: None,
                 suspicious_step_up_at_count: None,
@@ -538,6 +567,7 @@ impl PolicyConfig {
         EffectiveLimit {
             max_sessions: user.max_sessions.or(tier.max_sessions),
             on_limit: tier.on_limit,
+            eviction_order: tier.eviction_order,
             idle_timeout_secs: tier.idle_timeout_secs,
             suspicious_revoke_at_count: tier.suspicious.revoke_threshold(),
             suspicious_step_up_at_count: tier.suspicious.step_up_threshold(),
@@ -606,6 +636,21 @@ mod tests {
     }
 
     #[test]
+    fn tiers_choose_the_eviction_order_and_asking_at_the_limit() {
+        let config = PolicyConfig::from_json(
+            r#"{"tiers":{"basic":{"max_sessions":2,"eviction_order":"least_recently_active"},
+                         "plus":{"max_sessions":5,"on_limit":"ask"}}}"#,
+        )
+        .unwrap();
+        let basic = config.effective(&user("basic", None));
+        assert_eq!(basic.on_limit, LimitBehaviour::EvictOldest);
+        assert_eq!(basic.eviction_order, EvictionOrder::LeastRecentlyActive);
+        let plus = config.effective(&user("plus", None));
+        assert_eq!(plus.on_limit, LimitBehaviour::Ask);
+        assert_eq!(plus.eviction_order, EvictionOrder::OldestCreated);
+    }
+
+    #[test]
     fn invalid_configuration_is_rejected() {
         let cases = [
             (
@@ -623,6 +668,10 @@ mod tests {
             (
                 r#"{"tiers":{"x":{"max_sessions":1,"idle_timeout_secs":10}}}"#,
                 PolicyError::IdleShorterThanActivityInterval("x".into()),
+            ),
+            (
+                r#"{"tiers":{"x":{"max_sessions":1,"on_limit":"ask","eviction_order":"least_recently_active"}}}"#,
+                PolicyError::EvictionOrderWithoutEviction("x".into()),
             ),
         ];
         for (json, expected) in cases {

@@ -56,10 +56,12 @@ pub enum RevocationReason {
     ReplacedByNewLogin,
     /// The user removed the device the session ran on (docs/0047).
     DeviceRemoved,
+    /// At the session limit the user chose this session to end for a new login (docs/0049).
+    ReplacedAtLimit,
 }
 
 impl RevocationReason {
-    pub const ALL: [RevocationReason; 18] = [
+    pub const ALL: [RevocationReason; 19] = [
         Self::Logout,
         Self::Manual,
         Self::LogoutAll,
@@ -78,6 +80,7 @@ impl RevocationReason {
         Self::RefreshTokenReuse,
         Self::ReplacedByNewLogin,
         Self::DeviceRemoved,
+        Self::ReplacedAtLimit,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -100,6 +103,7 @@ impl RevocationReason {
             Self::RefreshTokenReuse => "refresh_token_reuse",
             Self::ReplacedByNewLogin => "replaced_by_new_login",
             Self::DeviceRemoved => "device_removed",
+            Self::ReplacedAtLimit => "replaced_at_limit",
         }
     }
 

@@ -6,6 +6,7 @@
 //! session, and a retry within [`IDEMPOTENCY_WINDOW_SECS`] gets the first answer back without
 //! creating or evicting anything (docs/0011).
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +17,7 @@ use crate::domain::limit::{self, LimitDecision};
 use crate::domain::session::{NewSession, normalise_user_agent};
 use crate::domain::{
     Aal, ActiveEntry, Actor, AuthMethods, Device, EffectiveLimit, Revocation, RevocationReason,
-    Session, UserLedger,
+    Session, SessionStatus, UserLedger,
 };
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
@@ -44,6 +45,9 @@ pub struct CreateSession {
     pub amr: AuthMethods,
     /// The device the client says it logs in from (docs/0047); `None` changes nothing.
     pub device: Option<LoginDevice>,
+    /// The user's own active session this login replaces, chosen when an `ask` tier refused
+    /// the login at the limit (docs/0049); ended in the login's commit.
+    pub replace_session_id: Option<SessionId>,
 }
 
 /// The client's id of the device a login comes from, and the name it gives it.
@@ -71,6 +75,9 @@ impl CreateSession {
         if let (Some(device), Some(fields)) = (&self.device, canonical.as_array_mut()) {
             fields.push(device.id.as_str().into());
             fields.push(device.name.as_ref().map(DeviceName::as_str).into());
+        }
+        if let (Some(id), Some(fields)) = (self.replace_session_id, canonical.as_array_mut()) {
+            fields.push(serde_json::json!({ "replace_session_id": id.to_string() }));
         }
         format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
     }
@@ -265,6 +272,65 @@ impl<S: SessionStore> Sessions<S> {
             .map(|stored| (id, stored.value.device_info().map(str::to_owned))))
     }
 
+    /// The session named by `replace_session_id`: the user's, and active (404 otherwise, so
+    /// another user's ids cannot be probed; 409 when it already ended).
+    async fn session_chosen_to_replace(
+        &self,
+        id: SessionId,
+        user_id: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Session, Retry> {
+        let session = self
+            .store
+            .load_session(id)
+            .await?
+            .map(|stored| stored.value)
+            .filter(|session| session.user_id() == user_id)
+            .ok_or(SessionError::SessionNotFound)?;
+        match session.status(now) {
+            SessionStatus::Active => Ok(session),
+            status => Err(SessionError::SessionInactive { status }.into()),
+        }
+    }
+
+    /// Commits the SessionLimitExceeded of a refused login (nothing evicted).
+    async fn record_refusal(&self, p: &Prepared, current: u32, max: u32) -> Result<(), Retry> {
+        let refused = self.event(EventPayload::SessionLimitExceeded(
+            events::SessionLimitExceeded {
+                user_id: p.cmd.user_id.clone(),
+                current_count: current,
+                max_sessions: max,
+                evicted_session_ids: Vec::new(),
+            },
+        ));
+        self.store.commit(ChangeSet::events(vec![refused])).await?;
+        Ok(())
+    }
+
+    /// An `ask` tier's refusal: the event, and the live sessions to choose from, least
+    /// recently active first.
+    async fn refuse_at_limit(
+        &self,
+        p: &Prepared,
+        current: u32,
+        max: u32,
+        live: &[(SessionId, &ActiveEntry)],
+        sessions: Vec<Versioned<Session>>,
+    ) -> Result<SessionError, Retry> {
+        self.record_refusal(p, current, max).await?;
+        let mut by_id: BTreeMap<SessionId, Session> = sessions
+            .into_iter()
+            .map(|stored| (stored.value.id(), stored.value))
+            .collect();
+        let mut choices: Vec<Session> =
+            live.iter().filter_map(|(id, _)| by_id.remove(id)).collect();
+        choices.sort_by_key(|s| (s.last_activity_at(), s.created_at(), s.id()));
+        Ok(SessionError::SessionLimitReached {
+            max_sessions: max,
+            sessions: choices,
+        })
+    }
+
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
         let (LoginRead { ledger, device }, record) = self.load_for_login(p).await?;
         // A commit with a key that another request committed first ends in a conflict, and the
@@ -297,35 +363,50 @@ impl<S: SessionStore> Sessions<S> {
             }
             None => None,
         };
-        let mut live = ledger.live_oldest_first(p.now);
-        // The device's own session makes way before the limit is counted.
-        if let Some((replaced_id, _)) = &replaced {
-            live.retain(|(id, _)| id != replaced_id);
-        }
-        let mut decision = limit::decide(&rules, &live, 1);
-        let idle = if decision == LimitDecision::Fits {
-            Vec::new()
-        } else {
-            self.idle_in_index(&rules, &live, p.now).await?
+        let chosen = match p.cmd.replace_session_id {
+            // The device's own session is replaced anyway.
+            Some(id) if replaced.as_ref().is_some_and(|(r, _)| *r == id) => None,
+            Some(id) => Some(
+                self.session_chosen_to_replace(id, &ledger.user_id, p.now)
+                    .await?,
+            ),
+            None => None,
         };
-        if !idle.is_empty() {
+        let mut live = ledger.live_oldest_first(p.now);
+        // The device's own session, and the one the user chose, make way before the limit is
+        // counted.
+        live.retain(|(id, _)| {
+            replaced.as_ref().is_none_or(|(r, _)| r != id)
+                && chosen.as_ref().is_none_or(|c| c.id() != *id)
+        });
+        let mut decision = limit::decide(&rules, &live, 1);
+        let mut idle = Vec::new();
+        if decision.needs_sessions(&rules) {
+            let ids: Vec<SessionId> = live.iter().map(|(id, _)| *id).collect();
+            let sessions = self.store.load_sessions(&ids).await?;
+            let last_active: BTreeMap<SessionId, DateTime<Utc>> = sessions
+                .iter()
+                .map(|s| (s.value.id(), s.value.last_activity_at()))
+                .collect();
+            idle = Self::idle_among(sessions.clone(), p.now);
             live.retain(|(id, _)| idle.iter().all(|s| s.value.id() != *id));
+            limit::sort_for_eviction(rules.eviction_order, &mut live, |id| {
+                last_active.get(&id).copied()
+            });
             decision = limit::decide(&rules, &live, 1);
+            if let LimitDecision::Ask { current, max } = decision {
+                return Err(self
+                    .refuse_at_limit(p, current, max, &live, sessions)
+                    .await?
+                    .into());
+            }
         }
         let live_count = live.len();
         let evicted = match decision {
             LimitDecision::Fits => Vec::new(),
             LimitDecision::Evict(ids) => ids,
-            LimitDecision::Deny { current, max } => {
-                let refused = self.event(EventPayload::SessionLimitExceeded(
-                    events::SessionLimitExceeded {
-                        user_id: p.cmd.user_id.clone(),
-                        current_count: current,
-                        max_sessions: max,
-                        evicted_session_ids: Vec::new(),
-                    },
-                ));
-                self.store.commit(ChangeSet::events(vec![refused])).await?;
+            LimitDecision::Deny { current, max } | LimitDecision::Ask { current, max } => {
+                self.record_refusal(p, current, max).await?;
                 return Err(SessionError::SessionLimitExceeded { max_sessions: max }.into());
             }
         };
@@ -364,17 +445,41 @@ impl<S: SessionStore> Sessions<S> {
         for (id, _) in &device_changes.replaced {
             ledger.active.remove(id);
         }
+        if let Some(chosen) = &chosen {
+            ledger.active.remove(&chosen.id());
+        }
         // Checked before this login counts: a user's very first login is no news.
         let signed_in_before = ledger.first_login_at.is_some();
         ledger.first_login_at.get_or_insert(p.now);
         let idle_checks = Self::forget_idle(&mut ledger, idle);
+        let mut ended: Vec<Replaced> = device_changes
+            .replaced
+            .iter()
+            .map(|(id, device_info)| Replaced {
+                id: *id,
+                device_info: device_info.clone(),
+                reason: RevocationReason::ReplacedByNewLogin,
+                by: Actor::System,
+            })
+            .collect();
+        ended.extend(chosen.map(|chosen| Replaced {
+            id: chosen.id(),
+            device_info: chosen.device_info().map(str::to_owned),
+            reason: RevocationReason::ReplacedAtLimit,
+            by: Actor::User {
+                user_id: chosen.user_id().clone(),
+            },
+        }));
         let mut changes = self.login_changes(
             ledger,
             version,
             &session,
-            &evicted,
-            live_count,
-            rules.max_sessions,
+            Room {
+                evicted: &evicted,
+                live_count,
+                max_sessions: rules.max_sessions,
+                replaced: ended,
+            },
         );
         changes.sessions.extend(idle_checks);
         self.add_device_changes(&mut changes, &session, device_changes, signed_in_before);
@@ -430,8 +535,47 @@ impl<S: SessionStore> Sessions<S> {
         )
     }
 
-    /// Adds the device's write, the replaced session's revocation with its events, and a
-    /// NewDeviceSignIn for a device never seen before (not on the user's first login).
+    /// Adds the revocation of each session this login replaces, with its events.
+    fn add_replacements(&self, changes: &mut ChangeSet, session: &Session, ended: Vec<Replaced>) {
+        let user_id = session.user_id();
+        for Replaced {
+            id,
+            device_info,
+            reason,
+            by,
+        } in ended
+        {
+            changes.sessions.push(SessionWrite::Revoke {
+                session_id: id,
+                user_id: user_id.clone(),
+                revocation: Revocation::new(session.created_at(), reason, by.clone()),
+            });
+            changes
+                .events
+                .push(self.event(EventPayload::SessionRevocationAttempted(
+                    events::SessionRevocationAttempted {
+                        session_id: id,
+                        user_id: user_id.clone(),
+                        reason,
+                        by: by.clone(),
+                    },
+                )));
+            changes.events.push(
+                self.event(EventPayload::SessionRevoked(events::SessionRevoked {
+                    session_id: id,
+                    user_id: user_id.clone(),
+                    reason,
+                    device_info,
+                    revoked_by_user: by.user_id().cloned(),
+                    by,
+                    note: None,
+                })),
+            );
+        }
+    }
+
+    /// Adds the device's write and a NewDeviceSignIn for a device never seen before (not on the
+    /// user's first login).
     fn add_device_changes(
         &self,
         changes: &mut ChangeSet,
@@ -440,41 +584,6 @@ impl<S: SessionStore> Sessions<S> {
         signed_in_before: bool,
     ) {
         let user_id = session.user_id();
-        // SessionCreated stays last but one: consumers see the replacement before it.
-        let created = changes.events.pop();
-        for (id, device_info) in device.replaced {
-            changes.sessions.push(SessionWrite::Revoke {
-                session_id: id,
-                user_id: user_id.clone(),
-                revocation: Revocation::new(
-                    session.created_at(),
-                    RevocationReason::ReplacedByNewLogin,
-                    Actor::System,
-                ),
-            });
-            changes
-                .events
-                .push(self.event(EventPayload::SessionRevocationAttempted(
-                    events::SessionRevocationAttempted {
-                        session_id: id,
-                        user_id: user_id.clone(),
-                        reason: RevocationReason::ReplacedByNewLogin,
-                        by: Actor::System,
-                    },
-                )));
-            changes.events.push(
-                self.event(EventPayload::SessionRevoked(events::SessionRevoked {
-                    session_id: id,
-                    user_id: user_id.clone(),
-                    reason: RevocationReason::ReplacedByNewLogin,
-                    device_info,
-                    revoked_by_user: None,
-                    by: Actor::System,
-                    note: None,
-                })),
-            );
-        }
-        changes.events.extend(created);
         if device.is_new
             && signed_in_before
             && let Some(device_id) = session.device_id()
@@ -497,17 +606,22 @@ impl<S: SessionStore> Sessions<S> {
         changes.devices.extend(device.write);
     }
 
-    /// The ledger update, the new session, the evictions and the events, in the order consumers
-    /// see them: SessionLimitExceeded, SessionEvicted..., SessionCreated.
+    /// The ledger update, the new session, the evictions, the replaced sessions and the events,
+    /// in the order consumers see them: SessionLimitExceeded, SessionEvicted...,
+    /// SessionRevocationAttempted and SessionRevoked per replaced session, SessionCreated.
     fn login_changes(
         &self,
         mut ledger: UserLedger,
         version: u64,
         session: &Session,
-        evicted: &[SessionId],
-        live_count: usize,
-        max_sessions: Option<u32>,
+        room: Room<'_>,
     ) -> ChangeSet {
+        let Room {
+            evicted,
+            live_count,
+            max_sessions,
+            replaced,
+        } = room;
         let mut changes = ChangeSet::default();
         if !evicted.is_empty() {
             changes
@@ -554,6 +668,7 @@ impl<S: SessionStore> Sessions<S> {
         } else {
             ledger.active.clear();
         }
+        self.add_replacements(&mut changes, session, replaced);
         changes.sessions.push(SessionWrite::Insert(session.clone()));
         changes.events.push(
             self.event(EventPayload::SessionCreated(events::SessionCreated {
@@ -572,6 +687,23 @@ impl<S: SessionStore> Sessions<S> {
         });
         changes
     }
+}
+
+/// How a login makes room: the sessions it evicts (of `live_count` counted against
+/// `max_sessions`) and the ones it replaces.
+struct Room<'a> {
+    evicted: &'a [SessionId],
+    live_count: usize,
+    max_sessions: Option<u32>,
+    replaced: Vec<Replaced>,
+}
+
+/// A session a login ends, and why.
+struct Replaced {
+    id: SessionId,
+    device_info: Option<String>,
+    reason: RevocationReason,
+    by: Actor,
 }
 
 /// What a login from a named device changes besides the session.
