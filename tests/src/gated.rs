@@ -76,7 +76,7 @@ fn revokes_a_session(changes: &ChangeSet) -> bool {
     changes.sessions.iter().any(|write| match write {
         SessionWrite::Revoke { .. } => true,
         SessionWrite::Replace { session, .. } => session.is_revoked(),
-        SessionWrite::Insert(_) => false,
+        SessionWrite::Insert(_) | SessionWrite::Redact { .. } => false,
     })
 }
 

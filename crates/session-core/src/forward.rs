@@ -108,6 +108,14 @@ macro_rules! forward_store_reads {
             $crate::forward_store_reads!(@await $how, self, self.$inner.load_revoke_all(outcome_id))
         }
 
+        async fn sessions_due_for_redaction(
+            &self,
+            now: ::chrono::DateTime<::chrono::Utc>,
+            limit: u32,
+        ) -> Result<Vec<$crate::ports::Versioned<$crate::domain::Session>>, $crate::ports::StoreError> {
+            $crate::forward_store_reads!(@await $how, self, self.$inner.sessions_due_for_redaction(now, limit))
+        }
+
         async fn unfinished_revoke_alls(
             &self,
         ) -> Result<Vec<$crate::ports::Versioned<$crate::ports::RevokeAllContinuation>>, $crate::ports::StoreError> {

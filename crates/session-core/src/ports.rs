@@ -50,12 +50,20 @@ pub enum SessionWrite {
         user_id: UserId,
         revocation: Revocation,
     },
+    /// Store the session with its personal data cut ([`Session::redact`]); the stored one must
+    /// still be at `expected_version`. It leaves [`SessionStore::sessions_due_for_redaction`].
+    Redact {
+        session: Session,
+        expected_version: u64,
+    },
 }
 
 impl SessionWrite {
     pub fn session_id(&self) -> SessionId {
         match self {
-            Self::Insert(session) | Self::Replace { session, .. } => session.id(),
+            Self::Insert(session)
+            | Self::Replace { session, .. }
+            | Self::Redact { session, .. } => session.id(),
             Self::Revoke { session_id, .. } => *session_id,
         }
     }
@@ -65,6 +73,8 @@ impl SessionWrite {
         match self {
             Self::Insert(_) | Self::Revoke { .. } => true,
             Self::Replace { session, .. } => session.is_revoked(),
+            // Only ended sessions are redacted; their entry went with their end.
+            Self::Redact { .. } => false,
         }
     }
 }
@@ -102,16 +112,12 @@ pub struct RevokeAllMark {
 /// two logins on one device that read the same record cannot both commit.
 #[derive(Clone, PartialEq, Debug)]
 pub enum DeviceWrite {
-    /// Store `device`; the stored version must be `expected_version` (`None`: must not exist).
+    /// Store `device`; the stored version must be `expected_version` (`None`: there must be
+    /// none, or only a forgotten one, which the reads do not show: docs/0050). A removal stores
+    /// the device forgotten ([`Device::forget`]).
     Put {
         device: Device,
         expected_version: Option<u64>,
-    },
-    /// Forget the device; it must still be at `expected_version`.
-    Delete {
-        user_id: UserId,
-        device_id: DeviceId,
-        expected_version: u64,
     },
 }
 
@@ -372,7 +378,9 @@ pub trait SessionStore: Send + Sync {
         device_id: Option<&DeviceId>,
     ) -> impl Future<Output = Result<LoginRead, StoreError>> + Send;
 
-    /// Strongly consistent read of one device record of the user.
+    /// Strongly consistent read of one device record of the user. Here and in
+    /// [`Self::load_login`] and [`Self::list_devices`] a forgotten device (docs/0050) is not
+    /// there.
     fn load_device(
         &self,
         user_id: &UserId,
@@ -432,6 +440,16 @@ pub trait SessionStore: Send + Sync {
     fn unfinished_revoke_alls(
         &self,
     ) -> impl Future<Output = Result<Vec<Versioned<RevokeAllContinuation>>, StoreError>> + Send;
+
+    /// Up to `limit` sessions whose personal data is due to be cut at `now`
+    /// ([`Session::personal_data_until`] at or before it) and not cut yet, in no particular
+    /// order. A session leaves this read when its [`SessionWrite::Redact`] commits; an index the
+    /// store updates late (DynamoDB's) may answer it once more, at its old version.
+    fn sessions_due_for_redaction(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Versioned<Session>>, StoreError>> + Send;
 
     /// Applies every write of `changes` if all their conditions hold, or none of them.
     fn commit(&self, changes: ChangeSet) -> impl Future<Output = Result<(), CommitError>> + Send;

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use session_core::domain::{AccountStatus, ActiveEntry, Revocation};
+use session_core::domain::{AccountStatus, ActiveEntry, Retention, Revocation};
 use session_core::ids::{SessionId, UserId};
 use session_core::ports::{
     ChangeSet, CommitError, ContinuationWrite, DeviceWrite, LedgerWrite, RevokeAllMark,
@@ -15,8 +15,8 @@ use session_core::ports::{
 use crate::codec::{self, Item, attr};
 use crate::error::InvalidChangeSet;
 use crate::schema::ledger_attr::{ACTIVE, REVOKED_BEFORE, STATUS};
-use crate::schema::session_attr::{REVOCATION, USER_ID};
-use crate::schema::{self, Key, PK, TTL, VERSION};
+use crate::schema::session_attr::{HISTORY_SECS, IP_RETENTION_SECS, REVOCATION, USER_ID};
+use crate::schema::{self, GSI2_PK, GSI2_SK, Key, PK, TTL, VERSION};
 
 /// Most items in one TransactWriteItems request.
 pub(crate) const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -163,7 +163,9 @@ impl Builder<'_> {
                 user_id,
                 ..
             } => (user_id.clone(), *session_id),
-            SessionWrite::Replace { session, .. } => (session.user_id().clone(), session.id()),
+            SessionWrite::Replace { session, .. } | SessionWrite::Redact { session, .. } => {
+                (session.user_id().clone(), session.id())
+            }
         };
         let delete = Delete::builder()
             .table_name(self.table)
@@ -197,7 +199,13 @@ impl Builder<'_> {
                 names(&[("#pk", PK)]),
                 None,
             ),
+            // A redaction is a whole new image too: the cut fields and the redaction index keys
+            // are left out of it (codec::encode_session).
             SessionWrite::Replace {
+                session,
+                expected_version,
+            }
+            | SessionWrite::Redact {
                 session,
                 expected_version,
             } => self.put(
@@ -214,7 +222,10 @@ impl Builder<'_> {
         }
     }
 
-    /// Revokes without reading: the condition carries what a read would have checked.
+    /// Revokes without reading: the condition carries what a read would have checked. The
+    /// revocation is the session's end, so its `ttl` and its place in the redaction index move
+    /// to the revocation plus the session's own periods (docs/0050), added to the revocation
+    /// time by DynamoDB; items written before retention have the default periods.
     fn revoke(
         &self,
         id: SessionId,
@@ -224,7 +235,11 @@ impl Builder<'_> {
         let update = Update::builder()
             .table_name(self.table)
             .set_key(Some(schema::session_key(id)))
-            .update_expression("SET #rev = :rev, #ver = #ver + :one")
+            .update_expression(
+                "SET #rev = :rev, #ver = #ver + :one, \
+                 #ttl = :end + if_not_exists(#hs, :default_hs), \
+                 #rpk = :rpk, #rsk = :end + if_not_exists(#ips, :default_ips)",
+            )
             .condition_expression(
                 "attribute_exists(#pk) AND #uid = :uid AND attribute_not_exists(#rev)",
             )
@@ -233,9 +248,24 @@ impl Builder<'_> {
                 ("#uid", USER_ID),
                 ("#rev", REVOCATION),
                 ("#ver", VERSION),
+                ("#ttl", TTL),
+                ("#hs", HISTORY_SECS),
+                ("#ips", IP_RETENTION_SECS),
+                ("#rpk", GSI2_PK),
+                ("#rsk", GSI2_SK),
             ])))
             .set_expression_attribute_values(Some(values(vec![
                 (":rev", codec::encode_revocation(revocation)),
+                (":end", attr::number(schema::ttl_value(revocation.at))),
+                (
+                    ":default_hs",
+                    attr::number(Retention::default().history().num_seconds()),
+                ),
+                (
+                    ":default_ips",
+                    attr::number(Retention::default().ip_retention().num_seconds()),
+                ),
+                (":rpk", attr::string(schema::gsi2_pk(id))),
                 (":uid", attr::string(user_id.as_str())),
                 (":one", attr::number(1)),
             ])))
@@ -249,15 +279,20 @@ impl Builder<'_> {
         match write {
             DeviceWrite::Put {
                 device,
-                expected_version,
-            } => self.put_versioned(expected_version, |version| {
+                expected_version: Some(expected),
+            } => self.put_versioned(Some(expected), |version| {
                 codec::encode_device(&device, version)
             }),
-            DeviceWrite::Delete {
-                user_id,
-                device_id,
-                expected_version,
-            } => self.delete_versioned(schema::device_key(&user_id, &device_id), expected_version),
+            // A forgotten record counts as none: the reads hide it (docs/0050).
+            DeviceWrite::Put {
+                device,
+                expected_version: None,
+            } => self.put(
+                codec::encode_device(&device, 1),
+                "attribute_not_exists(#pk) OR attribute_exists(#forgotten)",
+                names(&[("#pk", PK), ("#forgotten", codec::FORGOTTEN_AT)]),
+                None,
+            ),
         }
     }
 

@@ -30,7 +30,9 @@ pub(crate) async fn load_login(
                 read.ledger = Some(codec::decode_ledger(&item)?);
             }
             Some(sk) if sk.starts_with(schema::DEVICE_SK_PREFIX) => {
-                read.device = Some(codec::decode_device(&item)?);
+                // A forgotten device is kept for the history only (docs/0050).
+                read.device =
+                    Some(codec::decode_device(&item)?).filter(|d| !d.value.is_forgotten());
             }
             _ => {
                 return Err(StoreError::Corrupt(
@@ -68,7 +70,10 @@ pub(crate) async fn list_devices(
             .await
             .map_err(|e| store_error("Query", e))?;
         for item in page.items() {
-            devices.push(codec::decode_device(item)?);
+            let device = codec::decode_device(item)?;
+            if !device.value.is_forgotten() {
+                devices.push(device);
+            }
         }
         match page.last_evaluated_key {
             Some(key) if !key.is_empty() => start = Some(key),

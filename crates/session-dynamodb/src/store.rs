@@ -23,7 +23,7 @@ use crate::devices;
 use crate::error::{FailureKind, store_error, store_error_as};
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
-use crate::schema::{self, GSI1, GSI1_PK, PK, SK};
+use crate::schema::{self, GSI1, GSI1_PK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -139,10 +139,13 @@ impl SessionStore for DynamoStore {
         user_id: &UserId,
         device_id: &DeviceId,
     ) -> Result<Option<Versioned<Device>>, StoreError> {
-        self.get(schema::device_key(user_id, device_id))
+        let device = self
+            .get(schema::device_key(user_id, device_id))
             .await?
             .map(|item| codec::decode_device(&item))
-            .transpose()
+            .transpose()?;
+        // Kept for the history only (docs/0050).
+        Ok(device.filter(|d| !d.value.is_forgotten()))
     }
 
     async fn list_devices(&self, user_id: &UserId) -> Result<Vec<Versioned<Device>>, StoreError> {
@@ -287,6 +290,50 @@ impl SessionStore for DynamoStore {
                 _ => return Ok(unfinished),
             }
         }
+    }
+
+    async fn sessions_due_for_redaction(
+        &self,
+        now: chrono::DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        // Each shard of the sparse redaction index, its due end first; a redacted session has
+        // left it, so every sweep starts from the beginning (docs/0050). The index is read
+        // eventually consistently: the port allows a session answered once more.
+        let mut due = Vec::new();
+        let mut left = limit;
+        for partition in schema::gsi2_partitions() {
+            let mut start = None;
+            while left > 0 {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(self.table.as_ref())
+                    .index_name(GSI2)
+                    .key_condition_expression("#pk = :shard AND #due <= :now")
+                    .expression_attribute_names("#pk", GSI2_PK)
+                    .expression_attribute_names("#due", GSI2_SK)
+                    .expression_attribute_values(":shard", AttributeValue::S(partition.clone()))
+                    .expression_attribute_values(
+                        ":now",
+                        AttributeValue::N(now.timestamp().to_string()),
+                    )
+                    .limit(i32::try_from(left).unwrap_or(i32::MAX))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|e| store_error("Query", e))?;
+                for item in page.items() {
+                    due.push(codec::decode_session(item)?);
+                    left = left.saturating_sub(1);
+                }
+                match page.last_evaluated_key {
+                    Some(key) if !key.is_empty() => start = Some(key),
+                    _ => break,
+                }
+            }
+        }
+        Ok(due)
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

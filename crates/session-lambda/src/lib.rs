@@ -5,7 +5,7 @@
 //! Composition root for the Lambda functions. Everything a function needs is built once at init
 //! (configuration, AWS clients, the use cases) and each `functions/*` binary binds one entry point:
 //! an HTTP route ([`http_function`]), the [`authorizer`], the [`account_events`] consumer, the
-//! [`event_relay`] or the [`revocation_sweeper`].
+//! [`event_relay`], the [`revocation_sweeper`] or the [`retention_sweeper`].
 
 pub mod account_events;
 pub mod apigw;
@@ -18,6 +18,7 @@ mod init_error;
 pub mod invocation_deadline;
 pub mod metrics;
 pub mod request_context;
+pub mod retention_sweeper;
 pub mod revocation_sweeper;
 pub mod telemetry;
 pub mod wiring;

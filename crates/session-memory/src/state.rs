@@ -111,7 +111,7 @@ impl State {
                     entries.remove(&session.id());
                 }
             }
-            SessionWrite::Replace { .. } => {}
+            SessionWrite::Replace { .. } | SessionWrite::Redact { .. } => {}
         }
     }
 
@@ -153,6 +153,9 @@ impl State {
                 SessionWrite::Insert(_) => stored.is_none(),
                 SessionWrite::Replace {
                     expected_version, ..
+                }
+                | SessionWrite::Redact {
+                    expected_version, ..
                 } => stored.is_some_and(|s| s.version == *expected_version),
                 SessionWrite::Revoke { user_id, .. } => {
                     stored.is_some_and(|s| *s.value.user_id() == *user_id && !s.value.is_revoked())
@@ -164,22 +167,16 @@ impl State {
         }
         let mut devices_touched = BTreeSet::new();
         for write in &changes.devices {
-            let key = match write {
-                DeviceWrite::Put { device, .. } => {
-                    (device.user_id.clone(), device.device_id.clone())
-                }
-                DeviceWrite::Delete {
-                    user_id, device_id, ..
-                } => (user_id.clone(), device_id.clone()),
-            };
-            let stored = self.devices.get(&key).map(|d| d.version);
-            let holds = match write {
-                DeviceWrite::Put {
-                    expected_version, ..
-                } => stored == *expected_version,
-                DeviceWrite::Delete {
-                    expected_version, ..
-                } => stored == Some(*expected_version),
+            let DeviceWrite::Put {
+                device,
+                expected_version,
+            } = write;
+            let key = (device.user_id.clone(), device.device_id.clone());
+            let stored = self.devices.get(&key);
+            // A forgotten record counts as none: a login from it records it afresh (docs/0050).
+            let holds = match expected_version {
+                Some(expected) => stored.is_some_and(|d| d.version == *expected),
+                None => stored.is_none_or(|d| d.value.is_forgotten()),
             };
             if !devices_touched.insert(key) || !holds {
                 return Err(ConditionFailed);
@@ -285,27 +282,31 @@ impl State {
     }
 
     fn write_device(&mut self, write: DeviceWrite) {
-        match write {
-            DeviceWrite::Put {
-                device,
-                expected_version,
-            } => {
-                let key = (device.user_id.clone(), device.device_id.clone());
-                let version = expected_version.unwrap_or(0) + 1;
-                self.devices.insert(
-                    key,
-                    Versioned {
-                        value: device,
-                        version,
-                    },
-                );
-            }
-            DeviceWrite::Delete {
-                user_id, device_id, ..
-            } => {
-                self.devices.remove(&(user_id, device_id));
-            }
-        }
+        let DeviceWrite::Put {
+            device,
+            expected_version,
+        } = write;
+        let key = (device.user_id.clone(), device.device_id.clone());
+        let version = expected_version.unwrap_or(0) + 1;
+        self.devices.insert(
+            key,
+            Versioned {
+                value: device,
+                version,
+            },
+        );
+    }
+
+    /// What DynamoDB's redaction index holds (docs/0050): sessions not yet cut whose time has
+    /// come, soonest first.
+    pub fn due_for_redaction(&self, now: DateTime<Utc>, limit: usize) -> Vec<Versioned<Session>> {
+        let mut due: Vec<&Versioned<Session>> = self
+            .sessions
+            .values()
+            .filter(|s| !s.value.is_redacted() && s.value.personal_data_until() <= now)
+            .collect();
+        due.sort_by_key(|s| (s.value.personal_data_until(), s.value.id()));
+        due.into_iter().take(limit).cloned().collect()
     }
 
     fn write_session(&mut self, write: SessionWrite) {
@@ -324,7 +325,7 @@ impl State {
                     },
                 );
             }
-            SessionWrite::Replace { session, .. } => {
+            SessionWrite::Replace { session, .. } | SessionWrite::Redact { session, .. } => {
                 if let Some(stored) = self.sessions.get_mut(&session.id()) {
                     stored.value = session;
                     stored.version += 1;

@@ -112,6 +112,7 @@ impl SessionStore for MemoryStore {
                 state
                     .devices
                     .get(&(user_id.clone(), device_id.clone()))
+                    .filter(|d| !d.value.is_forgotten())
                     .cloned()
             }),
         })
@@ -127,6 +128,7 @@ impl SessionStore for MemoryStore {
             .state()
             .devices
             .get(&(user_id.clone(), device_id.clone()))
+            .filter(|d| !d.value.is_forgotten())
             .cloned())
     }
 
@@ -136,7 +138,7 @@ impl SessionStore for MemoryStore {
             .state()
             .devices
             .iter()
-            .filter(|((owner, _), _)| owner == user_id)
+            .filter(|((owner, _), device)| owner == user_id && !device.value.is_forgotten())
             .map(|(_, device)| device.clone())
             .collect())
     }
@@ -238,6 +240,16 @@ impl SessionStore for MemoryStore {
     ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
         self.read_fault()?;
         Ok(self.state().continuations.values().cloned().collect())
+    }
+
+    async fn sessions_due_for_redaction(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        self.read_fault()?;
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(self.state().due_for_redaction(now, limit))
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

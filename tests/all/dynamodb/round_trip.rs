@@ -156,6 +156,33 @@ async fn every_write_moves_the_version_by_one() {
             version: 3
         })
     );
+    // The revocation is the session's end: its ttl and its place in the redaction index move
+    // to what a whole write of the revoked session would hold (docs/0050).
+    let item = t
+        .store
+        .client()
+        .get_item()
+        .table_name(t.store.table())
+        .set_key(Some(schema::session_key(s.id())))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let number = |value: i64| AttributeValue::N(value.to_string());
+    assert_eq!(
+        item.get(schema::TTL),
+        Some(&number(schema::ttl_value(s.history_until())))
+    );
+    assert_eq!(
+        item.get(schema::GSI2_SK),
+        Some(&number(schema::ttl_value(s.personal_data_until())))
+    );
+    assert_eq!(
+        item.get(schema::GSI2_PK),
+        Some(&AttributeValue::S(schema::gsi2_pk(s.id())))
+    );
 
     // Ledger put at its version, then RemoveActive of one present and one absent id.
     let other = session(&bob, t0());

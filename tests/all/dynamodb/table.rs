@@ -46,23 +46,45 @@ async fn ensure_table_creates_the_schema_and_is_idempotent() {
     let stream = t.stream_specification().unwrap();
     assert!(stream.stream_enabled());
     assert_eq!(stream.stream_view_type(), Some(&StreamViewType::NewImage));
-    let [index] = t.global_secondary_indexes() else {
-        panic!(
-            "exactly one index expected: {:?}",
-            t.global_secondary_indexes()
-        );
-    };
-    assert_eq!(index.index_name(), Some(schema::GSI1));
-    let index_keys: Vec<&str> = index
-        .key_schema()
+    let mut indexes: Vec<(&str, Vec<&str>, Option<&ProjectionType>)> = t
+        .global_secondary_indexes()
         .iter()
-        .map(|k| k.attribute_name())
+        .map(|index| {
+            (
+                index.index_name().unwrap_or_default(),
+                index
+                    .key_schema()
+                    .iter()
+                    .map(|k| k.attribute_name())
+                    .collect(),
+                index.projection().and_then(|p| p.projection_type()),
+            )
+        })
         .collect();
-    assert_eq!(index_keys, [schema::GSI1_PK, schema::GSI1_SK]);
+    indexes.sort();
     assert_eq!(
-        index.projection().and_then(|p| p.projection_type()),
-        Some(&ProjectionType::All)
+        indexes,
+        [
+            (
+                schema::GSI1,
+                vec![schema::GSI1_PK, schema::GSI1_SK],
+                Some(&ProjectionType::All)
+            ),
+            // The redaction index (docs/0050), its sort key a number.
+            (
+                schema::GSI2,
+                vec![schema::GSI2_PK, schema::GSI2_SK],
+                Some(&ProjectionType::All)
+            ),
+        ]
     );
+    let numeric: Vec<&str> = t
+        .attribute_definitions()
+        .iter()
+        .filter(|a| a.attribute_type() == &ScalarAttributeType::N)
+        .map(|a| a.attribute_name())
+        .collect();
+    assert_eq!(numeric, [schema::GSI2_SK]);
 
     let ttl = client
         .describe_time_to_live()

@@ -18,6 +18,8 @@
 //! - the outbox relay: `{"relayed": ["SessionRevoked"]}`: these events published, none failed.
 //! - the revoke-all sweep: `{"swept": {"finished": 0, ...}}`: its answer, exactly (what it did
 //!   to the seeded state's unfinished revoke-alls, docs/0046).
+//! - the retention sweep: `{"redacted": {"redacted": 0, "conflicts": 0}}`: its answer, exactly
+//!   (what it did to the seeded sessions whose personal data is due, docs/0050).
 //!
 //! Any kind may add `"sessions_after": {"<seeded session id>": "active"}` (or `revoked`,
 //! `expired`, `idle_expired`): the statuses of sessions of the seeded state afterwards.
@@ -74,6 +76,9 @@ pub enum Answer {
         detail_types: Vec<String>,
     },
     Swept {
+        report: Value,
+    },
+    Redacted {
         report: Value,
     },
 }
@@ -276,7 +281,18 @@ fn answer(fields: &mut Map<String, Value>, on_retry: Option<&str>) -> Result<Ans
         retry_must_be(None)?;
         return Ok(Answer::Swept { report });
     }
-    Err("no answer: expected one of status, authorized, revoked, dropped, relayed, swept".into())
+    if let Some(report) = fields.remove("redacted") {
+        if !report.is_object() {
+            return Err("redacted must be the retention sweep's answer, an object".into());
+        }
+        retry_must_be(None)?;
+        return Ok(Answer::Redacted { report });
+    }
+    Err(
+        "no answer: expected one of status, authorized, revoked, dropped, relayed, swept, \
+         redacted"
+            .into(),
+    )
 }
 
 fn session_status(value: &Value) -> Result<SessionStatus, String> {

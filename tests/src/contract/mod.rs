@@ -21,6 +21,7 @@ pub mod new_device;
 pub mod queries;
 pub mod refresh;
 pub mod resume_revoke_all;
+pub mod retention;
 pub mod revoke_all;
 pub mod revoke_session;
 pub mod session_updates;

@@ -4,13 +4,15 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::DeviceType;
+use crate::domain::retention::DEFAULT_HISTORY_DAYS;
 use crate::domain::session::Session;
 use crate::ids::{DeviceId, DeviceName, SessionId, UserId};
 
 /// Longest trust the auth service may grant a device at once.
 pub const MAX_TRUST_DAYS: i64 = 90;
 
-/// One device of one user, kept from its first login until the user removes it.
+/// One device of one user, kept from its first login until `history_days` after its latest
+/// session's expiry, or after the user removed it (docs/0050).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Device {
     pub user_id: UserId,
@@ -33,6 +35,12 @@ pub struct Device {
     /// When the auth service last trusted it (a second factor on it), and until when.
     pub trusted_at: Option<DateTime<Utc>>,
     pub trusted_until: Option<DateTime<Utc>>,
+    /// How long the record is kept after its latest session's expiry or its removal: the
+    /// history retention of its latest login's session.
+    pub history_days: u16,
+    /// When the user removed it. A forgotten device is kept for the history only: stores hide
+    /// it from every read, and a later login from it records it afresh.
+    pub forgotten_at: Option<DateTime<Utc>>,
 }
 
 impl Device {
@@ -55,6 +63,8 @@ impl Device {
             session_expires_at: None,
             trusted_at: None,
             trusted_until: None,
+            history_days: DEFAULT_HISTORY_DAYS,
+            forgotten_at: None,
         };
         device.signed_in_with(None, session);
         device
@@ -78,6 +88,30 @@ impl Device {
         }
         self.session_id = Some(session.id());
         self.session_expires_at = Some(session.expires_at());
+        self.history_days = session.retention().history_days();
+    }
+
+    /// The user removed the device: its trust and name go, the rest is kept for the history
+    /// until [`Self::history_until`].
+    pub fn forget(&mut self, now: DateTime<Utc>) {
+        self.forgotten_at = Some(now);
+        self.name = None;
+        self.trusted_at = None;
+        self.trusted_until = None;
+    }
+
+    pub fn is_forgotten(&self) -> bool {
+        self.forgotten_at.is_some()
+    }
+
+    /// Until when the record is kept: `history_days` after its removal, or else after its
+    /// latest session's expiry (its end at the latest; a logout does not touch the device).
+    pub fn history_until(&self) -> DateTime<Utc> {
+        let from = self
+            .forgotten_at
+            .or(self.session_expires_at)
+            .unwrap_or(self.last_seen);
+        from + Duration::days(i64::from(self.history_days))
     }
 
     /// The device's session, unless it has expired by `now` (it may still have been revoked).
@@ -185,6 +219,22 @@ mod tests {
         assert!(!d.is_trusted(t0() + Duration::days(7), None));
         assert!(d.is_trusted(t0(), Some(t0() - Duration::seconds(1))));
         assert!(!d.is_trusted(t0(), Some(t0())));
+    }
+
+    #[test]
+    fn the_record_is_kept_for_the_history_after_its_session_or_its_removal() {
+        let mut d = device();
+        let expiry = t0() + Duration::days(30);
+        assert_eq!(d.history_until(), expiry + Duration::days(90));
+        d.trust(t0(), t0() + Duration::days(7));
+        let removed = t0() + Duration::days(3);
+        d.forget(removed);
+        assert!(d.is_forgotten());
+        assert_eq!(d.history_until(), removed + Duration::days(90));
+        assert_eq!(
+            (d.trusted_at, d.trusted_until, d.name.as_ref()),
+            (None, None, None)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod geo;
 pub mod ledger;
 pub mod limit;
 pub mod policy;
+pub mod retention;
 pub mod session;
 pub mod sighting;
 pub mod suspicion;
@@ -23,6 +24,7 @@ pub use policy::{
     PolicyConfig, PolicyError, RevocationScope, SuspiciousPolicy, SuspiciousResponse,
     SuspiciousSignals, TierPolicy, UserPolicy,
 };
+pub use retention::Retention;
 pub use session::{
     Actor, EndState, RefreshLink, Revocation, RevocationReason, Session, SessionEnd, SessionRecord,
     SessionStatus,

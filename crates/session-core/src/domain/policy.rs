@@ -7,6 +7,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::domain::retention::{InvalidRetention, MAX_HISTORY_DAYS, Retention};
 use crate::ids::TierName;
 
 /// The largest session limit a tier or a user's override may set: a limited tier's ledger holds
@@ -295,6 +296,10 @@ pub struct PolicyConfig {
     /// How long after a rotation the previous refresh token may still be presented, with the
     /// same next token, as the retry of a lost answer (docs/0015).
     refresh_grace_secs: u32,
+    /// Days an ended session or a forgotten device is kept, counted from its end (docs/0050).
+    history_days: u16,
+    /// Days an ended session keeps its addresses and raw user agents (docs/0050).
+    ip_retention_days: u16,
 }
 
 impl PolicyConfig {
@@ -332,6 +337,20 @@ impl PolicyConfig {
 
     pub fn refresh_grace_secs(&self) -> u32 {
         self.refresh_grace_secs
+    }
+
+    pub fn history_days(&self) -> u16 {
+        self.history_days
+    }
+
+    pub fn ip_retention_days(&self) -> u16 {
+        self.ip_retention_days
+    }
+
+    /// Both retention periods, as a login copies them onto its session.
+    pub fn retention(&self) -> Retention {
+        // Checked by `validate`; the default is the only other way to build a config.
+        Retention::new(self.history_days, self.ip_retention_days).unwrap_or_default()
     }
 }
 
@@ -372,6 +391,10 @@ pub enum PolicyError {
     UnseenDaysOutOfRange,
     #[error("refresh_grace_secs must be at most {MAX_REFRESH_GRACE_SECS}")]
     RefreshGraceTooLong,
+    #[error("history_days must be between 1 and {MAX_HISTORY_DAYS}")]
+    HistoryDaysOutOfRange,
+    #[error("ip_retention_days must be at least 1 and at most history_days")]
+    IpRetentionOutOfRange,
 }
 
 /// The JSON shape of the configuration: every field optional, tiers merged over the defaults.
@@ -388,6 +411,8 @@ struct PolicyOverrides {
     account_events: Option<AccountEventsPolicy>,
     new_device_sign_in: Option<NewDeviceSignInPolicy>,
     refresh_grace_secs: Option<u32>,
+    history_days: Option<u16>,
+    ip_retention_days: Option<u16>,
 }
 
 const THIRTY_DAYS_SECS: u32 = 30 * 24 * 3600;
@@ -431,6 +456,8 @@ impl Default for PolicyConfig {
             account_events: AccountEventsPolicy::default(),
             new_device_sign_in: NewDeviceSignInPolicy::default(),
             refresh_grace_secs: DEFAULT_REFRESH_GRACE_SECS,
+            history_days: Retention::default().history_days(),
+            ip_retention_days: Retention::default().ip_retention_days(),
         }
     }
 }
@@ -467,6 +494,12 @@ impl PolicyConfig {
         if let Some(secs) = overrides.refresh_grace_secs {
             config.refresh_grace_secs = secs;
         }
+        if let Some(days) = overrides.history_days {
+            config.history_days = days;
+        }
+        if let Some(days) = overrides.ip_retention_days {
+            config.ip_retention_days = days;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -488,6 +521,11 @@ impl PolicyConfig {
         }
         if self.refresh_grace_secs > MAX_REFRESH_GRACE_SECS {
             return Err(PolicyError::RefreshGraceTooLong);
+        }
+        match Retention::new(self.history_days, self.ip_retention_days) {
+            Ok(_) => {}
+            Err(InvalidRetention::History) => return Err(PolicyError::HistoryDaysOutOfRange),
+            Err(InvalidRetention::IpRetention) => return Err(PolicyError::IpRetentionOutOfRange),
         }
         for (name, tier) in &self.tiers {
             let suspicious = &tier.suspicious;
@@ -703,6 +741,41 @@ mod tests {
         ));
         assert!(matches!(
             PolicyConfig::from_json(r#"{"tiers":{"x":{"max_sessions":1,"colour":"red"}}}"#),
+            Err(PolicyError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn retention_defaults_to_90_and_30_days_and_is_checked() {
+        let config = PolicyConfig::default();
+        assert_eq!(
+            (config.history_days(), config.ip_retention_days()),
+            (90, 30)
+        );
+        let custom = PolicyConfig::from_json(r#"{"history_days":365,"ip_retention_days":7}"#)
+            .expect("valid");
+        assert_eq!(custom.retention(), Retention::new(365, 7).expect("valid"));
+        let cases = [
+            (r#"{"history_days":0}"#, PolicyError::HistoryDaysOutOfRange),
+            (
+                r#"{"history_days":3651}"#,
+                PolicyError::HistoryDaysOutOfRange,
+            ),
+            (
+                r#"{"ip_retention_days":0}"#,
+                PolicyError::IpRetentionOutOfRange,
+            ),
+            (r#"{"history_days":20}"#, PolicyError::IpRetentionOutOfRange),
+            (
+                r#"{"history_days":60,"ip_retention_days":61}"#,
+                PolicyError::IpRetentionOutOfRange,
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(PolicyConfig::from_json(json), Err(expected), "{json}");
+        }
+        assert!(matches!(
+            PolicyConfig::from_json(r#"{"history_days":-1}"#),
             Err(PolicyError::Json(_))
         ));
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::DeviceType;
 use crate::domain::assurance::{Aal, AuthMethods, SessionAssurance};
 use crate::domain::geo::{Coordinates, Fix};
+use crate::domain::retention::{Retention, truncate_ip};
 use crate::error::SessionError;
 use crate::ids::{
     ActorName, AuthEventId, DeviceId, DeviceName, InvalidValue, Note, ProviderName, RefreshTokenId,
@@ -367,6 +368,13 @@ pub struct SessionRecord {
     /// Until when the device's trust covers this session (`is_trusted` with an expiry).
     #[serde(default)]
     pub trusted_until: Option<DateTime<Utc>>,
+    // The fields below came with retention (docs/0050).
+    /// The policy's retention periods at the login; sessions stored before have the defaults.
+    #[serde(default)]
+    pub retention: Retention,
+    /// When the addresses were cut and the raw user agents dropped ([`Session::redact`]).
+    #[serde(default)]
+    pub redacted_at: Option<DateTime<Utc>>,
 }
 
 /// One device of one user. Its fields are private: a session starts at a login
@@ -521,8 +529,65 @@ impl Session {
                 device_id: None,
                 device_name: None,
                 trusted_until: None,
+                retention: Retention::default(),
+                redacted_at: None,
             },
         }
+    }
+
+    /// The new session is kept for the policy's `retention` after it ends (docs/0050). Only
+    /// for a session not yet stored.
+    pub fn kept_for(mut self, retention: Retention) -> Self {
+        self.record.retention = retention;
+        self
+    }
+
+    pub fn retention(&self) -> Retention {
+        self.record.retention
+    }
+
+    /// When the session ended or will end unless revoked first: its revocation, or its absolute
+    /// expiry (the idle expiry is not known when the session is written; the absolute expiry
+    /// bounds it).
+    pub fn ended_at(&self) -> DateTime<Utc> {
+        self.record
+            .revocation
+            .as_ref()
+            .map_or(self.record.expires_at, |revocation| revocation.at)
+    }
+
+    /// Until when the session is kept at all; a store may delete it after.
+    pub fn history_until(&self) -> DateTime<Utc> {
+        self.ended_at() + self.record.retention.history()
+    }
+
+    /// Until when the session keeps its addresses and raw user agents; [`Self::redact`] cuts
+    /// them after.
+    pub fn personal_data_until(&self) -> DateTime<Utc> {
+        self.ended_at() + self.record.retention.ip_retention()
+    }
+
+    /// Whether [`Self::redact`] has cut the session's personal data.
+    pub fn is_redacted(&self) -> bool {
+        self.record.redacted_at.is_some()
+    }
+
+    /// Once `personal_data_until` has passed: cuts every address to its network (IPv4 /24, IPv6
+    /// /48), drops the raw user agents and the last located coordinates, and keeps the rest (the
+    /// parsed device, the location, the times, the revocation). Returns whether anything
+    /// changed: false before its time, and when already done.
+    pub fn redact(&mut self, now: DateTime<Utc>) -> bool {
+        if self.is_redacted() || now < self.personal_data_until() {
+            return false;
+        }
+        let record = &mut self.record;
+        record.ip_address = record.ip_address.map(truncate_ip);
+        record.last_ip_address = record.last_ip_address.map(truncate_ip);
+        record.user_agent = None;
+        record.last_user_agent = None;
+        record.last_fix = None;
+        record.redacted_at = Some(now);
+        true
     }
 
     /// The new session runs on this device, trusted until `trusted_until` when the device's
@@ -1198,6 +1263,45 @@ mod tests {
         }
         let old: Session = serde_json::from_value(value).unwrap();
         assert_eq!(old, current, "absent fields decode to their defaults");
+    }
+
+    #[test]
+    fn personal_data_is_cut_after_the_retention_from_the_end() {
+        let mut record = session(None).to_record();
+        record.user_agent = Some("UA-1".into());
+        record.last_user_agent = Some("UA-2".into());
+        record.last_ip_address = "2001:db8:aa:bb::1".parse().ok();
+        record.last_fix = Some(Fix {
+            coordinates: Coordinates::new(48.85, 2.35).unwrap(),
+            at: t0(),
+        });
+        let mut s = Session::restore(record).kept_for(Retention::new(90, 30).unwrap());
+        let expiry = t0() + Duration::days(30);
+        assert_eq!(s.ended_at(), expiry, "never revoked: the absolute expiry");
+        assert_eq!(s.history_until(), expiry + Duration::days(90));
+        assert_eq!(s.personal_data_until(), expiry + Duration::days(30));
+        assert!(!s.redact(s.personal_data_until() - Duration::seconds(1)));
+        assert_eq!(s.user_agent(), Some("UA-1"), "not before its time");
+
+        let revoked_at = t0() + Duration::days(2);
+        s.revoke(Revocation::new(
+            revoked_at,
+            RevocationReason::Logout,
+            Actor::System,
+        ))
+        .unwrap();
+        assert_eq!(s.personal_data_until(), revoked_at + Duration::days(30));
+        let due = revoked_at + Duration::days(30);
+        assert!(s.redact(due));
+        assert_eq!(s.ip_address(), "203.0.113.0".parse().ok());
+        assert_eq!(s.last_ip_address(), "2001:db8:aa::".parse().ok());
+        assert_eq!((s.user_agent(), s.last_user_agent()), (None, None));
+        assert_eq!(s.last_fix(), None);
+        assert_eq!(s.device_info(), Some("Chrome on macOS"));
+        assert_eq!(s.revocation().map(|r| r.at), Some(revoked_at));
+        let once = s.clone();
+        assert!(!s.redact(due + Duration::days(1)), "idempotent");
+        assert_eq!(s, once);
     }
 
     #[test]

@@ -435,7 +435,8 @@ impl<S: SessionStore> Sessions<S> {
             auth_time: p.cmd.auth_time,
             aal: p.cmd.aal,
             amr: p.cmd.amr.clone(),
-        });
+        })
+        .kept_for(self.policy.retention());
         let (session, device_changes) = match &p.cmd.device {
             Some(login_device) => {
                 self.device_changes(login_device, device, &ledger, session, replaced, p.now)

@@ -8,6 +8,7 @@ pub mod link_refresh_token;
 pub mod list_devices;
 pub mod list_user_sessions;
 pub mod record_provider_access;
+pub mod redact_personal_data;
 pub mod refresh_session;
 pub mod remove_device;
 pub mod rename_device;
@@ -31,6 +32,7 @@ pub use list_user_sessions::{
     AccountSessions, ListUserSessions, ListedSession, SessionFilter, SessionList,
 };
 pub use record_provider_access::RecordProviderAccess;
+pub use redact_personal_data::{REDACTION_PAGE, RedactPersonalData, Redacted};
 pub use refresh_session::{RefreshSession, Refreshed, RefreshedSession};
 pub use remove_device::RemoveDevice;
 pub use rename_device::RenameDevice;

@@ -1,6 +1,7 @@
 //! RemoveDevice: the user removes one of their devices: its live session is revoked
 //! (`device_removed`, with its events) and the record forgotten, with its trust, in one commit
-//! (docs/0047).
+//! (docs/0047). The forgotten record is kept for the history retention (docs/0050), out of
+//! every read.
 
 use crate::app::{Retry, Sessions};
 use crate::domain::{Actor, Revocation, RevocationReason};
@@ -32,11 +33,12 @@ impl<S: SessionStore> Sessions<S> {
         let Some(stored) = self.store.load_device(&cmd.user_id, &cmd.device_id).await? else {
             return Err(SessionError::DeviceNotFound.into());
         };
+        let mut forgotten = stored.value.clone();
+        forgotten.forget(now);
         let mut changes = ChangeSet {
-            devices: vec![DeviceWrite::Delete {
-                user_id: cmd.user_id.clone(),
-                device_id: cmd.device_id.clone(),
-                expected_version: stored.version,
+            devices: vec![DeviceWrite::Put {
+                device: forgotten,
+                expected_version: Some(stored.version),
             }],
             ..ChangeSet::default()
         };

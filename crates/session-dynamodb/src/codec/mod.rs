@@ -13,7 +13,7 @@ mod session;
 
 pub(crate) use attr::Item;
 pub(crate) use continuation::{decode_continuation, encode_continuation};
-pub(crate) use device::{decode_device, encode_device};
+pub(crate) use device::{FORGOTTEN_AT, decode_device, encode_device};
 pub(crate) use event::{decode_event, encode_event};
 pub(crate) use idempotency::{EXPIRES_AT_MICROS, decode_idempotency, encode_idempotency};
 pub(crate) use ledger::{

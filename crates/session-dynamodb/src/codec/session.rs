@@ -1,11 +1,12 @@
 //! Session items: every field of the session, its keys, the `gsi1` keys that list it under its
-//! user, its TTL and its version.
+//! user, the `gsi2` keys that find it when its personal data is due to be cut, its TTL and its
+//! version.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
 use session_core::domain::{Aal, AuthMethod, AuthMethods};
 use session_core::domain::{
-    Coordinates, Fix, Revocation, RevocationReason, Session, SessionRecord,
+    Coordinates, Fix, Retention, Revocation, RevocationReason, Session, SessionRecord,
 };
 use session_core::ids::{ProviderName, RefreshTokenId};
 use session_core::ports::{StoreError, Versioned};
@@ -13,11 +14,12 @@ use session_core::ports::{StoreError, Versioned};
 use super::actor::{decode_actor, encode_actor};
 use super::attr::{self, Item, Reader};
 use crate::schema::session_attr::{
-    EXPIRES_AT, IDLE_DEADLINE_MICROS, IDLE_TIMEOUT_MICROS, IDLE_TIMEOUT_SECS, LAST_ACTIVITY_AT,
-    LAST_IP_ADDRESS, LAST_USER_AGENT, PREVIOUS_REFRESH_TOKEN_HASH, REFRESH_ROTATED_AT,
-    REFRESH_TOKEN_HASH, REVOCATION, USER_AGENT, USER_ID,
+    EXPIRES_AT, HISTORY_SECS, IDLE_DEADLINE_MICROS, IDLE_TIMEOUT_MICROS, IDLE_TIMEOUT_SECS,
+    IP_RETENTION_SECS, LAST_ACTIVITY_AT, LAST_IP_ADDRESS, LAST_USER_AGENT,
+    PREVIOUS_REFRESH_TOKEN_HASH, REFRESH_ROTATED_AT, REFRESH_TOKEN_HASH, REVOCATION, USER_AGENT,
+    USER_ID,
 };
-use crate::schema::{self, GSI1_PK, GSI1_SK, PK, SK, TTL, VERSION};
+use crate::schema::{self, GSI1_PK, GSI1_SK, GSI2_PK, GSI2_SK, PK, SK, TTL, VERSION};
 
 const KIND: &str = "session";
 
@@ -51,6 +53,12 @@ const MAX_AUTH_AGE_SECS: &str = "max_auth_age_secs";
 const DEVICE_ID: &str = "device_id";
 const DEVICE_NAME: &str = "device_name";
 const TRUSTED_UNTIL: &str = "trusted_until";
+// Added with retention (docs/0050): items written before have the default periods and no
+// redaction.
+const HISTORY_DAYS: &str = "history_days";
+const IP_RETENTION_DAYS: &str = "ip_retention_days";
+const REDACTED_AT: &str = "redacted_at";
+const SECS_PER_DAY: i64 = 86_400;
 
 const FIX_LATITUDE: &str = "lat";
 const FIX_LONGITUDE: &str = "lon";
@@ -62,6 +70,21 @@ const REVOKED_BY: &str = "by";
 const REVOKED_NOTE: &str = "note";
 
 pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
+    let ttl = schema::ttl_value(session.history_until());
+    // Until its personal data is cut, the session waits in the redaction index (docs/0050).
+    let redaction_keys = (!session.is_redacted()).then(|| {
+        [
+            (
+                GSI2_PK.to_owned(),
+                attr::string(schema::gsi2_pk(session.id())),
+            ),
+            (
+                GSI2_SK.to_owned(),
+                attr::number(schema::ttl_value(session.personal_data_until())),
+            ),
+        ]
+    });
+    let retention = session.retention();
     let session = session.record();
     let mut item = Item::from([
         (PK.to_owned(), attr::string(schema::session_pk(session.id))),
@@ -74,12 +97,7 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
             GSI1_SK.to_owned(),
             attr::string(schema::gsi1_sk(session.created_at, session.id)),
         ),
-        (
-            TTL.to_owned(),
-            attr::number(schema::ttl_value(
-                session.expires_at + schema::SESSION_RETENTION,
-            )),
-        ),
+        (TTL.to_owned(), attr::number(ttl)),
         (VERSION.to_owned(), attr::number(version)),
         (ID.to_owned(), attr::string(session.id.to_string())),
         (USER_ID.to_owned(), attr::string(session.user_id.as_str())),
@@ -242,7 +260,38 @@ pub(crate) fn encode_session(session: &Session, version: u64) -> Item {
         MAX_AUTH_AGE_SECS,
         session.max_auth_age_secs.map(attr::number),
     );
+    let (history, ip_retention) = (retention.history_days(), retention.ip_retention_days());
+    item.extend([
+        (HISTORY_DAYS.to_owned(), attr::number(history)),
+        (IP_RETENTION_DAYS.to_owned(), attr::number(ip_retention)),
+        (
+            HISTORY_SECS.to_owned(),
+            attr::number(i64::from(history) * SECS_PER_DAY),
+        ),
+        (
+            IP_RETENTION_SECS.to_owned(),
+            attr::number(i64::from(ip_retention) * SECS_PER_DAY),
+        ),
+    ]);
+    attr::put_opt(&mut item, REDACTED_AT, session.redacted_at.map(attr::time));
+    item.extend(redaction_keys.into_iter().flatten());
     item
+}
+
+/// The periods the item was written with; the defaults for items written before retention.
+fn decode_retention(r: &Reader<'_>) -> Result<Retention, StoreError> {
+    match (
+        r.opt_number::<u16>(HISTORY_DAYS)?,
+        r.opt_number::<u16>(IP_RETENTION_DAYS)?,
+    ) {
+        (None, None) => Ok(Retention::default()),
+        (Some(history), Some(ip_retention)) => Retention::new(history, ip_retention)
+            .map_err(|e| r.corrupt(IP_RETENTION_DAYS, format_args!("is out of range: {e:?}"))),
+        _ => Err(r.corrupt(
+            HISTORY_DAYS,
+            format_args!("needs `{IP_RETENTION_DAYS}` beside it"),
+        )),
+    }
 }
 
 /// `{lat, lon, at}`. Numbers are written with Rust's shortest round-trip form, so a decoded
@@ -369,6 +418,8 @@ pub(crate) fn decode_session(item: &Item) -> Result<Versioned<Session>, StoreErr
         device_id: r.opt_parse(DEVICE_ID)?,
         device_name: r.opt_parse(DEVICE_NAME)?,
         trusted_until: r.opt_time(TRUSTED_UNTIL)?,
+        retention: decode_retention(&r)?,
+        redacted_at: r.opt_time(REDACTED_AT)?,
     });
     Ok(Versioned {
         value: session,
@@ -569,8 +620,75 @@ mod tests {
         assert_eq!(item[GSI1_PK], attr::string("USER#auth0|alice"));
         let sk = schema::gsi1_sk(session.created_at(), session.id());
         assert_eq!(item[GSI1_SK], attr::string(sk));
-        let ttl = (session.expires_at() + Duration::days(30)).timestamp() + 1; // rounded up
+        let ttl = (session.expires_at() + Duration::days(90)).timestamp() + 1; // rounded up
         assert_eq!(item[TTL], attr::number(ttl));
+    }
+
+    #[test]
+    fn ttl_and_redaction_keys_count_from_the_end_with_the_sessions_periods() {
+        let retention = Retention::new(60, 7).unwrap();
+        let mut session = minimal().kept_for(retention);
+        let expiry = session.expires_at();
+        let item = encode_session(&session, 1);
+        assert_eq!(
+            item[TTL],
+            attr::number(schema::ttl_value(expiry + Duration::days(60))),
+            "never revoked: from the absolute expiry"
+        );
+        assert_eq!(item[GSI2_PK], attr::string(schema::gsi2_pk(session.id())));
+        assert_eq!(
+            item[GSI2_SK],
+            attr::number(schema::ttl_value(expiry + Duration::days(7)))
+        );
+        assert_eq!(item[HISTORY_SECS], attr::number(60 * 86_400));
+        assert_eq!(item[IP_RETENTION_SECS], attr::number(7 * 86_400));
+
+        let revoked_at = session.created_at() + Duration::days(1);
+        session
+            .revoke(Revocation::new(
+                revoked_at,
+                RevocationReason::Logout,
+                Actor::System,
+            ))
+            .unwrap();
+        let item = encode_session(&session, 2);
+        assert_eq!(
+            item[TTL],
+            attr::number(schema::ttl_value(revoked_at + Duration::days(60))),
+            "revoked: from the revocation"
+        );
+        assert_eq!(
+            item[GSI2_SK],
+            attr::number(schema::ttl_value(revoked_at + Duration::days(7)))
+        );
+
+        assert!(session.redact(revoked_at + Duration::days(7)));
+        let item = encode_session(&session, 3);
+        assert!(
+            !item.contains_key(GSI2_PK) && !item.contains_key(GSI2_SK),
+            "a redacted session leaves the redaction index"
+        );
+        assert_eq!(decode_session(&item).unwrap().value, session);
+    }
+
+    #[test]
+    fn items_written_before_retention_decode_with_the_default_periods() {
+        let session = full();
+        let mut item = encode_session(&session, 1);
+        for added in [
+            HISTORY_DAYS,
+            IP_RETENTION_DAYS,
+            HISTORY_SECS,
+            IP_RETENTION_SECS,
+        ] {
+            assert!(item.remove(added).is_some(), "{added}");
+        }
+        let old = decode_session(&item).unwrap().value;
+        assert_eq!(old.retention(), Retention::default());
+        item.insert(HISTORY_DAYS.to_owned(), attr::number(90));
+        assert!(corrupt_message(&item).contains("`history_days`"));
+        item.insert(IP_RETENTION_DAYS.to_owned(), attr::number(91));
+        assert!(corrupt_message(&item).contains("`ip_retention_days`"));
     }
 
     fn corrupt_message(item: &Item) -> String {

@@ -4,17 +4,19 @@
 //!
 //! | item         | pk                  | sk        | extra keys                                   |
 //! |--------------|---------------------|-----------|----------------------------------------------|
-//! | session      | `SESSION#<id>`      | `SESSION` | `gsi1pk=USER#<user_id>`, `gsi1sk=<created_at>#<id>` |
+//! | session      | `SESSION#<id>`      | `SESSION` | `gsi1pk=USER#<user_id>`, `gsi1sk=<created_at>#<id>`; until redacted `gsi2pk=REDACT#<shard>`, `gsi2sk=<personal data until>`; `ttl` = end + history |
 //! | user ledger  | `USER#<user_id>`    | `LEDGER`  |                                              |
 //! | index entry  | `USER#<user_id>`    | `ACTIVE#<session id>` | `ttl` = the session's expiry     |
-//! | device       | `USER#<user_id>`    | `DEVICE#<device id>` |                                    |
+//! | device       | `USER#<user_id>`    | `DEVICE#<device id>` | `ttl` = latest session's expiry (or removal) + history |
 //! | outbox event | `EVENT#<event_id>`  | `EVENT`   |                                              |
 //! | processed marker | `MARKER#<key>`  | `MARKER`  | `ttl` = the marker's expiry                  |
 //! | idempotency record | `IDEMPOTENCY#<key>` | `IDEMPOTENCY` | `ttl` = the record's expiry      |
 //! | unfinished revoke-all | `REVOKE_ALL#UNFINISHED` | `<outcome event id>` | (no `ttl`: never forgotten) |
 //!
 //! `gsi1` is sparse (only sessions carry its keys) and projects everything, so listing a user's
-//! sessions is one Query. `ttl` lets DynamoDB delete old items; it deletes late, so reads never
+//! sessions is one Query. `gsi2` is sparse too: only sessions whose personal data is not cut
+//! yet carry its keys, so the retention sweep finds the due ones with one Query per shard
+//! (docs/0050). `ttl` lets DynamoDB delete old items; it deletes late, so reads never
 //! rely on it. The stream (NEW_IMAGE) feeds the outbox relay.
 
 mod table;
@@ -33,6 +35,16 @@ pub const SK: &str = "sk";
 pub const GSI1: &str = "gsi1";
 pub const GSI1_PK: &str = "gsi1pk";
 pub const GSI1_SK: &str = "gsi1sk";
+/// The redaction index (docs/0050): sessions by shard, sorted by when their personal data is
+/// due to be cut (epoch seconds, a number).
+pub const GSI2: &str = "gsi2";
+pub const GSI2_PK: &str = "gsi2pk";
+pub const GSI2_SK: &str = "gsi2sk";
+/// How many partitions the redaction index spreads sessions over: a day's logins are due on
+/// the same day, and one partition would take all their writes.
+pub const REDACTION_SHARDS: u8 = 16;
+/// The redaction index's partitions: `REDACT#0` to `REDACT#f`.
+pub const REDACTION_PREFIX: &str = "REDACT#";
 /// Epoch seconds after which DynamoDB may delete the item.
 pub const TTL: &str = "ttl";
 /// Optimistic-concurrency counter of sessions and ledgers; every write increments it.
@@ -61,9 +73,6 @@ pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
 /// with one Query. Only revoke-alls between two chunks are there, a handful at most.
 pub const CONTINUATION_PK: &str = "REVOKE_ALL#UNFINISHED";
 
-/// How long a session item outlives its expiry, so that revoked and expired sessions stay
-/// listable (and auditable) for a while before TTL removes them.
-pub const SESSION_RETENTION: Duration = Duration::days(30);
 /// How long a deleted account's ledger outlives the deletion: the audit retention, after which
 /// DynamoDB's TTL erases it (its sessions go sooner, with their own TTL).
 pub const ACCOUNT_RETENTION: Duration = Duration::days(90);
@@ -90,6 +99,10 @@ pub mod session_attr {
     pub const IDLE_DEADLINE_MICROS: &str = "idle_deadline_us";
     /// The idle timeout in microseconds, which a rotation adds to its time to move the deadline.
     pub const IDLE_TIMEOUT_MICROS: &str = "idle_timeout_us";
+    /// The session's retention periods in seconds (docs/0050), written with the days they come
+    /// from: a revocation adds them to its time for the new `ttl` and `gsi2sk` without a read.
+    pub const HISTORY_SECS: &str = "history_secs";
+    pub const IP_RETENTION_SECS: &str = "ip_retention_secs";
 }
 
 /// Ledger attributes that expressions name.
@@ -138,6 +151,18 @@ pub fn gsi1_pk(user_id: &UserId) -> String {
 /// Sorts a user's sessions by creation time, ties broken by id, like the cursor position.
 pub fn gsi1_sk(created_at: DateTime<Utc>, id: SessionId) -> String {
     format!("{}#{id}", format_time(created_at))
+}
+
+/// The redaction index partition of a session: one of [`REDACTION_SHARDS`], from the random
+/// end of its id, so every write of the session names the same one.
+pub fn gsi2_pk(id: SessionId) -> String {
+    let shard = id.as_uuid().as_bytes()[15] % REDACTION_SHARDS;
+    format!("{REDACTION_PREFIX}{shard:x}")
+}
+
+/// Every partition of the redaction index.
+pub fn gsi2_partitions() -> impl Iterator<Item = String> {
+    (0..REDACTION_SHARDS).map(|shard| format!("{REDACTION_PREFIX}{shard:x}"))
 }
 
 /// Reverses [`gsi1_sk`]; `None` for text this schema did not write.
@@ -281,6 +306,22 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(ttl_value(at), at.timestamp());
         assert_eq!(ttl_value(at + Duration::nanoseconds(1)), at.timestamp() + 1);
+    }
+
+    #[test]
+    fn redaction_partitions_are_the_shards_sessions_land_in() {
+        let partitions: Vec<String> = gsi2_partitions().collect();
+        assert_eq!(partitions.len(), usize::from(REDACTION_SHARDS));
+        assert_eq!(partitions[0], "REDACT#0");
+        assert_eq!(partitions[15], "REDACT#f");
+        let landed: std::collections::BTreeSet<String> = (0..64)
+            .map(|_| gsi2_pk(SessionId::from_uuid(Uuid::now_v7())))
+            .collect();
+        assert!(
+            landed.iter().all(|pk| partitions.contains(pk)),
+            "{landed:?}"
+        );
+        assert!(landed.len() > 1, "spread over several: {landed:?}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 };
 use thiserror::Error;
 
-use super::{GSI1, GSI1_PK, GSI1_SK, PK, SK, TTL};
+use super::{GSI1, GSI1_PK, GSI1_SK, GSI2, GSI2_PK, GSI2_SK, PK, SK, TTL};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -119,26 +119,36 @@ async fn create(
     options: TableOptions,
 ) -> Result<(), EnsureTableError> {
     let build_error = |e: BuildError| EnsureTableError::request("CreateTable", table, e);
-    let attributes = [PK, SK, GSI1_PK, GSI1_SK]
-        .into_iter()
-        .map(|name| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(build_error)?;
-    let index = GlobalSecondaryIndex::builder()
-        .index_name(GSI1)
-        .set_key_schema(Some(key_schema(GSI1_PK, GSI1_SK).map_err(build_error)?))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .map_err(build_error)?;
+    let attributes = [
+        (PK, ScalarAttributeType::S),
+        (SK, ScalarAttributeType::S),
+        (GSI1_PK, ScalarAttributeType::S),
+        (GSI1_SK, ScalarAttributeType::S),
+        (GSI2_PK, ScalarAttributeType::S),
+        (GSI2_SK, ScalarAttributeType::N),
+    ]
+    .into_iter()
+    .map(|(name, kind)| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+    })
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(build_error)?;
+    let index = |name: &str, hash: &str, range: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .set_key_schema(Some(key_schema(hash, range)?))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+    };
+    let by_user = index(GSI1, GSI1_PK, GSI1_SK).map_err(build_error)?;
+    let redaction = index(GSI2, GSI2_PK, GSI2_SK).map_err(build_error)?;
     let stream = StreamSpecification::builder()
         .stream_enabled(options.stream)
         .set_stream_view_type(options.stream.then_some(StreamViewType::NewImage))
@@ -149,7 +159,8 @@ async fn create(
         .table_name(table)
         .set_attribute_definitions(Some(attributes))
         .set_key_schema(Some(key_schema(PK, SK).map_err(build_error)?))
-        .global_secondary_indexes(index)
+        .global_secondary_indexes(by_user)
+        .global_secondary_indexes(redaction)
         .billing_mode(BillingMode::PayPerRequest)
         .stream_specification(stream)
         .send()
@@ -207,24 +218,26 @@ fn check_schema(
     if keys(existing.key_schema()) != expected(PK, SK) {
         return Err(mismatch(format!("the key must be ({PK} HASH, {SK} RANGE)")));
     }
-    let index = existing
-        .global_secondary_indexes()
-        .iter()
-        .find(|i| i.index_name() == Some(GSI1))
-        .ok_or_else(|| mismatch(format!("global secondary index `{GSI1}` is missing")))?;
-    if keys(index.key_schema()) != expected(GSI1_PK, GSI1_SK) {
-        return Err(mismatch(format!(
-            "index `{GSI1}` must be keyed ({GSI1_PK} HASH, {GSI1_SK} RANGE)"
-        )));
-    }
-    let projects_all = index
-        .projection()
-        .and_then(|p| p.projection_type())
-        .is_some_and(|t| *t == ProjectionType::All);
-    if !projects_all {
-        return Err(mismatch(format!(
-            "index `{GSI1}` must project ALL attributes"
-        )));
+    for (name, hash, range) in [(GSI1, GSI1_PK, GSI1_SK), (GSI2, GSI2_PK, GSI2_SK)] {
+        let index = existing
+            .global_secondary_indexes()
+            .iter()
+            .find(|i| i.index_name() == Some(name))
+            .ok_or_else(|| mismatch(format!("global secondary index `{name}` is missing")))?;
+        if keys(index.key_schema()) != expected(hash, range) {
+            return Err(mismatch(format!(
+                "index `{name}` must be keyed ({hash} HASH, {range} RANGE)"
+            )));
+        }
+        let projects_all = index
+            .projection()
+            .and_then(|p| p.projection_type())
+            .is_some_and(|t| *t == ProjectionType::All);
+        if !projects_all {
+            return Err(mismatch(format!(
+                "index `{name}` must project ALL attributes"
+            )));
+        }
     }
     // The relay needs each new item's image; NEW_AND_OLD_IMAGES carries it too.
     let streams_new_images = existing.stream_specification().is_some_and(|s| {
