@@ -14,6 +14,7 @@ ISSUER, AUDIENCE = "https://auth.example.com", "sessions"
 ALICE, BOB, CAROL = "alice", "bob", "carol"
 S_LAPTOP = "0193a1b2-c3d4-7e5f-8a6b-000000000001"
 S_PHONE = "0193a1b2-c3d4-7e5f-8a6b-000000000002"
+PHONE_DEVICE = "alice-phone-0001"
 S_BOB = "0193a1b2-c3d4-7e5f-8a6b-000000000003"
 ACCOUNT = "123456789012"
 EVENT_ID = "0193a1b2-c3d4-7e5f-8a6b-0000000000e1"
@@ -36,6 +37,8 @@ def http_event(method, path, query="", body=None, user=None, iam=False, extra_he
     for sid in (S_LAPTOP, S_PHONE, S_BOB):
         route_path = route_path.replace(sid, "{id}")
     route_path = re.sub(r"/users/[^/]+/", "/users/{user_id}/", route_path)
+    route_path = re.sub(r"^/devices/[^/]+$", "/devices/{id}", route_path)
+    route_path = re.sub(r"/devices/[^/]+/trust$", "/devices/{device_id}/trust", route_path)
     route_key = f"{method} {route_path}"
     authorizer = {}
     if user:
@@ -164,6 +167,14 @@ FILES = {
     "admin-set-account-status/enable.json": http_event("PUT", "/admin/users/alice/status", body={
         "status": "active", "reason": "admin_action", "actor": "support:jane", "note": "identity verified by phone"}, iam=True),
     "event-relay/outbox-insert.json": stream_event(),
+    "list-devices/devices.json": http_event("GET", "/devices", user=(ALICE, S_LAPTOP)),
+    "rename-device/rename-phone.json": http_event("PATCH", f"/devices/{PHONE_DEVICE}", body={"name": "Work phone"}, user=(ALICE, S_LAPTOP)),
+    "rename-device/other-users-device.json": http_event("PATCH", f"/devices/{PHONE_DEVICE}", body={"name": "Mine now"}, user=(BOB, S_BOB)),
+    "remove-device/remove-phone.json": http_event("DELETE", f"/devices/{PHONE_DEVICE}", user=(ALICE, S_LAPTOP)),
+    # Beyond the 90 days trust may last: any fixed `trusted_until` inside them would fall out
+    # as the wall clock (the functions' under the RIE) moves on.
+    "trust-device/beyond-90-days.json": http_event("PUT", f"/internal/users/alice/devices/{PHONE_DEVICE}/trust", body={
+        "trusted_until": "2100-01-01T00:00:00Z"}, iam=True),
 }
 
 for name, event in FILES.items():

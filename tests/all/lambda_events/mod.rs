@@ -105,7 +105,7 @@ fn http_view(response: &ApiGatewayV2httpResponse) -> (u16, http::HeaderMap, Stri
 }
 
 #[test]
-fn every_payload_has_an_expectation_and_a_function() {
+fn every_payload_has_an_expectation_and_a_function_and_every_function_a_payload() {
     let cases = expect::cases();
     assert!(!cases.is_empty(), "no payloads found under events/");
     for case in &cases {
@@ -118,6 +118,16 @@ fn every_payload_has_an_expectation_and_a_function() {
             "events/{} is filed under `{}`, which is not a function crate",
             case.name,
             case.function
+        );
+    }
+    // And the other way round: a function nobody can invoke locally is one a newcomer cannot try.
+    let functions = std::fs::read_dir(repo_root().join("functions")).expect("functions/");
+    for function in functions {
+        let name = function.expect("a folder entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            cases.iter().any(|case| case.function == name),
+            "functions/{name} has no payload under events/{name}/"
         );
     }
     let payloads = expect::payload_files();

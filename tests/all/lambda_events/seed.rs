@@ -9,9 +9,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use session_core::Sessions;
 use session_core::domain::session::NewSession;
-use session_core::domain::{ActiveEntry, PolicyConfig, Session, SessionStatus, UserLedger};
-use session_core::ids::{RefreshTokenId, SessionId, UserId};
-use session_core::ports::{ChangeSet, LedgerWrite, SessionStore, SessionWrite};
+use session_core::domain::{ActiveEntry, Device, PolicyConfig, Session, SessionStatus, UserLedger};
+use session_core::ids::{DeviceId, DeviceName, RefreshTokenId, SessionId, UserId};
+use session_core::ports::{ChangeSet, DeviceWrite, LedgerWrite, SessionStore, SessionWrite};
 use session_core::testkit::{FakeClock, SequentialIds};
 use session_memory::MemoryStore;
 use session_tests::event_contracts::CheckedStore;
@@ -19,6 +19,8 @@ use session_tests::event_contracts::CheckedStore;
 pub const ALICE_LAPTOP: &str = "0193a1b2-c3d4-7e5f-8a6b-000000000001";
 pub const ALICE_PHONE: &str = "0193a1b2-c3d4-7e5f-8a6b-000000000002";
 pub const BOB_DEVICE: &str = "0193a1b2-c3d4-7e5f-8a6b-000000000003";
+/// The install id alice's phone signed in with.
+pub const ALICE_PHONE_DEVICE: &str = "alice-phone-0001";
 
 /// Every session the state holds.
 pub const SEEDED_SESSIONS: [&str; 3] = [ALICE_LAPTOP, ALICE_PHONE, BOB_DEVICE];
@@ -75,6 +77,19 @@ pub async fn seed(store: &impl SessionStore) {
                 aal: Default::default(),
                 amr: Default::default(),
             });
+            // Alice's phone signed in with its install id (events/*-device payloads).
+            let session = if (user, n) == ("alice", 1) {
+                let device_id = DeviceId::from_str(ALICE_PHONE_DEVICE).unwrap();
+                let name = DeviceName::from_str("Alice's phone").ok();
+                let session = session.on_device(device_id.clone(), name.clone(), None);
+                changes.devices.push(DeviceWrite::Put {
+                    device: Device::first_seen_with(device_id, name, &session),
+                    expected_version: None,
+                });
+                session
+            } else {
+                session
+            };
             ledger
                 .active
                 .insert(session.id(), ActiveEntry::from(&session));
