@@ -8,7 +8,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::Duration;
-use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
 use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId, UserId};
 use session_core::testkit::FakeClock;
@@ -17,6 +16,7 @@ use session_core::use_cases::{
     RecordProviderAccess, RevokeAllUserSessions, RevokeSession, UpdateSessionActivity,
     ValidateSession,
 };
+use session_core::{SessionError, Sessions};
 
 use super::sample::user;
 use super::support::test_store;
@@ -238,6 +238,64 @@ async fn a_login_from_a_device_stays_two_round_trips() {
         t.requests.take(),
         counts(&[("BatchGetItem", 1), ("TransactWriteItems", 1)]),
         "re-login replacing the device's session"
+    );
+}
+
+/// At the limit, the tiers that choose by activity or let the user choose read the live
+/// sessions in one BatchGetItem (docs/0049): a least-recently-active eviction is 3 round trips,
+/// an `ask` refusal 2 reads and the refusal's event, and the retry that replaces the chosen
+/// session reads it (GetItem) before the one transaction. Below the limit nothing is added.
+#[tokio::test]
+async fn choosing_at_the_limit_adds_one_read() {
+    let Some(t) = test_store().await else { return };
+    let clock = Arc::new(FakeClock::at_epoch());
+    let policy = PolicyConfig::from_json(
+        r#"{"tiers":{"recent":{"max_sessions":2,"eviction_order":"least_recently_active"},
+                     "choose":{"max_sessions":2,"on_limit":"ask"}}}"#,
+    )
+    .unwrap();
+    let sessions = Sessions::new(t.store.clone(), policy).with_clock(clock.clone());
+    let (alice, bob) = (user("alice"), user("bob"));
+    register(&sessions, &alice, "recent", None).await;
+    register(&sessions, &bob, "choose", None).await;
+    for who in [&alice, &bob] {
+        for _ in 0..2 {
+            sessions.create_session(login_here(who)).await.unwrap();
+            clock.advance(Duration::seconds(1));
+        }
+    }
+    t.requests.take();
+    sessions.create_session(login_here(&alice)).await.unwrap();
+    assert_eq!(
+        t.requests.take(),
+        counts(&[
+            ("GetItem", 1),
+            ("BatchGetItem", 1),
+            ("TransactWriteItems", 1)
+        ]),
+        "least recently active eviction"
+    );
+    let refused = sessions.create_session(login_here(&bob)).await;
+    let Err(SessionError::SessionLimitReached {
+        sessions: listed, ..
+    }) = refused
+    else {
+        panic!("expected session_limit_reached, got {refused:?}");
+    };
+    let refusal = t.requests.take();
+    assert_eq!(total(&refusal), 3, "{refusal:?}");
+    assert_eq!(refusal.get("BatchGetItem"), Some(&1), "{refusal:?}");
+    sessions
+        .create_session(CreateSession {
+            replace_session_id: Some(listed[0].id()),
+            ..login_here(&bob)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        t.requests.take(),
+        counts(&[("GetItem", 2), ("TransactWriteItems", 1)]),
+        "the retry replacing the chosen session"
     );
 }
 
