@@ -323,8 +323,17 @@ impl SessionStore for DynamoStore {
                     .send()
                     .await
                     .map_err(|e| store_error("Query", e))?;
-                for item in page.items() {
-                    due.push(codec::decode_session(item)?);
+                for entry in page.items() {
+                    // A keys-only index answers the table's key with its own.
+                    let (Some(pk), Some(sk)) = (entry.get(PK), entry.get(SK)) else {
+                        return Err(StoreError::Corrupt(format!(
+                            "a {GSI2} entry without the table's key"
+                        )));
+                    };
+                    due.push(schema::Key::from([
+                        (PK.to_owned(), pk.clone()),
+                        (SK.to_owned(), sk.clone()),
+                    ]));
                     left = left.saturating_sub(1);
                 }
                 match page.last_evaluated_key {
@@ -333,7 +342,12 @@ impl SessionStore for DynamoStore {
                 }
             }
         }
-        Ok(due)
+        // The sessions themselves, read consistently: the index holds only their keys.
+        crate::batch_get::batch_get(&self.client, &self.table, due)
+            .await?
+            .iter()
+            .map(codec::decode_session)
+            .collect()
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

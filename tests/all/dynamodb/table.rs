@@ -70,11 +70,11 @@ async fn ensure_table_creates_the_schema_and_is_idempotent() {
                 vec![schema::GSI1_PK, schema::GSI1_SK],
                 Some(&ProjectionType::All)
             ),
-            // The redaction index (docs/0050), its sort key a number.
+            // The redaction index (docs/0050), its sort key a number, keys only.
             (
                 schema::GSI2,
                 vec![schema::GSI2_PK, schema::GSI2_SK],
-                Some(&ProjectionType::All)
+                Some(&ProjectionType::KeysOnly)
             ),
         ]
     );

@@ -136,19 +136,17 @@ async fn create(
     })
     .collect::<Result<Vec<_>, _>>()
     .map_err(build_error)?;
-    let index = |name: &str, hash: &str, range: &str| {
+    let index = |name: &str, hash: &str, range: &str, projection: ProjectionType| {
         GlobalSecondaryIndex::builder()
             .index_name(name)
             .set_key_schema(Some(key_schema(hash, range)?))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
+            .projection(Projection::builder().projection_type(projection).build())
             .build()
     };
-    let by_user = index(GSI1, GSI1_PK, GSI1_SK).map_err(build_error)?;
-    let redaction = index(GSI2, GSI2_PK, GSI2_SK).map_err(build_error)?;
+    let by_user = index(GSI1, GSI1_PK, GSI1_SK, ProjectionType::All).map_err(build_error)?;
+    // Keys only: a session write that does not move the due time (activity, refresh) then
+    // writes nothing to this index; the sweep reads the due sessions from the table.
+    let redaction = index(GSI2, GSI2_PK, GSI2_SK, ProjectionType::KeysOnly).map_err(build_error)?;
     let stream = StreamSpecification::builder()
         .stream_enabled(options.stream)
         .set_stream_view_type(options.stream.then_some(StreamViewType::NewImage))
@@ -218,7 +216,10 @@ fn check_schema(
     if keys(existing.key_schema()) != expected(PK, SK) {
         return Err(mismatch(format!("the key must be ({PK} HASH, {SK} RANGE)")));
     }
-    for (name, hash, range) in [(GSI1, GSI1_PK, GSI1_SK), (GSI2, GSI2_PK, GSI2_SK)] {
+    for (name, hash, range, projection) in [
+        (GSI1, GSI1_PK, GSI1_SK, ProjectionType::All),
+        (GSI2, GSI2_PK, GSI2_SK, ProjectionType::KeysOnly),
+    ] {
         let index = existing
             .global_secondary_indexes()
             .iter()
@@ -229,13 +230,14 @@ fn check_schema(
                 "index `{name}` must be keyed ({hash} HASH, {range} RANGE)"
             )));
         }
-        let projects_all = index
+        let projects = index
             .projection()
             .and_then(|p| p.projection_type())
-            .is_some_and(|t| *t == ProjectionType::All);
-        if !projects_all {
+            .is_some_and(|t| *t == projection);
+        if !projects {
             return Err(mismatch(format!(
-                "index `{name}` must project ALL attributes"
+                "index `{name}` must project {}",
+                projection.as_str()
             )));
         }
     }
