@@ -60,6 +60,10 @@ pub struct Write {
     /// The put item's size; for an update, the size the item had when last seen by this
     /// recorder (put or read), which DynamoDB bills when it is the larger image.
     pub bytes: Option<usize>,
+    /// The write adds, moves or removes the item's keys-only `gsi2` entry (docs/0050): a put
+    /// whose `gsi2sk` differs from the last one seen, or an update of a session (a revocation
+    /// moves the due time).
+    pub moves_gsi2: bool,
 }
 
 /// Capacity units of one request, split by what consumed them.
@@ -67,7 +71,7 @@ pub struct Write {
 pub struct Capacity {
     pub read: f64,
     pub write: f64,
-    /// Of `write`, the part the gsi1 index consumed.
+    /// Of `write`, the part the indexes (gsi1, gsi2) consumed.
     pub index_write: f64,
 }
 
@@ -87,6 +91,9 @@ struct Log {
     next_writes: Vec<Write>,
     /// Last known size of every item seen (by `pk`), to size updates.
     sizes: HashMap<String, usize>,
+    /// Last known redaction-index sort key of every session put (by `pk`), to tell which
+    /// writes move its keys-only `gsi2` entry.
+    due: HashMap<String, Option<String>>,
 }
 
 fn pk(key: Option<&AttributeValue>) -> String {
@@ -104,6 +111,7 @@ fn kind(pk: &str) -> String {
 fn transact_writes(
     input: &TransactWriteItemsInput,
     sizes: &mut HashMap<String, usize>,
+    due: &mut HashMap<String, Option<String>>,
 ) -> Vec<Write> {
     let mut writes = Vec::new();
     for item in input.transact_items() {
@@ -111,15 +119,23 @@ fn transact_writes(
             let key = pk(put.item().get("pk"));
             let bytes = capacity::item_size(put.item());
             let before = sizes.insert(key.clone(), bytes).unwrap_or(0);
+            let due_now = match put.item().get("gsi2sk") {
+                Some(AttributeValue::N(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let due_before = due.insert(key.clone(), due_now.clone()).flatten();
             writes.push(Write {
                 kind: kind(&key),
                 update: false,
                 bytes: Some(bytes.max(before)),
+                moves_gsi2: due_now != due_before,
             });
         } else if let Some(update) = item.update() {
             let key = pk(update.key().get("pk"));
+            let kind = kind(&key);
             writes.push(Write {
-                kind: kind(&key),
+                moves_gsi2: kind == "SESSION",
+                kind,
                 update: true,
                 bytes: sizes.get(&key).copied(),
             });
@@ -219,7 +235,8 @@ impl Intercept for Recorder {
         } else if let Some(i) = input.downcast_mut::<TransactWriteItemsInput>() {
             i.return_consumed_capacity = want;
             let mut log = self.log();
-            let writes = transact_writes(i, &mut log.sizes);
+            let log = &mut *log;
+            let writes = transact_writes(i, &mut log.sizes, &mut log.due);
             log.next_writes = writes;
         } else if let Some(i) = input.downcast_mut::<UpdateItemInput>() {
             i.return_consumed_capacity = want;
@@ -273,6 +290,10 @@ impl Intercept for Recorder {
                 read_sizes.push(remember(&mut log.sizes, item));
             } else if let Some(o) = output.downcast_ref::<QueryOutput>() {
                 for item in o.items() {
+                    read_sizes.push(remember(&mut log.sizes, item));
+                }
+            } else if let Some(o) = output.downcast_ref::<BatchGetItemOutput>() {
+                for item in o.responses().into_iter().flat_map(|t| t.values()).flatten() {
                     read_sizes.push(remember(&mut log.sizes, item));
                 }
             }
@@ -336,9 +357,14 @@ pub async fn client(recorder: &Recorder) -> Result<Client, BoxError> {
 /// A fresh table with the service's schema, and the use cases over it.
 pub async fn sessions(client: &Client, table: &str) -> Result<Sessions<DynamoStore>, BoxError> {
     session_dynamodb::ensure_table(client, table).await?;
+    // The default tiers, and two that choose at the limit (docs/0049).
+    let policy = PolicyConfig::from_json(
+        r#"{"tiers":{"recent":{"max_sessions":2,"eviction_order":"least_recently_active"},
+                     "choose":{"max_sessions":2,"on_limit":"ask"}}}"#,
+    )?;
     Ok(Sessions::new(
         DynamoStore::new(client.clone(), table),
-        PolicyConfig::default(),
+        policy,
     ))
 }
 
@@ -360,10 +386,14 @@ pub struct Totals {
     pub derived: Capacity,
 }
 
-/// Capacity of `call` by DynamoDB's documented rules: consistent GetItem 1 RRU per 4 KB; Query
-/// (on gsi1, eventually consistent) 0.5 RRU per 4 KB of all items returned; transactional writes
-/// 2 WRU per KB per item, plus the gsi1 copy of a session item. An update whose item size is
-/// unknown counts as 1 KB.
+/// Capacity of `call` by DynamoDB's documented rules: consistent GetItem 1 RRU per 4 KB, and per
+/// item of a consistent BatchGetItem; Query (on gsi1, eventually consistent) 0.5 RRU per 4 KB of
+/// all items returned; transactional writes 2 WRU per KB per item, plus the gsi1 copy of a
+/// session item and, when a write moves it, the session's keys-only gsi2 entry (under 1 KB). An
+/// update whose item size is unknown counts as 1 KB.
+/// A keys-only gsi2 entry: the table's key, the index's key and DynamoDB's 100-byte overhead.
+const GSI2_ENTRY_BYTES: usize = 250;
+
 pub fn derived(call: &Call) -> Capacity {
     let mut c = Capacity::default();
     match call.operation.as_str() {
@@ -372,6 +402,13 @@ pub fn derived(call: &Call) -> Capacity {
                 .read_sizes
                 .first()
                 .map_or(1.0, |b| capacity::consistent_read_units(*b))
+        }
+        "BatchGetItem" => {
+            c.read = call
+                .read_sizes
+                .iter()
+                .map(|b| capacity::consistent_read_units(*b))
+                .sum();
         }
         "Query" => {
             let total: usize = call.read_sizes.iter().sum();
@@ -384,6 +421,11 @@ pub fn derived(call: &Call) -> Capacity {
                 if w.kind == "SESSION" {
                     c.write += units;
                     c.index_write += units;
+                }
+                if w.moves_gsi2 {
+                    let entry = capacity::transactional_write_units(GSI2_ENTRY_BYTES);
+                    c.write += entry;
+                    c.index_write += entry;
                 }
             }
         }

@@ -14,12 +14,12 @@ use session_core::SessionError;
 use session_core::Sessions;
 use session_core::domain::{Aal, AuthMethod};
 use session_core::domain::{Actor, RevocationReason};
-use session_core::ids::{ProviderName, RefreshTokenId, SessionId, TierName, UserId};
+use session_core::ids::{DeviceId, ProviderName, RefreshTokenId, SessionId, TierName, UserId};
 use session_core::ports::ProcessedMarker;
 use session_core::use_cases::{
-    GetSession, LinkRefreshTokenToSession, ListUserSessions, RecordProviderAccess, RefreshSession,
-    RevokeAllScope, RevokeAllUserSessions, RevokeSession, SetUserSessionPolicy, StepUpSession,
-    UpdateSessionActivity, ValidateSession,
+    CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, LoginDevice,
+    RecordProviderAccess, RefreshSession, RevokeAllScope, RevokeAllUserSessions, RevokeSession,
+    SetUserSessionPolicy, StepUpSession, UpdateSessionActivity, ValidateSession,
 };
 use session_dynamodb::DynamoStore;
 
@@ -181,6 +181,69 @@ pub async fn run(reps: usize) -> Result<Vec<Row>, BoxError> {
         "CreateSession (at the limit: evicts 1)",
         "2",
         "7: + select oldest, update it (evicts one only; races)",
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "device", "basic", 0).await?;
+        let phone = DeviceId::try_from("install-0001".to_owned())?;
+        let on_phone = |n| CreateSession {
+            device: Some(LoginDevice {
+                id: phone.clone(),
+                name: None,
+            }),
+            ..fixtures::login(&user, n)
+        };
+        s.create_session(on_phone(0)).await?;
+        let (_, calls, t) = counted(r, s.create_session(on_phone(1))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "CreateSession (from a device: replaces its session)",
+        "2",
+        "n/a: no device identity",
+    ));
+
+    let mut runs = Runs::new();
+    for _ in 0..reps {
+        let (user, _) = user_with(&s, "recent", "recent", 2).await?;
+        let (_, calls, t) = counted(r, s.create_session(fixtures::login(&user, 9))).await?;
+        runs.push(calls, t);
+    }
+    rows.push(runs.row(
+        "CreateSession (at the limit, least recently active: evicts 1)",
+        "3",
+        "n/a: oldest created only",
+    ));
+
+    let mut refusals = Runs::new();
+    let mut replacements = Runs::new();
+    for _ in 0..reps {
+        let (user, ids) = user_with(&s, "choose", "choose", 2).await?;
+        let refused = async {
+            match s.create_session(fixtures::login(&user, 9)).await {
+                Err(SessionError::SessionLimitReached { .. }) => Ok(()),
+                other => Err(format!("expected session_limit_reached, got {other:?}")),
+            }
+        };
+        let (_, calls, t) = counted(r, refused).await?;
+        refusals.push(calls, t);
+        let replacing = CreateSession {
+            replace_session_id: ids.first().copied(),
+            ..fixtures::login(&user, 9)
+        };
+        let (_, calls, t) = counted(r, s.create_session(replacing)).await?;
+        replacements.push(calls, t);
+    }
+    rows.push(refusals.row(
+        "CreateSession (ask tier at the limit: refused with the sessions)",
+        "3",
+        "n/a",
+    ));
+    rows.push(replacements.row(
+        "CreateSession (ask: replacing the chosen session)",
+        "3",
+        "n/a",
     ));
 
     let mut runs = Runs::new();
@@ -598,7 +661,7 @@ pub fn cost_table(rows: &[Row]) -> String {
 /// next to what DynamoDB Local reported.
 pub fn writes_table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| command | items in the transaction (size) | WRU by the documented rules (of which gsi1) | WRU DynamoDB Local reported (of which gsi1) |\n\
+        "| command | items in the transaction (size) | WRU by the documented rules (of which indexes) | WRU DynamoDB Local reported (of which indexes) |\n\
          |---|---|---:|---:|\n",
     );
     for r in rows.iter().filter(|r| !r.writes.is_empty()) {
