@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod request_context;
 pub mod retention_sweeper;
 pub mod revocation_sweeper;
+mod scheduled;
 pub mod telemetry;
 pub mod wiring;
 

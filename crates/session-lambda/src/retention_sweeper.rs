@@ -3,15 +3,11 @@
 //! it does not read. A store failure fails the invocation (logged); the next sweep goes on where
 //! this one stopped, since a redacted session leaves the redaction index.
 
-use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
 use session_core::Sessions;
 use session_core::error::SessionError;
 use session_core::ports::SessionStore;
 use session_core::use_cases::RedactPersonalData;
-
-use crate::config::ProcessEnv;
-use crate::{telemetry, wiring};
 
 /// One sweep; answers what it did (counts, for the logs and `scripts/invoke`).
 pub async fn handle<S: SessionStore>(sessions: &Sessions<S>) -> Result<Value, SessionError> {
@@ -31,21 +27,7 @@ pub async fn handle<S: SessionStore>(sessions: &Sessions<S>) -> Result<Value, Se
 
 /// Entry point of the retention-sweeper function.
 pub fn serve() -> crate::EntryPoint {
-    Box::pin(run())
-}
-
-async fn run() -> Result<(), lambda_runtime::Error> {
-    telemetry::init();
-    let (sessions, metrics) = wiring::session_service(&ProcessEnv)
-        .await
-        .map_err(crate::http_function::init_failed)?;
-    lambda_runtime::run(service_fn(|_: LambdaEvent<Value>| {
-        let (sessions, metrics) = (&sessions, &metrics);
-        async move {
-            let swept = handle(sessions).await;
-            metrics.flush();
-            swept.map_err(lambda_runtime::Error::from)
-        }
+    Box::pin(crate::scheduled::run_sweeps(|sessions| {
+        Box::pin(handle(sessions))
     }))
-    .await
 }
