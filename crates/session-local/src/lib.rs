@@ -9,6 +9,7 @@ pub mod config;
 mod events;
 mod server;
 mod shutdown;
+pub mod sweeps;
 pub mod token;
 mod ui;
 

@@ -33,6 +33,7 @@ use tracing::Instrument;
 
 use crate::config::{AUDIENCE, EventOutput, ISSUER, ServerConfig, StoreChoice};
 use crate::events::JsonLinesSink;
+use crate::sweeps::{self, Sweeps};
 use crate::ui::{self, DevSignIn};
 
 /// The principal internal routes run as locally, where they are open (no IAM).
@@ -77,6 +78,8 @@ pub struct LocalServer {
     /// The embedded store whose events are printed; none with DynamoDB, whose events stay in
     /// the table's outbox for the stream relay.
     relay: Option<(MemoryStore, JsonLinesSink)>,
+    /// The deployment's scheduled sweeps, running while the server lives.
+    _sweeps: Sweeps,
 }
 
 /// The use cases over `store` with the configured policy and enrichment.
@@ -121,11 +124,13 @@ impl LocalServer {
                 },
                 source,
             })?;
-        let (router, relay) = match &config.store {
+        let (router, relay, sweeps) = match &config.store {
             StoreChoice::Memory => {
                 let store = MemoryStore::new();
-                let router = router_over(sessions_over(store.clone(), &config), verifier, &config);
-                (router, Some((store, sink)))
+                let sessions = sessions_over(store.clone(), &config);
+                let sweeps = sweeps::start(sessions.clone());
+                let router = router_over(sessions, verifier, &config);
+                (router, Some((store, sink)), sweeps)
             }
             StoreChoice::DynamoDb {
                 table,
@@ -144,10 +149,9 @@ impl LocalServer {
                     session_dynamodb::ensure_table(&client, table).await?;
                 }
                 let store = DynamoStore::new(client, table.clone());
-                (
-                    router_over(sessions_over(store, &config), verifier, &config),
-                    None,
-                )
+                let sessions = sessions_over(store, &config);
+                let sweeps = sweeps::start(sessions.clone());
+                (router_over(sessions, verifier, &config), None, sweeps)
             }
         };
         let bind_error = |source| ServerError::Bind {
@@ -161,6 +165,7 @@ impl LocalServer {
             local_addr,
             router,
             relay,
+            _sweeps: sweeps,
         })
     }
 

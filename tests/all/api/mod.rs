@@ -9,6 +9,7 @@ mod devices;
 mod hostile;
 mod idempotency;
 mod local_server;
+mod local_sweeps;
 mod matrix;
 mod openapi;
 mod ownership;
