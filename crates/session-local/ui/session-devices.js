@@ -23,13 +23,13 @@
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
-// History pages filter the ended sessions out of all sessions; a click on "Show more" reads at
-// most this many pages looking for some.
+// A page of ended sessions may come back with few or none of them and a cursor for more (the
+// service filters as it reads); a click on "Show more" reads at most this many pages looking for
+// some.
 const MAX_HISTORY_PAGES_PER_LOAD = 5;
 
-// Which request serves a tab, and which of its sessions the tab shows. History uses
-// active_only=false and keeps the ended sessions; when the API offers state=ended (with how each
-// session ended), only this table changes.
+// Which request serves a tab, and which of its sessions the tab shows. History asks for the
+// ended sessions (`state=ended`), each saying how it ended (`ended`).
 const VIEWS = {
   active: {
     label: "Signed in",
@@ -39,15 +39,19 @@ const VIEWS = {
   },
   history: {
     label: "History",
-    query: { active_only: "false" },
+    query: { state: "ended" },
     keep: (session) => session.status !== "active",
     empty: "No signed-out devices yet.",
   },
 };
 
-// How a session ended, in words. `session.revocation.reason` is used when the API gives it.
+// How a session ended, in words: by the revocation's reason when it was revoked
+// (`session.ended.reason`), else by how it ended (`session.ended.state`, or the status of an API
+// without `ended`).
 const END_STATES = {
+  logout: "Signed out on the device",
   revoked: "Signed out",
+  evicted: "Signed out: too many devices",
   expired: "Expired",
   idle_expired: "Timed out after inactivity",
 };
@@ -57,8 +61,16 @@ const END_REASONS = {
   logout_all: "Signed out from another device (everywhere else)",
   password_changed: "Signed out after a password change",
   password_reset: "Signed out after a password reset",
+  email_changed: "Signed out after an email change",
+  mfa_changed: "Signed out after a two-factor change",
+  account_recovered: "Signed out after the account was recovered",
+  account_disabled: "Signed out: the account was disabled",
   session_limit_exceeded: "Signed out: too many devices",
   suspicious_activity: "Signed out after suspicious activity",
+  refresh_token_reuse: "Signed out: its sign-in was used elsewhere",
+  replaced_by_new_login: "Replaced by a new sign-in on the device",
+  replaced_at_limit: "Signed out to make room for a new device",
+  device_removed: "Signed out: the device was removed",
   admin_action: "Signed out by support",
   security_concern: "Signed out by support (security)",
   tier_changed: "Signed out after a plan change",
@@ -230,8 +242,9 @@ export function placeOf(session) {
 
 /** How an ended session ended, in words. */
 export function endOf(session) {
-  const reason = session.revocation?.reason;
-  return END_REASONS[reason] ?? END_STATES[session.status ?? session.state] ?? "Ended";
+  const reason = session.ended?.reason ?? session.revocation?.reason;
+  const state = session.ended?.state ?? session.status ?? session.state;
+  return END_REASONS[reason] ?? END_STATES[state] ?? "Ended";
 }
 
 // Outline icons; decorative, the device name says the same.

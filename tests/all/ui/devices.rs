@@ -289,7 +289,7 @@ fn devices_page_shows_the_history_of_signed_out_devices() {
     let listed = wait_for_items(&scene.browser, 1);
     assert_eq!(listed[0]["name"], phone.device_info.as_str());
     assert_eq!(listed[0]["status"], "revoked");
-    assert_eq!(listed[0]["ended"], "Signed out");
+    assert_eq!(listed[0]["ended"], "Signed out from another device");
     assert_eq!(
         listed[0]["sign_out"], false,
         "an ended session has nothing to sign out"
@@ -496,5 +496,5 @@ fn devices_page_works_with_the_keyboard_alone() {
     assert_eq!(browser.focused(), "tab: History");
     let history = wait_for_items(&browser, 1);
     assert_eq!(history[0]["name"], laptop.device_info.as_str());
-    assert_eq!(history[0]["ended"], "Signed out");
+    assert_eq!(history[0]["ended"], "Signed out from another device");
 }
