@@ -49,6 +49,23 @@ fn the_committed_contracts_are_what_the_event_types_generate() {
     );
 }
 
+/// The consumers' guide lists every event a consumer can receive, in its table of events.
+#[test]
+fn the_consumers_guide_lists_every_detail_type() {
+    let guide = fs::read_to_string(workspace_root().join("docs/events.md")).unwrap();
+    let missing: Vec<String> = Generated::from_types()
+        .files
+        .keys()
+        .filter_map(|path| path.strip_prefix(&format!("{EVENTS_DIR}/")))
+        .map(|name| name.trim_end_matches(".json").to_owned())
+        .filter(|detail_type| !guide.contains(&format!("| `{detail_type}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/events.md has no row for {missing:?} in its table of events"
+    );
+}
+
 #[test]
 fn every_detail_type_has_a_schema_and_the_envelope_names_them_all() {
     let generated = Generated::from_types();
