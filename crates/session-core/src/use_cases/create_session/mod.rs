@@ -1,31 +1,34 @@
-//! CreateSession: a login creates a session, evicting the oldest ones when the user is at the
-//! limit (or refusing, for a `deny` tier). The limit holds under any concurrency because the
+//! CreateSession: a login creates a session, evicting sessions when the user is at the limit
+//! (or refusing, for a `deny` or `ask` tier: at_limit.rs), replacing its device's session
+//! (device.rs). The limit holds under any concurrency because the
 //! ledger write is conditioned on the version read.
 //!
 //! A login made with an idempotency key is answered once: the key's record is committed with the
 //! session, and a retry within [`IDEMPOTENCY_WINDOW_SECS`] gets the first answer back without
 //! creating or evicting anything (docs/0011).
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+mod at_limit;
+mod device;
+
+use at_limit::Placement;
+use device::DeviceChanges;
+
 use crate::app::{Retry, Sessions};
-use crate::domain::limit::{self, LimitDecision};
 use crate::domain::session::{NewSession, normalise_user_agent};
-use crate::domain::sighting::{Sighting, Sightings};
 use crate::domain::{
-    Aal, ActiveEntry, Actor, AuthMethods, Device, EffectiveLimit, Revocation, RevocationReason,
-    Session, SessionStatus, UserLedger,
+    Aal, ActiveEntry, Actor, AuthMethods, Revocation, RevocationReason, Session, UserLedger,
 };
 use crate::error::{InvalidInput, SessionError};
 use crate::events::{self, EventPayload};
 use crate::ids::{DeviceId, DeviceName, IdempotencyKey, RefreshTokenId, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, DeviceInfo, DeviceWrite, IdempotencyRecord, LedgerWrite, Location, LoginRead,
-    SessionStore, SessionWrite, Versioned,
+    ChangeSet, DeviceInfo, IdempotencyRecord, LedgerWrite, Location, LoginRead, SessionStore,
+    SessionWrite, Versioned,
 };
 
 /// How long a login's idempotency key answers with its first result.
@@ -244,94 +247,6 @@ impl<S: SessionStore> Sessions<S> {
         Ok((read?, record?))
     }
 
-    /// The unrevoked session of the login's device, which the login replaces (docs/0047). A
-    /// limited tier's ledger holds every unrevoked session; an unlimited tier's holds none, so
-    /// there the session is read (only when the device's last session has not expired).
-    async fn session_to_replace(
-        &self,
-        device: &Device,
-        ledger: &UserLedger,
-        rules: &EffectiveLimit,
-        now: DateTime<Utc>,
-    ) -> Result<Option<(SessionId, Option<String>)>, Retry> {
-        let Some(id) = device.unexpired_session(now) else {
-            return Ok(None);
-        };
-        if rules.max_sessions.is_some() {
-            return Ok(ledger
-                .active
-                .get(&id)
-                .map(|entry| (id, entry.device_info.clone())));
-        }
-        Ok(self
-            .store
-            .load_session(id)
-            .await?
-            .filter(|stored| {
-                !stored.value.is_revoked() && stored.value.user_id() == &ledger.user_id
-            })
-            .map(|stored| (id, stored.value.device_info().map(str::to_owned))))
-    }
-
-    /// The session named by `replace_session_id`: the user's, and active (404 otherwise, so
-    /// another user's ids cannot be probed; 409 when it already ended).
-    async fn session_chosen_to_replace(
-        &self,
-        id: SessionId,
-        user_id: &UserId,
-        now: DateTime<Utc>,
-    ) -> Result<Session, Retry> {
-        let session = self
-            .store
-            .load_session(id)
-            .await?
-            .map(|stored| stored.value)
-            .filter(|session| session.user_id() == user_id)
-            .ok_or(SessionError::SessionNotFound)?;
-        match session.status(now) {
-            SessionStatus::Active => Ok(session),
-            status => Err(SessionError::SessionInactive { status }.into()),
-        }
-    }
-
-    /// Commits the SessionLimitExceeded of a refused login (nothing evicted).
-    async fn record_refusal(&self, p: &Prepared, current: u32, max: u32) -> Result<(), Retry> {
-        let refused = self.event(EventPayload::SessionLimitExceeded(
-            events::SessionLimitExceeded {
-                user_id: p.cmd.user_id.clone(),
-                current_count: current,
-                max_sessions: max,
-                evicted_session_ids: Vec::new(),
-            },
-        ));
-        self.store.commit(ChangeSet::events(vec![refused])).await?;
-        Ok(())
-    }
-
-    /// An `ask` tier's refusal: the event, and the live sessions to choose from, least
-    /// recently active first.
-    async fn refuse_at_limit(
-        &self,
-        p: &Prepared,
-        current: u32,
-        max: u32,
-        live: &[(SessionId, &ActiveEntry)],
-        sessions: Vec<Versioned<Session>>,
-    ) -> Result<SessionError, Retry> {
-        self.record_refusal(p, current, max).await?;
-        let mut by_id: BTreeMap<SessionId, Session> = sessions
-            .into_iter()
-            .map(|stored| (stored.value.id(), stored.value))
-            .collect();
-        let mut choices: Vec<Session> =
-            live.iter().filter_map(|(id, _)| by_id.remove(id)).collect();
-        choices.sort_by_key(|s| (s.last_activity_at(), s.created_at(), s.id()));
-        Ok(SessionError::SessionLimitReached {
-            max_sessions: max,
-            sessions: choices,
-        })
-    }
-
     async fn try_create(&self, p: &Prepared) -> Result<CreatedSession, Retry> {
         let (LoginRead { ledger, device }, record) = self.load_for_login(p).await?;
         // A commit with a key that another request committed first ends in a conflict, and the
@@ -373,44 +288,18 @@ impl<S: SessionStore> Sessions<S> {
             ),
             None => None,
         };
-        let mut live = ledger.live_oldest_first(p.now);
         // The device's own session, and the one the user chose, make way before the limit is
         // counted.
-        live.retain(|(id, _)| {
-            replaced.as_ref().is_none_or(|(r, _)| r != id)
-                && chosen.as_ref().is_none_or(|c| c.id() != *id)
-        });
-        let mut decision = limit::decide(&rules, &live, 1);
-        let mut idle = Vec::new();
-        if decision.needs_sessions(&rules) {
-            let ids: Vec<SessionId> = live.iter().map(|(id, _)| *id).collect();
-            let sessions = self.store.load_sessions(&ids).await?;
-            let last_active: BTreeMap<SessionId, DateTime<Utc>> = sessions
-                .iter()
-                .map(|s| (s.value.id(), s.value.last_activity_at()))
-                .collect();
-            idle = Self::idle_among(sessions.clone(), p.now);
-            live.retain(|(id, _)| idle.iter().all(|s| s.value.id() != *id));
-            limit::sort_for_eviction(rules.eviction_order, &mut live, |id| {
-                last_active.get(&id).copied()
-            });
-            decision = limit::decide(&rules, &live, 1);
-            if let LimitDecision::Ask { current, max } = decision {
-                return Err(self
-                    .refuse_at_limit(p, current, max, &live, sessions)
-                    .await?
-                    .into());
-            }
-        }
-        let live_count = live.len();
-        let evicted = match decision {
-            LimitDecision::Fits => Vec::new(),
-            LimitDecision::Evict(ids) => ids,
-            LimitDecision::Deny { current, max } | LimitDecision::Ask { current, max } => {
-                self.record_refusal(p, current, max).await?;
-                return Err(SessionError::SessionLimitExceeded { max_sessions: max }.into());
-            }
-        };
+        let making_way: Vec<SessionId> = replaced
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(chosen.as_ref().map(Session::id))
+            .collect();
+        let Placement {
+            live_count,
+            evicted,
+            idle,
+        } = self.place_login(p, &ledger, &rules, &making_way).await?;
 
         let session = Session::new(NewSession {
             id: p.id,
@@ -501,42 +390,6 @@ impl<S: SessionStore> Sessions<S> {
         })
     }
 
-    /// The login's device record, the session it replaces and the session on its device.
-    fn device_changes(
-        &self,
-        login_device: &LoginDevice,
-        stored: Option<Versioned<Device>>,
-        ledger: &UserLedger,
-        session: Session,
-        replaced: Option<(SessionId, Option<String>)>,
-        now: DateTime<Utc>,
-    ) -> (Session, DeviceChanges) {
-        let (device, expected_version, is_new) = match stored {
-            Some(Versioned { value, version }) => (value, Some(version), false),
-            None => (
-                Device::first_seen_with(login_device.id.clone(), None, &session),
-                None,
-                true,
-            ),
-        };
-        let trusted_until = device.trusted_until_at(now, ledger.revoked_before);
-        let name = login_device.name.clone().or_else(|| device.name.clone());
-        let session = session.on_device(login_device.id.clone(), name.clone(), trusted_until);
-        let mut device = device;
-        device.signed_in_with(name, &session);
-        (
-            session,
-            DeviceChanges {
-                write: Some(DeviceWrite::Put {
-                    device,
-                    expected_version,
-                }),
-                replaced: replaced.into_iter().collect(),
-                is_new,
-            },
-        )
-    }
-
     /// Adds the revocation of each session this login replaces, with its events.
     fn add_replacements(&self, changes: &mut ChangeSet, session: &Session, ended: Vec<Replaced>) {
         let user_id = session.user_id();
@@ -574,49 +427,6 @@ impl<S: SessionStore> Sessions<S> {
                 })),
             );
         }
-    }
-
-    /// Whether this login is a new device to announce (docs/0047, docs/0049): a device id never
-    /// seen for the user, or, without one, a browser, OS and country combination not seen
-    /// within the policy's window; a user's very first login only if the policy says so.
-    /// Records the login on the ledger (the first login, the combination) as it decides.
-    fn is_new_device(&self, ledger: &mut UserLedger, p: &Prepared, device_is_new: bool) -> bool {
-        let rule = self.policy.new_device_sign_in();
-        let signed_in_before = ledger.first_login_at.is_some();
-        ledger.first_login_at.get_or_insert(p.now);
-        let sighting = Sighting::new(
-            p.device.browser.as_deref(),
-            p.device.os.as_deref(),
-            p.location.as_ref().map(|l| l.country_code.as_str()),
-        );
-        let unseen = sighting.is_some_and(|sighting| {
-            // A user who signed in before combinations were recorded has no history to
-            // compare with: their first recorded combination is not news.
-            let tracked = ledger.sightings.is_some() || !signed_in_before;
-            let seen = ledger
-                .sightings
-                .get_or_insert_with(Sightings::default)
-                .record(&sighting, p.now, rule.unseen_window());
-            tracked && !seen
-        });
-        let is_new = match p.cmd.device {
-            Some(_) => device_is_new,
-            None => unseen,
-        };
-        is_new && (signed_in_before || rule.on_first_login)
-    }
-
-    fn new_device_sign_in(&self, session: &Session) -> crate::events::DomainEvent {
-        self.event(EventPayload::NewDeviceSignIn(events::NewDeviceSignIn {
-            user_id: session.user_id().clone(),
-            session_id: session.id(),
-            device_id: session.device_id().cloned(),
-            device_name: session.device_name().cloned(),
-            platform: session.device_info().map(str::to_owned),
-            device_type: session.device_type(),
-            location: session.location().map(str::to_owned),
-            signed_in_at: session.created_at(),
-        }))
     }
 
     /// The ledger update, the new session, the evictions, the replaced sessions and the events,
@@ -717,14 +527,4 @@ struct Replaced {
     device_info: Option<String>,
     reason: RevocationReason,
     by: Actor,
-}
-
-/// What a login from a named device changes besides the session.
-#[derive(Default)]
-struct DeviceChanges {
-    write: Option<DeviceWrite>,
-    /// The device's unrevoked session (with its description), ended by this login.
-    replaced: Vec<(SessionId, Option<String>)>,
-    /// The device was never seen for this user.
-    is_new: bool,
 }
