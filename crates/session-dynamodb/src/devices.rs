@@ -9,8 +9,8 @@ use session_core::ports::{LoginRead, StoreError, Versioned};
 
 use crate::batch_get::batch_get;
 use crate::codec::{self, Item};
-use crate::error::store_error;
-use crate::schema::{self, PK, SK};
+use crate::partition::query_partition;
+use crate::schema::{self, SK};
 
 /// The ledger and, when `device_id` is set, the device record: both live in the user's
 /// partition, read consistently in one request. DynamoDB may leave keys unprocessed under
@@ -50,36 +50,17 @@ pub(crate) async fn list_devices(
     table: &str,
     user_id: &UserId,
 ) -> Result<Vec<Versioned<Device>>, StoreError> {
-    let mut devices = Vec::new();
-    let mut start = None;
-    loop {
-        let page = client
-            .query()
-            .table_name(table)
-            .consistent_read(true)
-            .key_condition_expression("#pk = :user AND begins_with(#sk, :device)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#sk", SK)
-            .expression_attribute_values(":user", AttributeValue::S(schema::ledger_pk(user_id)))
-            .expression_attribute_values(
-                ":device",
-                AttributeValue::S(schema::DEVICE_SK_PREFIX.to_owned()),
-            )
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| store_error("Query", e))?;
-        for item in page.items() {
-            let device = codec::decode_device(item)?;
-            if !device.value.is_forgotten() {
-                devices.push(device);
-            }
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return Ok(devices),
+    let pk = schema::ledger_pk(user_id);
+    let items = query_partition(client, table, pk, Some(schema::DEVICE_SK_PREFIX)).await?;
+    let mut devices = Vec::with_capacity(items.len());
+    for item in &items {
+        let device = codec::decode_device(item)?;
+        // A forgotten device is kept for its history only (docs/0050).
+        if !device.value.is_forgotten() {
+            devices.push(device);
         }
     }
+    Ok(devices)
 }
 
 fn sort_key(item: &Item) -> Option<&str> {

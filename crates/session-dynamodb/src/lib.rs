@@ -9,6 +9,7 @@ mod commit;
 mod devices;
 mod error;
 pub mod outbox;
+mod partition;
 mod retries;
 mod rotation;
 pub mod schema;

@@ -21,6 +21,7 @@ use crate::codec::{self, Item};
 use crate::commit::{self, MAX_TRANSACTION_ITEMS};
 use crate::devices;
 use crate::error::{FailureKind, store_error, store_error_as};
+use crate::partition;
 use crate::rotation;
 use crate::schema::session_attr::{EXPIRES_AT, REVOCATION};
 use crate::schema::{self, GSI1, GSI1_PK, GSI2, GSI2_PK, GSI2_SK, PK, SK};
@@ -86,37 +87,22 @@ impl SessionStore for DynamoStore {
         // The ledger (`LEDGER`) and the index entries (`ACTIVE#…`) share the user's partition:
         // one Query reads both.
         let mut read = UserWithIndex::default();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .consistent_read(true)
-                .key_condition_expression("#pk = :user")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(":user", AttributeValue::S(schema::ledger_pk(user_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query", e))?;
-            for item in page.items() {
-                match item.get(SK) {
-                    Some(AttributeValue::S(sk)) if sk == schema::LEDGER_SK => {
-                        read.ledger = Some(codec::decode_ledger(item)?);
-                    }
-                    Some(AttributeValue::S(sk)) if sk.starts_with(schema::INDEX_SK_PREFIX) => {
-                        read.index.push(codec::decode_index_entry(item)?);
-                    }
-                    // Nothing else lives in a user's partition today; a future kind is not ours.
-                    _ => {}
+        let items =
+            partition::query_partition(&self.client, &self.table, schema::ledger_pk(user_id), None)
+                .await?;
+        for item in &items {
+            match item.get(SK) {
+                Some(AttributeValue::S(sk)) if sk == schema::LEDGER_SK => {
+                    read.ledger = Some(codec::decode_ledger(item)?);
                 }
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(read),
+                Some(AttributeValue::S(sk)) if sk.starts_with(schema::INDEX_SK_PREFIX) => {
+                    read.index.push(codec::decode_index_entry(item)?);
+                }
+                // Nothing else lives in a user's partition today; a future kind is not ours.
+                _ => {}
             }
         }
+        Ok(read)
     }
 
     async fn load_login(
@@ -264,32 +250,12 @@ impl SessionStore for DynamoStore {
     async fn unfinished_revoke_alls(
         &self,
     ) -> Result<Vec<Versioned<RevokeAllContinuation>>, StoreError> {
-        let mut unfinished = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(self.table.as_ref())
-                .consistent_read(true)
-                .key_condition_expression("#pk = :unfinished")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_values(
-                    ":unfinished",
-                    AttributeValue::S(schema::CONTINUATION_PK.to_owned()),
-                )
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| store_error("Query", e))?;
-            for item in page.items() {
-                unfinished.push(codec::decode_continuation(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(unfinished),
-            }
-        }
+        let pk = schema::CONTINUATION_PK.to_owned();
+        partition::query_partition(&self.client, &self.table, pk, None)
+            .await?
+            .iter()
+            .map(codec::decode_continuation)
+            .collect()
     }
 
     async fn sessions_due_for_redaction(
