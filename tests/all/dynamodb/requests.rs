@@ -17,9 +17,10 @@ use session_core::use_cases::{
     ValidateSession,
 };
 use session_core::{SessionError, Sessions};
+use session_dynamodb::DynamoStore;
 
 use super::sample::user;
-use super::support::test_store;
+use super::support::{TestStore, test_store};
 
 fn counts(pairs: &[(&str, u32)]) -> BTreeMap<String, u32> {
     pairs.iter().map(|(op, n)| ((*op).to_owned(), *n)).collect()
@@ -27,6 +28,13 @@ fn counts(pairs: &[(&str, u32)]) -> BTreeMap<String, u32> {
 
 fn total(counts: &BTreeMap<String, u32>) -> u32 {
     counts.values().sum()
+}
+
+/// The use cases over the counted table, on a fake clock at the epoch.
+fn on_fake_clock(t: &TestStore, policy: PolicyConfig) -> (Sessions<DynamoStore>, Arc<FakeClock>) {
+    let clock = Arc::new(FakeClock::at_epoch());
+    let sessions = Sessions::new(t.store.clone(), policy).with_clock(clock.clone());
+    (sessions, clock)
 }
 
 /// A login from the address and user agent the later activity and refresh reports repeat, so
@@ -212,9 +220,7 @@ async fn a_keyed_login_adds_one_read_and_its_replay_writes_nothing() {
 #[tokio::test]
 async fn a_login_from_a_device_stays_two_round_trips() {
     let Some(t) = test_store().await else { return };
-    let clock = Arc::new(FakeClock::at_epoch());
-    let sessions =
-        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let (sessions, clock) = on_fake_clock(&t, PolicyConfig::default());
     let alice = user("alice");
     register(&sessions, &alice, "basic", None).await;
     t.requests.take();
@@ -248,13 +254,12 @@ async fn a_login_from_a_device_stays_two_round_trips() {
 #[tokio::test]
 async fn choosing_at_the_limit_adds_one_read() {
     let Some(t) = test_store().await else { return };
-    let clock = Arc::new(FakeClock::at_epoch());
     let policy = PolicyConfig::from_json(
         r#"{"tiers":{"recent":{"max_sessions":2,"eviction_order":"least_recently_active"},
                      "choose":{"max_sessions":2,"on_limit":"ask"}}}"#,
     )
     .unwrap();
-    let sessions = Sessions::new(t.store.clone(), policy).with_clock(clock.clone());
+    let (sessions, clock) = on_fake_clock(&t, policy);
     let (alice, bob) = (user("alice"), user("bob"));
     register(&sessions, &alice, "recent", None).await;
     register(&sessions, &bob, "choose", None).await;
@@ -308,9 +313,7 @@ async fn a_refresh_is_one_round_trip_and_a_reuse_two() {
     use session_core::use_cases::{RefreshSession, Refreshed};
 
     let Some(t) = test_store().await else { return };
-    let clock = Arc::new(FakeClock::at_epoch());
-    let sessions =
-        Sessions::new(t.store.clone(), PolicyConfig::default()).with_clock(clock.clone());
+    let (sessions, clock) = on_fake_clock(&t, PolicyConfig::default());
     let alice = user("alice");
     register(&sessions, &alice, "basic", None).await;
     let token = |id: &str| RefreshTokenId::from_str(id).unwrap();

@@ -249,7 +249,7 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
 }
 
 /// Sends an admin request through the HTTP function that serves `function`, as API Gateway would
-/// deliver it after IAM authorisation; answers the status and body.
+/// deliver it after IAM authorisation of support's role; answers the status and body.
 async fn admin_call(
     sessions: &Sessions<super::support::E2eStore>,
     function: &str,
@@ -257,36 +257,7 @@ async fn admin_call(
     path: &str,
     body: serde_json::Value,
 ) -> (i64, serde_json::Value) {
-    let route = session_api::route_for_function(function).unwrap();
-    let handler = session_lambda::http_function::HttpFunction::new(
-        route.route_key(),
-        session_api::Api::new(sessions.clone()),
-    );
-    let event = serde_json::json!({
-        "version": "2.0", "routeKey": route.route_key(), "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
-            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
-            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
-                "callerId": "AROA:support", "userArn": "arn:aws:sts::123456789012:assumed-role/support/jane",
-                "userId": "AROA:support"}},
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7", "userAgent": "console"}
-        },
-        "body": body.to_string(), "isBase64Encoded": false
-    });
-    let response = handler.handle(event, "e2e-request").await;
-    let body = response
-        .body
-        .as_ref()
-        .map(|b| match b {
-            aws_lambda_events::encodings::Body::Text(text) => serde_json::from_str(text).unwrap(),
-            _ => serde_json::Value::Null,
-        })
-        .unwrap_or(serde_json::Value::Null);
-    (response.status_code, body)
+    super::support::call_through_iam(sessions, function, "support", method, path, &body).await
 }
 
 /// Support ends a compromised user's sessions through the admin functions on DynamoDB Local:

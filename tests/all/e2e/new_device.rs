@@ -5,45 +5,31 @@
 use std::str::FromStr;
 
 use serde_json::{Value, json};
+use session_core::Sessions;
 use session_core::ids::UserId;
 use session_eventbridge::{EventBridgePublisher, PublisherConfig};
 use session_lambda::event_relay::handle;
-use session_lambda::http_function::HttpFunction;
 use session_tests::fixture::register;
 
 use super::support::{
-    E2eStore, SOURCE, bus_with_rule_to_queue, read_stream, receive, sessions_on_fresh_table,
-    standins,
+    E2eStore, SOURCE, bus_with_rule_to_queue, call_through_iam, read_stream, receive,
+    sessions_on_fresh_table, standins,
 };
 use crate::template::model::Template;
 
 /// A login through the function that serves it, as API Gateway delivers it after IAM.
-async fn login(function: &HttpFunction<E2eStore>, body: Value) -> Value {
-    let route = session_api::route_for_function("create-session").unwrap();
-    let event = json!({
-        "version": "2.0", "routeKey": route.route_key(), "rawPath": "/internal/sessions",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
-            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
-            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
-                "callerId": "AROA:auth", "userArn": "arn:aws:sts::123456789012:assumed-role/auth/svc",
-                "userId": "AROA:auth"}},
-            "http": {"method": "POST", "path": "/internal/sessions", "protocol": "HTTP/1.1",
-                "sourceIp": "10.0.0.5", "userAgent": "auth-service"}
-        },
-        "body": body.to_string(), "isBase64Encoded": false
-    });
-    let response = function.handle(event, "e2e-new-device").await;
-    assert_eq!(response.status_code, 201, "{:?}", response.body);
-    match response.body {
-        Some(aws_lambda_events::encodings::Body::Text(text)) => {
-            serde_json::from_str(&text).unwrap()
-        }
-        other => panic!("no JSON body: {other:?}"),
-    }
+async fn login(sessions: &Sessions<E2eStore>, body: Value) -> Value {
+    let (status, answer) = call_through_iam(
+        sessions,
+        "create-session",
+        "auth",
+        "POST",
+        "/internal/sessions",
+        &body,
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    answer
 }
 
 /// A bus whose only rule is the template's NotificationRule (source and detail types as
@@ -67,24 +53,18 @@ async fn a_new_device_sign_in_reaches_the_notification_queue_once() {
     let (sessions, table) = sessions_on_fresh_table(&sdk).await;
     let alice = UserId::from_str("alice").unwrap();
     register(&sessions, &alice, "pro", None).await;
-    let function = HttpFunction::new(
-        session_api::route_for_function("create-session")
-            .unwrap()
-            .route_key(),
-        session_api::Api::new(sessions.clone()),
-    );
     login(
-        &function,
+        &sessions,
         json!({"user_id": "alice", "device_id": "laptop-0001"}),
     )
     .await;
     let phone = login(
-        &function,
+        &sessions,
         json!({"user_id": "alice", "device_id": "phone-00001", "device_name": "Jane's phone"}),
     )
     .await;
     login(
-        &function,
+        &sessions,
         json!({"user_id": "alice", "device_id": "phone-00001"}),
     )
     .await;

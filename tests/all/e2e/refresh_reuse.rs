@@ -8,16 +8,17 @@ use std::time::Duration;
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use http::HeaderValue;
 use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_core::Sessions;
 use session_core::ids::{RefreshTokenId, UserId};
 use session_core::use_cases::CreateSession;
 use session_eventbridge::{EventBridgePublisher, PublisherConfig};
 use session_lambda::authorizer::Authorizer;
 use session_lambda::event_relay::handle;
-use session_lambda::http_function::HttpFunction;
 use session_tests::fixture::register;
 
 use super::support::{
-    SOURCE, bus_with_queue, read_stream, receive, sessions_on_fresh_table, standins,
+    E2eStore, SOURCE, bus_with_queue, call_through_iam, read_stream, receive,
+    sessions_on_fresh_table, standins,
 };
 
 const SECRET: &[u8] = b"e2e-refresh-secret-of-at-least-32-bytes!";
@@ -27,35 +28,12 @@ const AUDIENCE: &str = "sessions";
 /// Sends a refresh through the function that serves it, as API Gateway delivers it after IAM
 /// authorisation; answers the status and the body.
 async fn refresh(
-    function: &HttpFunction<super::support::E2eStore>,
+    sessions: &Sessions<E2eStore>,
     session: &str,
     body: serde_json::Value,
 ) -> (i64, serde_json::Value) {
-    let route = session_api::route_for_function("refresh-session").unwrap();
     let path = format!("/internal/sessions/{session}/refresh");
-    let event = serde_json::json!({
-        "version": "2.0", "routeKey": route.route_key(), "rawPath": path, "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "api.example.com"},
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
-            "domainPrefix": "api", "routeKey": route.route_key(), "stage": "$default",
-            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
-            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
-                "callerId": "AROA:auth", "userArn": "arn:aws:sts::123456789012:assumed-role/auth/svc",
-                "userId": "AROA:auth"}},
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1",
-                "sourceIp": "10.0.0.5", "userAgent": "auth-service"}
-        },
-        "body": body.to_string(), "isBase64Encoded": false
-    });
-    let response = function.handle(event, "e2e-refresh").await;
-    let body = match response.body {
-        Some(aws_lambda_events::encodings::Body::Text(text)) => {
-            serde_json::from_str(&text).unwrap()
-        }
-        _ => serde_json::Value::Null,
-    };
-    (response.status_code, body)
+    call_through_iam(sessions, "refresh-session", "auth", "POST", &path, &body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,12 +59,6 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
         .unwrap()
         .session
         .id();
-    let function = HttpFunction::new(
-        session_api::route_for_function("refresh-session")
-            .unwrap()
-            .route_key(),
-        session_api::Api::new(sessions.clone()),
-    );
     let verifier = TokenVerifier::new(JwtConfig::new(
         VerificationKey::Hs256Secret(SECRET.to_vec()),
         ISSUER,
@@ -112,7 +84,7 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
 
     // The legitimate client rotates rt-1 -> rt-2.
     let (status, body) = refresh(
-        &function,
+        &sessions,
         &session.to_string(),
         serde_json::json!({"refresh_token_id": "rt-1", "next_refresh_token_id": "rt-2",
                            "ip_address": "203.0.113.7"}),
@@ -126,7 +98,7 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
 
     // A thief replays rt-1 later, asking for its own next token.
     let (status, body) = refresh(
-        &function,
+        &sessions,
         &session.to_string(),
         serde_json::json!({"refresh_token_id": "rt-1", "next_refresh_token_id": "rt-evil",
                            "ip_address": "198.51.100.66"}),

@@ -255,3 +255,50 @@ pub(crate) async fn receive(sdk: &SdkConfig, queue_url: &str, count: usize) -> V
     }
     messages
 }
+
+/// Sends `method path` with a JSON `body` through the HTTP function `function` over `sessions`,
+/// as API Gateway delivers it after IAM authorisation of the role `role` (an internal or admin
+/// caller); answers the status and the JSON body (null without one).
+pub async fn call_through_iam(
+    sessions: &Sessions<E2eStore>,
+    function: &str,
+    role: &str,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> (i64, Value) {
+    let route_key = session_api::route_for_function(function)
+        .unwrap()
+        .route_key();
+    let handler = session_lambda::http_function::HttpFunction::new(
+        route_key,
+        session_api::Api::new(sessions.clone()),
+    );
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": route_key, "rawPath": path, "rawQueryString": "",
+        "headers": {"content-type": "application/json", "host": "api.example.com"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "domainPrefix": "api", "routeKey": route_key, "stage": "$default",
+            "requestId": "e2e", "time": "04/Dec/2026:16:00:00 +0000", "timeEpoch": 1796400000000i64,
+            "authorizer": {"iam": {"accessKey": "ASIA", "accountId": "123456789012",
+                "callerId": format!("AROA:{role}"),
+                "userArn": format!("arn:aws:sts::123456789012:assumed-role/{role}/e2e"),
+                "userId": format!("AROA:{role}")}},
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                "sourceIp": "10.0.0.5", "userAgent": role}
+        },
+        "body": body.to_string(), "isBase64Encoded": false
+    });
+    // Boxed: the handler's future is large, and a test awaiting several of these in one
+    // (debug-build) future would overflow the worker thread's stack.
+    let request_id = format!("e2e-{function}");
+    let response = Box::pin(handler.handle(event, &request_id)).await;
+    let body = match response.body {
+        Some(aws_lambda_events::encodings::Body::Text(text)) => {
+            serde_json::from_str(&text).unwrap()
+        }
+        _ => Value::Null,
+    };
+    (response.status_code, body)
+}
