@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::domain::DeviceType;
-use crate::domain::{Aal, Actor, AuthMethods, RevocationReason};
+use crate::domain::{Aal, Actor, AuthMethods, RevocationReason, Session};
 use crate::ids::{DeviceId, DeviceName, EventId, Note, ProviderName, SessionId, UserId};
 
 #[derive(Clone, PartialEq, Debug)]
@@ -71,6 +71,21 @@ pub struct SessionCreated {
     pub location: Option<String>,
     pub user_agent: Option<String>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl From<&Session> for SessionCreated {
+    /// The announcement of `session`, as its login created it.
+    fn from(session: &Session) -> Self {
+        Self {
+            session_id: session.id(),
+            user_id: session.user_id().clone(),
+            device_info: session.device_info().map(str::to_owned),
+            ip_address: session.ip_address(),
+            location: session.location().map(str::to_owned),
+            user_agent: session.user_agent().map(str::to_owned),
+            expires_at: session.expires_at(),
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]

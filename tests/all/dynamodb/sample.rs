@@ -95,14 +95,6 @@ pub fn created_event(session: &Session) -> DomainEvent {
     DomainEvent {
         event_id: EventId::from_uuid(Uuid::now_v7()),
         occurred_at: session.created_at(),
-        payload: EventPayload::SessionCreated(SessionCreated {
-            session_id: session.id(),
-            user_id: session.user_id().clone(),
-            device_info: session.device_info().map(str::to_owned),
-            ip_address: session.ip_address(),
-            location: session.location().map(str::to_owned),
-            user_agent: session.user_agent().map(str::to_owned),
-            expires_at: session.expires_at(),
-        }),
+        payload: EventPayload::SessionCreated(SessionCreated::from(session)),
     }
 }

@@ -493,17 +493,9 @@ impl<S: SessionStore> Sessions<S> {
         }
         self.add_replacements(&mut changes, session, replaced);
         changes.sessions.push(SessionWrite::Insert(session.clone()));
-        changes.events.push(
-            self.event(EventPayload::SessionCreated(events::SessionCreated {
-                session_id: session.id(),
-                user_id: session.user_id().clone(),
-                device_info: session.device_info().map(str::to_owned),
-                ip_address: session.ip_address(),
-                location: session.location().map(str::to_owned),
-                user_agent: session.user_agent().map(str::to_owned),
-                expires_at: session.expires_at(),
-            })),
-        );
+        changes.events.push(self.event(EventPayload::SessionCreated(
+            events::SessionCreated::from(session),
+        )));
         changes.ledger = Some(LedgerWrite::Put {
             ledger,
             expected_version: Some(version),
