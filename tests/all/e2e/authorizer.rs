@@ -9,7 +9,7 @@ use std::time::Duration;
 use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use http::HeaderValue;
-use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
+use session_api::Authenticator;
 use session_core::Sessions;
 use session_core::domain::{Actor, RevocationReason};
 use session_core::ids::{SessionId, UserId};
@@ -21,51 +21,7 @@ use session_lambda::authorizer::Authorizer;
 use session_lambda::config::AuthEventsConfig;
 use session_tests::event_contracts::CheckedStore;
 
-use super::support::{sessions_on_fresh_table, standins};
-
-const SECRET: &[u8] = b"e2e-test-secret-of-at-least-32-bytes!!";
-const ISSUER: &str = "https://auth.example.com";
-const AUDIENCE: &str = "sessions";
-
-struct Check {
-    authorizer: Authorizer<CheckedStore<DynamoStore>>,
-    issuer: TokenIssuer,
-    user: UserId,
-}
-
-impl Check {
-    /// The authorizer over `sessions`, and tokens for `user` signed as the auth service would.
-    fn new(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) -> Self {
-        let verifier = TokenVerifier::new(JwtConfig::new(
-            VerificationKey::Hs256Secret(SECRET.to_vec()),
-            ISSUER,
-            AUDIENCE,
-        ))
-        .unwrap();
-        Self {
-            authorizer: Authorizer::new(Authenticator::new(verifier, sessions.clone())),
-            issuer: TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap(),
-            user: user.clone(),
-        }
-    }
-
-    async fn allows(&self, session: SessionId) -> bool {
-        let token = self
-            .issuer
-            .issue(&self.user, session, Duration::from_secs(300))
-            .unwrap();
-        let mut request = ApiGatewayV2CustomAuthorizerV2Request::default();
-        request.headers.insert(
-            http::header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        self.authorizer
-            .authorize(&request)
-            .await
-            .unwrap()
-            .is_authorized
-    }
-}
+use super::support::{Check, issuer, sessions_on_fresh_table, standins, verifier};
 
 async fn login(sessions: &Sessions<CheckedStore<DynamoStore>>, user: &UserId) -> SessionId {
     let cmd = CreateSession {
@@ -183,8 +139,7 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
     let alice = UserId::from_str("alice").unwrap();
     register(&sessions, &alice, "basic", None).await;
     let session = login(&sessions, &alice).await;
-    let issuer = TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap();
-    let token = issuer
+    let token = issuer()
         .issue(&alice, session, Duration::from_secs(300))
         .unwrap();
     let request = |from: &str| {
@@ -204,13 +159,8 @@ async fn the_authorizer_records_requests_as_activity_only_when_switched_on() {
         request
     };
     let authorizer = |records: bool| {
-        let verifier = TokenVerifier::new(JwtConfig::new(
-            VerificationKey::Hs256Secret(SECRET.to_vec()),
-            ISSUER,
-            AUDIENCE,
-        ))
-        .unwrap();
-        Authorizer::new(Authenticator::new(verifier, sessions.clone())).recording_activity(records)
+        Authorizer::new(Authenticator::new(verifier(), sessions.clone()))
+            .recording_activity(records)
     };
     let stored_ip = || async {
         sessions

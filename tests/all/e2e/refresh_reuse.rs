@@ -3,27 +3,18 @@
 //! RefreshTokenReuseDetected reaches the bus (stream -> relay -> EventBridge -> SQS).
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
-use http::HeaderValue;
-use session_api::{Authenticator, JwtConfig, TokenIssuer, TokenVerifier, VerificationKey};
 use session_core::Sessions;
 use session_core::ids::{RefreshTokenId, UserId};
 use session_core::use_cases::CreateSession;
 use session_eventbridge::{EventBridgePublisher, PublisherConfig};
-use session_lambda::authorizer::Authorizer;
 use session_lambda::event_relay::handle;
 use session_tests::fixture::register;
 
 use super::support::{
-    E2eStore, SOURCE, bus_with_queue, call_through_iam, read_stream, receive,
+    Check, E2eStore, SOURCE, bus_with_queue, call_through_iam, read_stream, receive,
     sessions_on_fresh_table, standins,
 };
-
-const SECRET: &[u8] = b"e2e-refresh-secret-of-at-least-32-bytes!";
-const ISSUER: &str = "https://auth.example.com";
-const AUDIENCE: &str = "sessions";
 
 /// Sends a refresh through the function that serves it, as API Gateway delivers it after IAM
 /// authorisation; answers the status and the body.
@@ -59,26 +50,8 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
         .unwrap()
         .session
         .id();
-    let verifier = TokenVerifier::new(JwtConfig::new(
-        VerificationKey::Hs256Secret(SECRET.to_vec()),
-        ISSUER,
-        AUDIENCE,
-    ))
-    .unwrap();
-    let authorizer = Authorizer::new(Authenticator::new(verifier, sessions.clone()));
-    let issuer = TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap();
-    let allowed = || async {
-        let token = issuer
-            .issue(&alice, session, Duration::from_secs(300))
-            .unwrap();
-        let mut request = ApiGatewayV2CustomAuthorizerV2Request::default();
-        request.headers.insert(
-            http::header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-        );
-        authorizer.authorize(&request).await.unwrap()
-    };
-    let before = allowed().await;
+    let check = Check::new(&sessions, &alice);
+    let before = check.answer(session).await;
     assert!(before.is_authorized);
     assert_eq!(before.context["aal"], 1);
 
@@ -110,7 +83,7 @@ async fn a_replayed_refresh_token_revokes_the_session_and_reaches_the_bus() {
         "{body}"
     );
     assert!(
-        !allowed().await.is_authorized,
+        !check.answer(session).await.is_authorized,
         "reuse detected: the next authorizer call is denied"
     );
 

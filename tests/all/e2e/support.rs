@@ -302,3 +302,64 @@ pub async fn call_through_iam(
     };
     (response.status_code, body)
 }
+
+const SECRET: &[u8] = b"e2e-test-secret-of-at-least-32-bytes!!";
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "sessions";
+
+/// The bearer-token verification the authorizer does in these tests.
+pub fn verifier() -> session_api::TokenVerifier {
+    use session_api::{JwtConfig, TokenVerifier, VerificationKey};
+    TokenVerifier::new(JwtConfig::new(
+        VerificationKey::Hs256Secret(SECRET.to_vec()),
+        ISSUER,
+        AUDIENCE,
+    ))
+    .unwrap()
+}
+
+/// Tokens signed as the auth service would, for [`verifier`].
+pub fn issuer() -> session_api::TokenIssuer {
+    session_api::TokenIssuer::hs256(SECRET, ISSUER, AUDIENCE).unwrap()
+}
+
+/// The authorizer over a store, and tokens for one user signed as the auth service would.
+pub struct Check {
+    authorizer: session_lambda::authorizer::Authorizer<E2eStore>,
+    issuer: session_api::TokenIssuer,
+    user: session_core::ids::UserId,
+}
+
+impl Check {
+    pub fn new(sessions: &Sessions<E2eStore>, user: &session_core::ids::UserId) -> Self {
+        Self {
+            authorizer: session_lambda::authorizer::Authorizer::new(
+                session_api::Authenticator::new(verifier(), sessions.clone()),
+            ),
+            issuer: issuer(),
+            user: user.clone(),
+        }
+    }
+
+    /// The authorizer's answer to a request bearing a fresh token of `session`.
+    pub async fn answer(
+        &self,
+        session: session_core::ids::SessionId,
+    ) -> session_lambda::authorizer::AuthorizerResponse {
+        let token = self
+            .issuer
+            .issue(&self.user, session, Duration::from_secs(300))
+            .unwrap();
+        let mut request =
+            aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request::default();
+        request.headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        self.authorizer.authorize(&request).await.unwrap()
+    }
+
+    pub async fn allows(&self, session: session_core::ids::SessionId) -> bool {
+        self.answer(session).await.is_authorized
+    }
+}
