@@ -181,17 +181,18 @@ impl<S: SessionStore> Sessions<S> {
         }
         let ids: Vec<SessionId> = live.iter().map(|(id, _)| *id).collect();
         let sessions = self.store.load_sessions(&ids).await?;
-        Ok(Self::idle_among(sessions, now))
+        Ok(Self::idle_among(&sessions, now))
     }
 
     /// The sessions of `sessions` that went idle.
     pub(crate) fn idle_among(
-        sessions: Vec<Versioned<Session>>,
+        sessions: &[Versioned<Session>],
         now: DateTime<Utc>,
     ) -> Vec<Versioned<Session>> {
         sessions
-            .into_iter()
+            .iter()
             .filter(|stored| stored.value.status(now) == SessionStatus::IdleExpired)
+            .cloned()
             .collect()
     }
 

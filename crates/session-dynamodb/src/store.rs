@@ -33,6 +33,18 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// The sessions under `keys` (missing ones left out), read consistently in batches.
+    async fn sessions_at(
+        &self,
+        keys: Vec<schema::Key>,
+    ) -> Result<Vec<Versioned<Session>>, StoreError> {
+        crate::batch_get::batch_get(&self.client, &self.table, keys)
+            .await?
+            .iter()
+            .map(codec::decode_session)
+            .collect()
+    }
+
     /// A store over `table`, which must have this crate's schema (see [`crate::ensure_table`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
@@ -150,11 +162,7 @@ impl SessionStore for DynamoStore {
         ids: &[SessionId],
     ) -> Result<Vec<Versioned<Session>>, StoreError> {
         let keys = ids.iter().map(|id| schema::session_key(*id)).collect();
-        crate::batch_get::batch_get(&self.client, &self.table, keys)
-            .await?
-            .iter()
-            .map(codec::decode_session)
-            .collect()
+        self.sessions_at(keys).await
     }
 
     async fn list_user_sessions(&self, query: SessionQuery) -> Result<SessionPage, StoreError> {
@@ -309,11 +317,7 @@ impl SessionStore for DynamoStore {
             }
         }
         // The sessions themselves, read consistently: the index holds only their keys.
-        crate::batch_get::batch_get(&self.client, &self.table, due)
-            .await?
-            .iter()
-            .map(codec::decode_session)
-            .collect()
+        self.sessions_at(due).await
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<(), CommitError> {

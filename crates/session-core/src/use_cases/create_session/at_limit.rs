@@ -48,7 +48,7 @@ impl<S: SessionStore> Sessions<S> {
                 .iter()
                 .map(|s| (s.value.id(), s.value.last_activity_at()))
                 .collect();
-            idle = Self::idle_among(sessions.clone(), p.now);
+            idle = Self::idle_among(&sessions, p.now);
             live.retain(|(id, _)| idle.iter().all(|s| s.value.id() != *id));
             limit::sort_for_eviction(rules.eviction_order, &mut live, |id| {
                 last_active.get(&id).copied()
