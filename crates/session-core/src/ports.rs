@@ -183,11 +183,24 @@ pub struct RevokeAllContinuation {
     pub cutoff: DateTime<Utc>,
     /// The marker its last chunk writes, for a once-only command.
     pub once: Option<ProcessedMarker>,
-    /// Sessions revoked so far, by every runner.
+    /// Sessions revoked so far, by every runner, as far as their commits were answered.
     pub revoked: Vec<SessionId>,
+    /// Sessions whose revocation the runner sent in concurrent commits after this write: some,
+    /// all or none of them may be revoked by now. `None` when no such commits are running.
+    pub in_flight: Option<InFlight>,
     pub started_at: DateTime<Utc>,
     /// Until then its runner is presumed alive.
     pub lease_until: DateTime<Utc>,
+}
+
+/// Revocations a revoke-all's runner sent concurrently, not yet counted in
+/// [`RevokeAllContinuation::revoked`]. Which of them landed is read from the sessions: the ones
+/// revoked at `revoked_at` for the command's reason and by its actor (docs/0052).
+#[derive(Clone, PartialEq, Debug)]
+pub struct InFlight {
+    /// The time of every revocation these commits carry.
+    pub revoked_at: DateTime<Utc>,
+    pub session_ids: Vec<SessionId>,
 }
 
 /// A write of a [`RevokeAllContinuation`]. Every write increments its version.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
 use session_core::ids::{DeviceId, IdempotencyKey, ProviderName, RefreshTokenId, UserId};
+use session_core::ports::{ChangeSet, SessionStore, SessionWrite};
 use session_core::testkit::FakeClock;
 use session_core::use_cases::{
     CreateSession, GetSession, LinkRefreshTokenToSession, ListUserSessions, LoginDevice,
@@ -369,4 +370,51 @@ async fn a_refresh_is_one_round_trip_and_a_reuse_two() {
         counts(&[("UpdateItem", 1), ("TransactWriteItems", 1)]),
         "reuse"
     );
+}
+
+/// Revoking 1,000 sessions (an unlimited tier) takes at most 15 sequential round trips
+/// (BENCHMARKS.md §1): one Query of the user's ledger and index, then waves of a lead commit and
+/// its followers sent at once (docs/0052), then the last commit with the outcome. The sessions
+/// are put straight into the table, 50 per commit, as logins would have left them.
+#[tokio::test]
+async fn a_revoke_all_of_a_thousand_sessions_takes_at_most_fifteen_sequential_round_trips() {
+    let Some(t) = test_store().await else { return };
+    let (sessions, _clock) = on_fake_clock(&t, PolicyConfig::default());
+    let alice = user("alice");
+    register(&sessions, &alice, "pro", None).await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let batch: Vec<_> = (0..50)
+            .map(|_| super::sample::session(&alice, super::sample::t0()))
+            .collect();
+        ids.extend(batch.iter().map(|s| s.id()));
+        let writes = batch.into_iter().map(SessionWrite::Insert).collect();
+        let changes = ChangeSet {
+            sessions: writes,
+            ..ChangeSet::default()
+        };
+        t.store.commit(changes).await.unwrap();
+    }
+    t.requests.take();
+    t.requests.take_sequential();
+
+    let revoked = sessions
+        .revoke_all_user_sessions(RevokeAllUserSessions::by_user(alice.clone(), None))
+        .await
+        .unwrap();
+
+    let trips = t.requests.take();
+    let sequential = t.requests.take_sequential();
+    eprintln!("revoke all (1,000 sessions): {sequential} sequential of {trips:?}");
+    let mut revoked_ids = revoked.session_ids;
+    revoked_ids.sort();
+    ids.sort();
+    assert_eq!(revoked_ids, ids, "every session revoked, each once");
+    assert_eq!(trips.get("TransactWriteItems"), Some(&21), "{trips:?}");
+    assert!(
+        sequential <= 15,
+        "{sequential} sequential round trips: {trips:?}"
+    );
+    let left = t.store.load_user_with_index(&alice).await.unwrap();
+    assert!(left.index.is_empty(), "the user's index is empty");
 }

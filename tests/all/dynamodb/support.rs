@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::{
-    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+    BeforeTransmitInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
@@ -49,16 +50,25 @@ pub fn unique_table() -> String {
     format!("sessions-test-{}", Uuid::now_v7().simple())
 }
 
-/// Requests sent, per DynamoDB operation, counted at the moment each attempt goes on the wire.
+/// Requests sent, per DynamoDB operation, counted at the moment each attempt goes on the wire;
+/// and the sequential round trips among them: a request sent while none is waiting for its
+/// answer starts one, requests sent while others wait share it.
 #[derive(Clone, Debug, Default)]
 pub struct RequestCounter {
     counts: Arc<Mutex<BTreeMap<String, u32>>>,
+    waiting: Arc<AtomicUsize>,
+    sequential: Arc<AtomicU32>,
 }
 
 impl RequestCounter {
     /// The counts since the last call, and starts counting afresh.
     pub fn take(&self) -> BTreeMap<String, u32> {
         std::mem::take(&mut *self.counts.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The sequential round trips since the last call, and starts counting afresh.
+    pub fn take_sequential(&self) -> u32 {
+        self.sequential.swap(0, Ordering::SeqCst)
     }
 }
 
@@ -91,6 +101,19 @@ impl Intercept for RequestCounter {
             .unwrap_or_else(PoisonError::into_inner)
             .entry(op)
             .or_default() += 1;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.sequential.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn read_after_transmit(
+        &self,
+        _context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         Ok(())
     }
 }

@@ -260,3 +260,82 @@ pub async fn a_revoke_all_unfinished_after_a_day_is_given_up<H: StoreHarness>(h:
             .is_empty()
     );
 }
+
+/// Sessions enough for two waves of concurrent commits at [`SMALL_COMMITS`]: a first commit of 3,
+/// 7 followers of 5, a lead of 4, 3 followers (5, 5, 5), and a last commit of 3: 13 revoking
+/// commits (docs/0052).
+const MANY: usize = 60;
+const MANY_COMMITS: usize = 13;
+
+/// Cut off after any of its commits, the first and the followers sent at once included, a large
+/// revoke-all is finished by the sweep with one outcome that lists every session exactly once:
+/// the followers that landed before the cut are read back from the sessions, not lost.
+pub async fn a_revoke_all_cut_among_its_concurrent_commits_is_finished_with_every_session<
+    H: StoreHarness,
+>(
+    h: H,
+) {
+    let fx = Fixture::new(&h).await;
+    for passes in 1..MANY_COMMITS {
+        let alice = user(&format!("alice-{passes}"));
+        fx.register(&alice, "pro", None).await;
+        let ids = fx.login_n(&alice, MANY).await;
+        fx.take_events().await;
+        let store = CutStore::failing_after(fx.store.clone(), SMALL_COMMITS, passes);
+        let cut = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+
+        let answer = cut.revoke_all_user_sessions(cmd(&alice)).await;
+
+        assert_eq!(
+            answer.expect_err("cut off").code(),
+            "store_unavailable",
+            "cut after {passes}"
+        );
+        let unfinished = fx.store.unfinished_revoke_alls().await.expect("read");
+        assert_eq!(unfinished.len(), 1, "cut after {passes}");
+        after_the_lease(&fx);
+        let swept = fx.sessions.resume_revoke_alls().await.expect("sweep");
+        assert_eq!(swept.finished.len(), 1, "cut after {passes}: {swept:?}");
+        assert!(fx.active_ids(&alice).await.is_empty(), "cut after {passes}");
+        let events = fx.take_events().await;
+        let outcomes = all_revoked(&events);
+        assert_eq!(
+            detail_types(&events),
+            ["AllSessionsRevocationAttempted", "AllSessionsRevoked"],
+            "cut after {passes}"
+        );
+        let listed = &outcomes[0].session_ids;
+        assert_eq!(listed.len(), MANY, "cut after {passes}: each session once");
+        assert_eq!(set(listed), set(&ids), "cut after {passes}");
+        assert_eq!(outcomes[0].session_count, u32::try_from(MANY).unwrap_or(0));
+    }
+}
+
+/// Between its first and last commits, a large revoke-all sends its followers at once: the
+/// 7 follower commits after the first one are all waiting on the store together, and once let
+/// through, the command ends with every session in its outcome.
+pub async fn a_large_revoke_all_sends_its_middle_commits_at_once<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, MANY).await;
+    fx.take_events().await;
+    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
+    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let command = cmd(&alice);
+    let task = tokio::spawn(async move { runner.revoke_all_user_sessions(command).await });
+
+    for _ in 0..7 {
+        tokio::time::timeout(std::time::Duration::from_secs(10), release.until_holding())
+            .await
+            .expect("the followers wait on the store together");
+    }
+    release.release();
+    let done = task.await.expect("runner task").expect("runner");
+
+    assert_eq!(done.session_ids.len(), MANY);
+    assert_eq!(set(&done.session_ids), set(&ids));
+    assert!(fx.active_ids(&alice).await.is_empty());
+    let events = fx.take_events().await;
+    assert_eq!(all_revoked(&events)[0].session_ids.len(), MANY);
+}

@@ -86,6 +86,10 @@ impl<S: SessionStore> Sessions<S> {
             Err(CommitError::Store(error)) => return Err(error.into()),
         }
         let held = stored.version + 1;
+        // Claimed, the runner before can start no more commits: what it had in flight has
+        // landed or never will.
+        claimed.revoked = self.revoked_by(&claimed).await?;
+        claimed.in_flight = None;
         let cmd = RevokeAllUserSessions::from_announced(claimed.command.clone());
         let scope = RevokeAllScope {
             created_before: Some(claimed.cutoff),
@@ -128,6 +132,7 @@ impl<S: SessionStore> Sessions<S> {
         failure_reason: &str,
     ) -> Result<Resumed, SessionError> {
         let command = &stored.value.command;
+        let revoked_so_far = self.revoked_by(&stored.value).await?;
         let failed = self.event_with_id(
             stored.value.outcome_id,
             EventPayload::AllSessionsRevocationFailed(events::AllSessionsRevocationFailed {
@@ -136,7 +141,7 @@ impl<S: SessionStore> Sessions<S> {
                 by: command.by.clone(),
                 trigger: command.trigger,
                 failure_reason: failure_reason.to_owned(),
-                revoked_so_far: stored.value.revoked.clone(),
+                revoked_so_far,
             }),
         );
         let mut changes = ChangeSet::events(vec![failed]);

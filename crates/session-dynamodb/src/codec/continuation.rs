@@ -4,7 +4,9 @@
 
 use session_core::events::AllSessionsRevocationAttempted;
 use session_core::ids::{EventId, SessionId};
-use session_core::ports::{ProcessedMarker, RevokeAllContinuation, StoreError, Versioned};
+use session_core::ports::{
+    InFlight, ProcessedMarker, RevokeAllContinuation, StoreError, Versioned,
+};
 
 use super::attr::{self, Item, Reader};
 use crate::schema::{self, PK, SK, VERSION};
@@ -17,6 +19,8 @@ const CUTOFF: &str = "cutoff";
 const MARKER_KEY: &str = "marker_key";
 const MARKER_EXPIRES_AT: &str = "marker_expires_at";
 const REVOKED: &str = "revoked";
+const IN_FLIGHT: &str = "in_flight";
+const IN_FLIGHT_AT: &str = "in_flight_at";
 const STARTED_AT: &str = "started_at";
 const LEASE_UNTIL: &str = "lease_until";
 
@@ -41,19 +45,14 @@ pub(crate) fn encode_continuation(continuation: &RevokeAllContinuation, version:
             ),
         ),
         (CUTOFF.to_owned(), attr::time(continuation.cutoff)),
-        (
-            REVOKED.to_owned(),
-            aws_sdk_dynamodb::types::AttributeValue::L(
-                continuation
-                    .revoked
-                    .iter()
-                    .map(|id| attr::string(id.to_string()))
-                    .collect(),
-            ),
-        ),
+        (REVOKED.to_owned(), id_list(&continuation.revoked)),
         (STARTED_AT.to_owned(), attr::time(continuation.started_at)),
         (LEASE_UNTIL.to_owned(), attr::time(continuation.lease_until)),
     ]);
+    if let Some(in_flight) = &continuation.in_flight {
+        item.insert(IN_FLIGHT.to_owned(), id_list(&in_flight.session_ids));
+        item.insert(IN_FLIGHT_AT.to_owned(), attr::time(in_flight.revoked_at));
+    }
     attr::put_opt(
         &mut item,
         MARKER_KEY,
@@ -73,6 +72,22 @@ pub(crate) fn encode_continuation(continuation: &RevokeAllContinuation, version:
     item
 }
 
+fn id_list(ids: &[SessionId]) -> aws_sdk_dynamodb::types::AttributeValue {
+    aws_sdk_dynamodb::types::AttributeValue::L(
+        ids.iter().map(|id| attr::string(id.to_string())).collect(),
+    )
+}
+
+fn read_ids(r: &Reader<'_>, name: &str) -> Result<Vec<SessionId>, StoreError> {
+    r.string_list(name)?
+        .into_iter()
+        .map(|id| {
+            id.parse::<SessionId>()
+                .map_err(|e| r.corrupt(name, format_args!("holds an invalid id: {e}")))
+        })
+        .collect()
+}
+
 pub(crate) fn decode_continuation(
     item: &Item,
 ) -> Result<Versioned<RevokeAllContinuation>, StoreError> {
@@ -83,14 +98,15 @@ pub(crate) fn decode_continuation(
             .map_err(|e| r.corrupt(OUTCOME_ID, format_args!("is not an event id: {e}")))?;
     let command: AllSessionsRevocationAttempted = serde_json::from_str(r.str(COMMAND)?)
         .map_err(|e| r.corrupt(COMMAND, format_args!("is not a revoke-all command: {e}")))?;
-    let revoked = r
-        .string_list(REVOKED)?
-        .into_iter()
-        .map(|id| {
-            id.parse::<SessionId>()
-                .map_err(|e| r.corrupt(REVOKED, format_args!("holds an invalid id: {e}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let revoked = read_ids(&r, REVOKED)?;
+    // Written only while follower commits run (docs/0052); items from before have none.
+    let in_flight = match r.opt_time(IN_FLIGHT_AT)? {
+        Some(revoked_at) => Some(InFlight {
+            revoked_at,
+            session_ids: read_ids(&r, IN_FLIGHT)?,
+        }),
+        None => None,
+    };
     let once = match r.opt_string(MARKER_KEY)? {
         Some(key) => Some(ProcessedMarker {
             key,
@@ -105,6 +121,7 @@ pub(crate) fn decode_continuation(
             cutoff: r.time(CUTOFF)?,
             once,
             revoked,
+            in_flight,
             started_at: r.time(STARTED_AT)?,
             lease_until: r.time(LEASE_UNTIL)?,
         },
@@ -124,7 +141,7 @@ mod tests {
 
     use super::*;
 
-    fn continuation(once: bool) -> RevokeAllContinuation {
+    fn continuation(once: bool, in_flight: bool) -> RevokeAllContinuation {
         let at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() + Duration::nanoseconds(7);
         let user_id = UserId::from_str("carol").unwrap();
         RevokeAllContinuation {
@@ -146,6 +163,10 @@ mod tests {
                 SessionId::from_uuid(Uuid::now_v7()),
                 SessionId::from_uuid(Uuid::now_v7()),
             ],
+            in_flight: in_flight.then(|| InFlight {
+                revoked_at: at + Duration::milliseconds(3),
+                session_ids: vec![SessionId::from_uuid(Uuid::now_v7())],
+            }),
             started_at: at,
             lease_until: at + Duration::seconds(60),
         }
@@ -153,8 +174,8 @@ mod tests {
 
     #[test]
     fn a_continuation_reads_back_as_written() {
-        for once in [false, true] {
-            let written = continuation(once);
+        for (once, in_flight) in [(false, false), (true, false), (false, true)] {
+            let written = continuation(once, in_flight);
             let read = decode_continuation(&encode_continuation(&written, 3)).expect("decodes");
             assert_eq!(
                 read,
@@ -168,7 +189,7 @@ mod tests {
 
     #[test]
     fn a_command_that_is_not_one_is_corrupt() {
-        let mut item = encode_continuation(&continuation(false), 1);
+        let mut item = encode_continuation(&continuation(false, false), 1);
         item.insert(COMMAND.to_owned(), attr::string("{\"user_id\": 1}"));
         assert!(matches!(
             decode_continuation(&item),

@@ -2,7 +2,12 @@
 //! events; committed in chunks that fit the store's transaction size. A revoke-all of several
 //! chunks records a continuation with its first one, so once it has begun it is finished even if
 //! its runner is cut off: by the runner, or by the sweep that resumes it (docs/0046,
-//! `resume_revoke_alls`).
+//! `resume_revoke_alls`). Between its first and last commits, a large one sends its chunks in
+//! waves of concurrent commits (docs/0052, `wave`).
+
+mod wave;
+
+pub use wave::WAVE_FOLLOWERS;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -12,8 +17,8 @@ use crate::error::SessionError;
 use crate::events::{self, DomainEvent, EventPayload, RevokeAllTrigger};
 use crate::ids::{EventId, Note, SessionId, UserId};
 use crate::ports::{
-    ChangeSet, CommitError, ContinuationWrite, LedgerWrite, ProcessedMarker, RevokeAllContinuation,
-    RevokeAllMark, SessionStore, SessionWrite, UserWithIndex,
+    ChangeSet, CommitError, ContinuationWrite, InFlight, LedgerWrite, ProcessedMarker,
+    RevokeAllContinuation, RevokeAllMark, SessionStore, SessionWrite, UserWithIndex,
 };
 
 /// How long a runner of a revoke-all is presumed alive after its last chunk: longer than any
@@ -109,6 +114,9 @@ struct Plan {
     /// The ledger's version when it was read: the first chunk commits only if no login
     /// committed since (one would not be in the plan, yet older than the cutoff).
     ledger_version: Option<u64>,
+    /// Whether chunks may commit concurrently: the ledger keeps no sessions (an unlimited
+    /// tier), so only the leads of the waves need to write it.
+    concurrent: bool,
 }
 
 /// Progress of one revoke-all, carried across chunks and retries (and, through its
@@ -135,6 +143,34 @@ pub(crate) enum ChunksEnd {
     AlreadyProcessed,
     /// Another runner holds the continuation now (or finished it); it commits the outcome.
     HandedOver,
+}
+
+/// The continuation a chunk that is not the last writes: the command, its cutoff, what is
+/// revoked with this chunk included, the followers about to be sent, and a fresh lease.
+fn continuation(
+    cmd: &RevokeAllUserSessions,
+    scope: &RevokeAllScope,
+    progress: &Progress,
+    cutoff: DateTime<Utc>,
+    chunk: &[SessionId],
+    in_flight: Option<InFlight>,
+    now: DateTime<Utc>,
+) -> ContinuationWrite {
+    let mut revoked = progress.revoked.clone();
+    revoked.extend(chunk);
+    ContinuationWrite::Put {
+        continuation: Box::new(RevokeAllContinuation {
+            outcome_id: progress.outcome_id,
+            command: cmd.announced(),
+            cutoff,
+            once: scope.once.clone(),
+            revoked,
+            in_flight,
+            started_at: progress.started_at,
+            lease_until: now + REVOKE_ALL_LEASE,
+        }),
+        expected_version: progress.held,
+    }
 }
 
 impl<S: SessionStore> Sessions<S> {
@@ -265,6 +301,7 @@ impl<S: SessionStore> Sessions<S> {
             expired,
             revoked_before: ledger.value.revoked_before,
             ledger_version: Some(ledger.version),
+            concurrent: ledger.value.active.is_empty(),
         })
     }
 
@@ -275,33 +312,6 @@ impl<S: SessionStore> Sessions<S> {
         };
         let stored = self.store.load_revoke_all(progress.outcome_id).await?;
         Ok(stored.is_some_and(|stored| stored.version == held))
-    }
-
-    /// The continuation a chunk that is not the last writes: the command, its cutoff, what is
-    /// revoked with this chunk included, and a fresh lease.
-    fn continuation(
-        &self,
-        cmd: &RevokeAllUserSessions,
-        scope: &RevokeAllScope,
-        progress: &Progress,
-        cutoff: DateTime<Utc>,
-        chunk: &[SessionId],
-        now: DateTime<Utc>,
-    ) -> ContinuationWrite {
-        let mut revoked = progress.revoked.clone();
-        revoked.extend(chunk);
-        ContinuationWrite::Put {
-            continuation: Box::new(RevokeAllContinuation {
-                outcome_id: progress.outcome_id,
-                command: cmd.announced(),
-                cutoff,
-                once: scope.once.clone(),
-                revoked,
-                started_at: progress.started_at,
-                lease_until: now + REVOKE_ALL_LEASE,
-            }),
-            expected_version: progress.held,
-        }
     }
 
     /// Revokes what the plan lists, chunk after chunk, and commits the outcome with the last.
@@ -324,6 +334,7 @@ impl<S: SessionStore> Sessions<S> {
                 expired,
                 revoked_before,
                 ledger_version,
+                concurrent,
             } = match plan.take() {
                 Some(plan) => plan,
                 None => self.plan_revoke_all(cmd, scope, now).await?,
@@ -341,6 +352,13 @@ impl<S: SessionStore> Sessions<S> {
                 (max_writes.saturating_sub(opening) / 2).max(1)
             };
             let chunk: Vec<SessionId> = remaining.iter().take(chunk_size).copied().collect();
+            // The last commit: the ledger, the continuation's removal, the outcome and marker.
+            let last_room = max_writes.saturating_sub(2 + closing) / 2;
+            let followers = if last || !concurrent {
+                Vec::new()
+            } else {
+                wave::followers(&remaining[chunk.len()..], max_writes, last_room)
+            };
 
             let mut changes = ChangeSet::default();
             let first_chunk = progress.first.is_some();
@@ -360,7 +378,13 @@ impl<S: SessionStore> Sessions<S> {
                         expected_version,
                     })
             } else {
-                Some(self.continuation(cmd, scope, progress, cutoff, &chunk, now))
+                let in_flight = (!followers.is_empty()).then(|| InFlight {
+                    revoked_at: now,
+                    session_ids: followers.concat(),
+                });
+                Some(continuation(
+                    cmd, scope, progress, cutoff, &chunk, in_flight, now,
+                ))
             };
             let mark = first_chunk.then(|| RevokeAllMark {
                 revoked_before: revoked_before.map_or(cutoff, |stored| stored.max(cutoff)),
@@ -423,13 +447,28 @@ impl<S: SessionStore> Sessions<S> {
                         return Ok(ChunksEnd::Finished);
                     }
                     progress.held = Some(progress.held.map_or(1, |held| held + 1));
+                    let sent = chunk.len() + followers.iter().map(Vec::len).sum::<usize>();
+                    progress.revoked.extend(chunk);
                     plan = Some(Plan {
-                        remaining: remaining[chunk.len()..].to_vec(),
+                        remaining: remaining[sent..].to_vec(),
                         expired: Vec::new(),
                         revoked_before: None,
                         ledger_version: None,
+                        concurrent,
                     });
-                    progress.revoked.extend(chunk);
+                    if !followers.is_empty() {
+                        let wave = self.revoke_followers(cmd, followers, &revocation).await;
+                        progress.revoked.extend(wave.revoked);
+                        // The continuation lists the followers in flight: whoever resumes
+                        // reads which of them landed (docs/0052).
+                        if let Some(error) = wave.failed {
+                            return Err(error);
+                        }
+                        // A session changed under a follower: read what is left again.
+                        if wave.conflicted {
+                            plan = None;
+                        }
+                    }
                 }
                 Err(CommitError::AlreadyProcessed) => {
                     if progress.first.is_none() {
