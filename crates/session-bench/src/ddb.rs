@@ -30,6 +30,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeTransmitInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use session_core::Sessions;
 use session_core::domain::PolicyConfig;
 use session_dynamodb::DynamoStore;
@@ -86,9 +87,11 @@ impl Capacity {
 #[derive(Default)]
 struct Log {
     calls: Vec<Call>,
-    in_flight: Option<(String, Instant, Vec<Write>)>,
-    /// Writes of the request being serialised, seen before it is transmitted.
-    next_writes: Vec<Write>,
+    /// Requests waiting for their answer, and the sequential round trips so far: a request
+    /// transmitted while none waits starts one; requests sent together (a revoke-all's
+    /// concurrent commits, docs/0052) share it.
+    waiting: usize,
+    sequential: usize,
     /// Last known size of every item seen (by `pk`), to size updates.
     sizes: HashMap<String, usize>,
     /// Last known redaction-index sort key of every session put (by `pk`), to tell which
@@ -172,6 +175,32 @@ impl Recorder {
     pub fn take(&self) -> Vec<Call> {
         std::mem::take(&mut self.log().calls)
     }
+
+    /// The sequential round trips since the last call (see `Log::sequential`).
+    pub fn take_sequential(&self) -> usize {
+        std::mem::take(&mut self.log().sequential)
+    }
+}
+
+/// What the recorder learns of one request before it is sent, kept in the request's own config
+/// bag: several requests can be on the wire at once.
+#[derive(Clone, Debug)]
+struct Pending {
+    operation: String,
+    started: Instant,
+    writes: Vec<Write>,
+}
+
+impl Storable for Pending {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The writes of a transaction, seen when it is serialised.
+#[derive(Clone, Debug)]
+struct PendingWrites(Vec<Write>);
+
+impl Storable for PendingWrites {
+    type Storer = StoreReplace<Self>;
 }
 
 /// Whether the request is a write (its capacity is write capacity).
@@ -224,7 +253,7 @@ impl Intercept for Recorder {
         &self,
         context: &mut BeforeSerializationInterceptorContextMut<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), SmithyError> {
         let want = Some(ReturnConsumedCapacity::Indexes);
         let input = context.input_mut();
@@ -237,7 +266,7 @@ impl Intercept for Recorder {
             let mut log = self.log();
             let log = &mut *log;
             let writes = transact_writes(i, &mut log.sizes, &mut log.due);
-            log.next_writes = writes;
+            cfg.interceptor_state().store_put(PendingWrites(writes));
         } else if let Some(i) = input.downcast_mut::<UpdateItemInput>() {
             i.return_consumed_capacity = want;
         } else if let Some(i) = input.downcast_mut::<PutItemInput>() {
@@ -264,9 +293,20 @@ impl Intercept for Recorder {
         let operation = cfg
             .load::<Metadata>()
             .map_or_else(|| "unknown".to_owned(), |m| m.name().to_owned());
+        let writes = cfg
+            .load::<PendingWrites>()
+            .map(|pending| pending.0.clone())
+            .unwrap_or_default();
+        cfg.interceptor_state().store_put(Pending {
+            operation,
+            started: Instant::now(),
+            writes,
+        });
         let mut log = self.log();
-        let writes = std::mem::take(&mut log.next_writes);
-        log.in_flight = Some((operation, Instant::now(), writes));
+        if log.waiting == 0 {
+            log.sequential += 1;
+        }
+        log.waiting += 1;
         Ok(())
     }
 
@@ -274,12 +314,18 @@ impl Intercept for Recorder {
         &self,
         context: &AfterDeserializationInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), SmithyError> {
-        let mut log = self.log();
-        let Some((operation, started, writes)) = log.in_flight.take() else {
+        let Some(Pending {
+            operation,
+            started,
+            writes,
+        }) = cfg.load::<Pending>().cloned()
+        else {
             return Ok(());
         };
+        let mut log = self.log();
+        log.waiting = log.waiting.saturating_sub(1);
         let write = is_write(&operation);
         let mut read_sizes = Vec::new();
         if let Ok(output) = context.output_or_error() {

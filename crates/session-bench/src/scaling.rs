@@ -18,9 +18,8 @@ use crate::capacity;
 use crate::ddb::{self, Recorder, Totals};
 use crate::{BoxError, fixtures};
 
-/// Sessions one revoke-all transaction revokes: 100 items per transaction minus the ledger update
-/// and the event a chunk carries, two items per session (the session and its index entry).
-pub const REVOKE_CHUNK: usize = 49;
+/// Items in one DynamoDB transaction.
+const TRANSACTION_ITEMS: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -33,6 +32,10 @@ pub struct Row {
     pub revoke_all: Totals,
     /// Of which transactions (the rest are the pages of the one Query of the user's partition).
     pub revoke_all_transactions: usize,
+    /// Round trips one after the other: requests sent together count once (docs/0052).
+    pub revoke_all_sequential: usize,
+    /// Pages of the Query of the user's partition (a page holds up to 1 MB).
+    pub revoke_all_queries: usize,
     pub revoke_all_time: Duration,
     pub revoked: usize,
 }
@@ -51,10 +54,47 @@ pub fn expected_queries(n: usize, page: usize) -> usize {
     n / page + 1
 }
 
-/// Transactions of revoking `n` sessions as session-core does it: one per chunk of 49, after one
-/// Query of the user's ledger and index (one call per MB page of the user's partition).
-pub fn expected_revoke_all_transactions(n: usize) -> usize {
-    n.div_ceil(REVOKE_CHUNK).max(1)
+/// What revoking `n` sessions of an unlimited tier should take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevokeAllShape {
+    pub transactions: usize,
+    /// With the Query of the user's ledger and index before them, counted as one page: a
+    /// larger partition adds one per further MB.
+    pub sequential: usize,
+}
+
+/// The shape session-core's revoke-all has (docs/0052), worked out from the transaction size: a
+/// session is two items (it and its index entry); the first commit carries the ledger, the
+/// Attempted event and the continuation; each later lead the ledger and the continuation, and
+/// up to 7 followers of 50 sessions go out at once after it, keeping back what the last commit
+/// (ledger, continuation's removal, outcome) can take.
+pub fn expected_revoke_all(n: usize) -> RevokeAllShape {
+    const FOLLOWER: usize = TRANSACTION_ITEMS / 2;
+    let last_room = (TRANSACTION_ITEMS - 3) / 2;
+    let mut shape = RevokeAllShape {
+        transactions: 0,
+        sequential: 1,
+    };
+    let mut left = n;
+    let mut opening = 3;
+    loop {
+        shape.transactions += 1;
+        shape.sequential += 1;
+        // The outcome is the last commit's one item beyond the opening ones.
+        if 2 * left + opening < TRANSACTION_ITEMS {
+            return shape;
+        }
+        left -= ((TRANSACTION_ITEMS - opening) / 2).min(left);
+        let followers = left
+            .saturating_sub(last_room)
+            .min(session_core::use_cases::WAVE_FOLLOWERS * FOLLOWER);
+        if followers > 0 {
+            shape.transactions += followers.div_ceil(FOLLOWER);
+            shape.sequential += 1;
+            left -= followers;
+        }
+        opening = 2;
+    }
 }
 
 async fn ledger_bytes(
@@ -142,6 +182,7 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
         }
 
         recorder.take();
+        recorder.take_sequential();
         let started = Instant::now();
         let revoked = s
             .revoke_all_user_sessions(RevokeAllUserSessions {
@@ -157,10 +198,10 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
             .await?;
         let revoke_all_time = started.elapsed();
         let calls = recorder.take();
-        let revoke_all_transactions = calls
-            .iter()
-            .filter(|call| call.operation == "TransactWriteItems")
-            .count();
+        let revoke_all_sequential = recorder.take_sequential();
+        let count = |operation: &str| calls.iter().filter(|c| c.operation == operation).count();
+        let revoke_all_transactions = count("TransactWriteItems");
+        let revoke_all_queries = count("Query");
         rows.push(Row {
             sessions: n,
             create_all,
@@ -169,6 +210,8 @@ pub async fn run(sizes: &[usize], pages: &[u32]) -> Result<Vec<Row>, BoxError> {
             list,
             revoke_all: ddb::totals(&calls),
             revoke_all_transactions,
+            revoke_all_sequential,
+            revoke_all_queries,
             revoke_all_time,
             revoked: revoked.session_ids.len(),
         });
@@ -203,22 +246,28 @@ pub fn table(rows: &[Row]) -> String {
         }
     }
     out.push_str(
-        "\n| sessions | revoke-all calls | round trips | transactions (expected ceil(n/49)) | revoked | time | RRU reported / rules | WRU reported / rules |\n\
-         |---:|---|---:|---:|---:|---:|---:|---:|\n",
+        "\n| sessions | revoke-all calls | round trips | sequential (expected; +1 per further Query page) | transactions (expected) | revoked | time | RRU reported / rules | WRU reported / rules |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
+    let verdict = |got: usize, expected: usize| {
+        if got == expected {
+            format!("expected {expected}: ok")
+        } else {
+            format!("expected {expected}: DIFFERS")
+        }
+    };
     for r in rows {
-        let expected = expected_revoke_all_transactions(r.sessions);
+        let mut expected = expected_revoke_all(r.sessions);
+        expected.sequential += r.revoke_all_queries.saturating_sub(1);
         out.push_str(&format!(
-            "| {} | {} | {} | {} ({}) | {} | {:.1} ms | {:.0} / {:.0} | {:.0} / {:.0} |\n",
+            "| {} | {} | {} | {} ({}) | {} ({}) | {} | {:.1} ms | {:.0} / {:.0} | {:.0} / {:.0} |\n",
             r.sessions,
             r.revoke_all.breakdown,
             r.revoke_all.round_trips,
+            r.revoke_all_sequential,
+            verdict(r.revoke_all_sequential, expected.sequential),
             r.revoke_all_transactions,
-            if r.revoke_all_transactions == expected {
-                format!("expected {expected}: ok")
-            } else {
-                format!("expected {expected}: DIFFERS")
-            },
+            verdict(r.revoke_all_transactions, expected.transactions),
             r.revoked,
             r.revoke_all_time.as_secs_f64() * 1e3,
             r.revoke_all.capacity.read,
@@ -245,4 +294,24 @@ pub fn table(rows: &[Row]) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shapes docs/0052 works out: one commit up to 48 sessions; 1,000 sessions in 21
+    /// transactions, 8 round trips one after the other (Query, first, wave, lead, wave, lead,
+    /// wave, last).
+    #[test]
+    fn the_expected_shapes_follow_the_transaction_size() {
+        let shape = |transactions, sequential| RevokeAllShape {
+            transactions,
+            sequential,
+        };
+        assert_eq!(expected_revoke_all(0), shape(1, 2));
+        assert_eq!(expected_revoke_all(48), shape(1, 2));
+        assert_eq!(expected_revoke_all(49), shape(2, 3));
+        assert_eq!(expected_revoke_all(1_000), shape(21, 8));
+    }
 }

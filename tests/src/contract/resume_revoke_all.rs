@@ -339,3 +339,42 @@ pub async fn a_large_revoke_all_sends_its_middle_commits_at_once<H: StoreHarness
     let events = fx.take_events().await;
     assert_eq!(all_revoked(&events)[0].session_ids.len(), MANY);
 }
+
+/// A revoke-all signs out the sessions that existed when its first chunk committed, however it
+/// goes on: here a follower is refused (the user signed one of its sessions out meanwhile), so
+/// the runner reads the index again, and a login made after the first chunk is in it. That
+/// login stays signed in, and the outcome lists the 59 sessions the command revoked.
+pub async fn a_revoke_all_reading_again_keeps_to_the_sessions_of_its_start<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, MANY).await;
+    fx.take_events().await;
+    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
+    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let command = cmd(&alice);
+    let task = tokio::spawn(async move { runner.revoke_all_user_sessions(command).await });
+    for _ in 0..7 {
+        tokio::time::timeout(std::time::Duration::from_secs(10), release.until_holding())
+            .await
+            .expect("the followers wait on the store together");
+    }
+
+    fx.advance(Duration::seconds(1));
+    let later = fx.login(&alice).await.session.id();
+    let signed_out = ids[10];
+    fx.revoke(signed_out, &alice, RevocationReason::Logout)
+        .await
+        .expect("a follower's session signed out on its own");
+    release.release();
+    let done = task.await.expect("runner task").expect("runner");
+
+    let expected: BTreeSet<SessionId> =
+        ids.iter().copied().filter(|id| *id != signed_out).collect();
+    assert_eq!(set(&done.session_ids), expected);
+    assert_eq!(fx.active_ids(&alice).await, BTreeSet::from([later]));
+    let events = fx.take_events().await;
+    let outcome = all_revoked(&events)[0];
+    assert_eq!(set(&outcome.session_ids), expected);
+    assert_eq!(outcome.session_ids.len(), MANY - 1);
+}

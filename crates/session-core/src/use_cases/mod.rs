@@ -38,7 +38,7 @@ pub use remove_device::RemoveDevice;
 pub use rename_device::RenameDevice;
 pub use resume_revoke_alls::{ABANDONED, GIVE_UP_AFTER, ResumedRevokeAlls};
 pub use revoke_all_user_sessions::{
-    REVOKE_ALL_LEASE, RevokeAllScope, RevokeAllUserSessions, RevokedAll,
+    REVOKE_ALL_LEASE, RevokeAllScope, RevokeAllUserSessions, RevokedAll, WAVE_FOLLOWERS,
 };
 pub use revoke_session::{Owner, RevokeSession};
 pub use revoke_users_sessions::{RevokeUsersSessions, UserRevocationOutcome};

@@ -102,6 +102,7 @@ impl<S: SessionStore> Sessions<S> {
             outcome_id: claimed.outcome_id,
             held: Some(held),
             started_at: claimed.started_at,
+            cutoff: Some(claimed.cutoff),
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
             Ok(ChunksEnd::Finished | ChunksEnd::AlreadyProcessed) => Ok(Resumed::Finished),

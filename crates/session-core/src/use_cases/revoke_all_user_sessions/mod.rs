@@ -133,6 +133,9 @@ pub(crate) struct Progress {
     /// written (a revoke-all of one chunk never writes one).
     pub(crate) held: Option<u64>,
     pub(crate) started_at: DateTime<Utc>,
+    /// The cutoff the first chunk recorded: every later continuation keeps it, so a resumed
+    /// command never reaches a login made after it began.
+    pub(crate) cutoff: Option<DateTime<Utc>>,
 }
 
 /// How a run of the chunks ended without an error.
@@ -211,6 +214,7 @@ impl<S: SessionStore> Sessions<S> {
             outcome_id: self.new_event_id(),
             held: None,
             started_at: self.clock.now(),
+            cutoff: scope.created_before,
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
             Ok(end) => Ok(RevokedAll {
@@ -269,11 +273,12 @@ impl<S: SessionStore> Sessions<S> {
     }
 
     /// Reads the user's ledger and index of unrevoked sessions (together) and lists what the
-    /// revoke-all has to do.
+    /// revoke-all has to do: the sessions created up to `cutoff`, when it is known (a
+    /// credential change's, or the one its first chunk recorded).
     async fn plan_revoke_all(
         &self,
         cmd: &RevokeAllUserSessions,
-        scope: &RevokeAllScope,
+        cutoff: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<Plan, SessionError> {
         let UserWithIndex { ledger, index } = self.store.load_user_with_index(&cmd.user_id).await?;
@@ -292,7 +297,7 @@ impl<S: SessionStore> Sessions<S> {
         live.sort_by_key(|(id, entry)| (entry.created_at, *id));
         let remaining = live
             .into_iter()
-            .filter(|(_, entry)| scope.created_before.is_none_or(|t| entry.created_at <= t))
+            .filter(|(_, entry)| cutoff.is_none_or(|t| entry.created_at <= t))
             .map(|(id, _)| id)
             .filter(|id| Some(*id) != cmd.except_session_id)
             .collect();
@@ -337,7 +342,7 @@ impl<S: SessionStore> Sessions<S> {
                 concurrent,
             } = match plan.take() {
                 Some(plan) => plan,
-                None => self.plan_revoke_all(cmd, scope, now).await?,
+                None => self.plan_revoke_all(cmd, progress.cutoff, now).await?,
             };
             // Each chunk is one commit: the ledger update, this chunk's events and marker and the
             // continuation's write leave the rest of the commit's room for revocations.
@@ -369,7 +374,7 @@ impl<S: SessionStore> Sessions<S> {
             removed.extend(expired);
             // The first chunk records the cutoff (and a new status): logins that started before
             // it are refused from this commit on, so none can outlive the revoke-all it raced.
-            let cutoff = scope.created_before.unwrap_or(now);
+            let cutoff = progress.cutoff.unwrap_or(now);
             changes.continuation = if last {
                 progress
                     .held
@@ -442,6 +447,7 @@ impl<S: SessionStore> Sessions<S> {
             match committed {
                 Ok(()) => {
                     progress.first = None;
+                    progress.cutoff = Some(cutoff);
                     if last {
                         progress.revoked.extend(chunk);
                         return Ok(ChunksEnd::Finished);
