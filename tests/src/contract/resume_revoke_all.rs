@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Duration;
+use session_core::SessionError;
 use session_core::Sessions;
 use session_core::domain::{Actor, PolicyConfig, RevocationReason};
 use session_core::events::RevokeAllTrigger;
@@ -13,9 +14,10 @@ use session_core::ids::{SessionId, UserId};
 use session_core::ports::{ProcessedMarker, SessionStore};
 use session_core::use_cases::{
     ABANDONED, REVOKE_ALL_LEASE, ResumedRevokeAlls, RevokeAllScope, RevokeAllUserSessions,
+    RevokedAll,
 };
 
-use crate::cut::CutStore;
+use crate::cut::{CutStore, Release};
 use crate::events::{all_attempted, all_failed, all_revoked, detail_types};
 use crate::fixture::user;
 use crate::{Fixture, StoreHarness};
@@ -311,25 +313,38 @@ pub async fn a_revoke_all_cut_among_its_concurrent_commits_is_finished_with_ever
     }
 }
 
+/// A revoke-all of [`MANY`] sessions of `user` (registered here) whose first commit went through
+/// and whose 7 followers are all waiting on the store together, until released.
+async fn followers_held<H: StoreHarness>(
+    fx: &Fixture<'_, H>,
+    user: &UserId,
+) -> (
+    Vec<SessionId>,
+    tokio::task::JoinHandle<Result<RevokedAll, SessionError>>,
+    Release,
+) {
+    fx.register(user, "pro", None).await;
+    let ids = fx.login_n(user, MANY).await;
+    fx.take_events().await;
+    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
+    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+    let command = cmd(user);
+    let task = tokio::spawn(async move { runner.revoke_all_user_sessions(command).await });
+    for _ in 0..7 {
+        tokio::time::timeout(std::time::Duration::from_secs(10), release.until_holding())
+            .await
+            .expect("the followers wait on the store together");
+    }
+    (ids, task, release)
+}
+
 /// Between its first and last commits, a large revoke-all sends its followers at once: the
 /// 7 follower commits after the first one are all waiting on the store together, and once let
 /// through, the command ends with every session in its outcome.
 pub async fn a_large_revoke_all_sends_its_middle_commits_at_once<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    let ids = fx.login_n(&alice, MANY).await;
-    fx.take_events().await;
-    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
-    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
-    let command = cmd(&alice);
-    let task = tokio::spawn(async move { runner.revoke_all_user_sessions(command).await });
-
-    for _ in 0..7 {
-        tokio::time::timeout(std::time::Duration::from_secs(10), release.until_holding())
-            .await
-            .expect("the followers wait on the store together");
-    }
+    let (ids, task, release) = followers_held(&fx, &alice).await;
     release.release();
     let done = task.await.expect("runner task").expect("runner");
 
@@ -347,18 +362,7 @@ pub async fn a_large_revoke_all_sends_its_middle_commits_at_once<H: StoreHarness
 pub async fn a_revoke_all_reading_again_keeps_to_the_sessions_of_its_start<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    let ids = fx.login_n(&alice, MANY).await;
-    fx.take_events().await;
-    let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
-    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
-    let command = cmd(&alice);
-    let task = tokio::spawn(async move { runner.revoke_all_user_sessions(command).await });
-    for _ in 0..7 {
-        tokio::time::timeout(std::time::Duration::from_secs(10), release.until_holding())
-            .await
-            .expect("the followers wait on the store together");
-    }
+    let (ids, task, release) = followers_held(&fx, &alice).await;
 
     fx.advance(Duration::seconds(1));
     let later = fx.login(&alice).await.session.id();
