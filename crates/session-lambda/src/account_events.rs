@@ -36,10 +36,10 @@ use session_core::ports::{MAX_MARKER_KEY_LEN, ProcessedMarker, SessionStore};
 use session_core::use_cases::{
     RequestedStatus, RevokeAllScope, RevokeAllUserSessions, SetAccountStatus,
 };
-use session_core::{SessionError, Sessions};
+use session_core::{Deadline, SessionError, Sessions};
 
 use crate::config::{self, AuthEventsConfig, ProcessEnv};
-use crate::{telemetry, wiring};
+use crate::{invocation_deadline, telemetry, wiring};
 
 pub const PASSWORD_CHANGED: &str = "UserPasswordChangeSucceeded";
 pub const PASSWORD_RESET: &str = "PasswordResetConfirmSucceeded";
@@ -91,6 +91,13 @@ pub enum Outcome {
 #[error("could not handle the account event: {0}")]
 pub struct ConsumerError(#[source] SessionError);
 
+impl ConsumerError {
+    /// The stable code of what went wrong (`store_unavailable`, `deadline_exceeded`, ...).
+    pub fn code(&self) -> &'static str {
+        self.0.code()
+    }
+}
+
 /// `session_id` names the session that made the change (spared by `others`); `occurred_at`,
 /// when the auth service sends it, is the precise time of the change.
 #[derive(Deserialize)]
@@ -111,6 +118,30 @@ enum Effect {
 pub struct AccountEventsConsumer<S> {
     sessions: Sessions<S>,
     trust: AuthEventsConfig,
+}
+
+impl<S: SessionStore + Clone> AccountEventsConsumer<S> {
+    /// Like [`Self::handle`], but ending by `deadline` (docs/0044): retries stop there and a
+    /// handling still waiting on the store is cut off, with `deadline_exceeded`. The event is
+    /// then retried by EventBridge; what committed stands (each commit is atomic, and a
+    /// revoke-all past its first chunk is finished by the sweep, docs/0046).
+    pub async fn handle_within(
+        &self,
+        event: EventBridgeEvent<Value>,
+        deadline: Option<Deadline>,
+    ) -> Result<Outcome, ConsumerError> {
+        let Some(deadline) = deadline else {
+            return self.handle(event).await;
+        };
+        let bounded = Self {
+            sessions: self.sessions.clone().with_deadline(deadline),
+            trust: self.trust.clone(),
+        };
+        match tokio::time::timeout_at(deadline.instant().into(), bounded.handle(event)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ConsumerError(SessionError::DeadlineExceeded)),
+        }
+    }
 }
 
 impl<S: SessionStore> AccountEventsConsumer<S> {
@@ -252,11 +283,18 @@ async fn run() -> Result<(), lambda_runtime::Error> {
     let (sessions, metrics) = wiring::session_service(&ProcessEnv)
         .await
         .map_err(crate::http_function::init_failed)?;
+    let margin = config::request_deadline_margin(&ProcessEnv)
+        .map_err(|e| crate::http_function::init_failed(e.into()))?;
     let consumer = AccountEventsConsumer::new(sessions, trust);
     lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent<Value>>| {
         let (consumer, metrics) = (&consumer, &metrics);
         async move {
-            let outcome = consumer.handle(event.payload).await;
+            let deadline = invocation_deadline::request_deadline(
+                event.context.deadline,
+                margin,
+                std::time::SystemTime::now(),
+            );
+            let outcome = consumer.handle_within(event.payload, deadline).await;
             metrics.flush();
             let outcome = outcome?;
             tracing::info!(?outcome, "auth event handled");

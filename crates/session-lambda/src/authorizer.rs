@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 use session_api::{AuthError, Authenticator, Caller, ClientSighting, TokenVerifier};
 use session_core::domain::SessionAssurance;
 use session_core::ports::SessionStore;
+use session_core::{Deadline, SessionError};
 
 use crate::config::{self, ProcessEnv};
+use crate::invocation_deadline;
 use crate::metrics::{Metric, Metrics};
 use crate::request_context::{
     CONTEXT_AAL, CONTEXT_AUTH_AGE_SECS, CONTEXT_AUTH_TIME, CONTEXT_FRESH_AUTH, CONTEXT_IS_TRUSTED,
@@ -75,6 +77,14 @@ impl<S: SessionStore> Authorizer<S> {
         &self,
         request: &ApiGatewayV2CustomAuthorizerV2Request,
     ) -> Result<AuthorizerResponse, AuthorizerFailure> {
+        self.decide(&self.authenticator, request).await
+    }
+
+    async fn decide(
+        &self,
+        authenticator: &Authenticator<S>,
+        request: &ApiGatewayV2CustomAuthorizerV2Request,
+    ) -> Result<AuthorizerResponse, AuthorizerFailure> {
         let header = request
             .headers
             .get(http::header::AUTHORIZATION)
@@ -92,8 +102,7 @@ impl<S: SessionStore> Authorizer<S> {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
         });
-        let outcome = self
-            .authenticator
+        let outcome = authenticator
             .authenticate_with_assurance(header, client)
             .await;
         match outcome {
@@ -126,6 +135,33 @@ impl<S: SessionStore> Authorizer<S> {
                 Ok(response(false, Map::new()))
             }
             Err(error) => Err(AuthorizerFailure(error)),
+        }
+    }
+}
+
+impl<S: SessionStore + Clone> Authorizer<S> {
+    /// Like [`Self::authorize`], but answering by `deadline` (docs/0044): the session check's
+    /// conflict retries stop there, and a check still waiting on the store is cut off. Running
+    /// out of time is a failure like the store's (API Gateway answers 5xx), never an allow; a
+    /// write cut off was one atomic commit, done or not.
+    pub async fn authorize_within(
+        &self,
+        request: &ApiGatewayV2CustomAuthorizerV2Request,
+        deadline: Option<Deadline>,
+    ) -> Result<AuthorizerResponse, AuthorizerFailure> {
+        let Some(deadline) = deadline else {
+            return self.authorize(request).await;
+        };
+        let bounded = self.authenticator.with_deadline(deadline);
+        let check = self.decide(&bounded, request);
+        match tokio::time::timeout_at(deadline.instant().into(), check).await {
+            Ok(decision) => decision,
+            Err(_) => {
+                tracing::warn!("the session check did not finish before the deadline");
+                Err(AuthorizerFailure(AuthError::SessionCheck(
+                    SessionError::DeadlineExceeded,
+                )))
+            }
         }
     }
 }
@@ -200,6 +236,8 @@ async fn run() -> Result<(), lambda_runtime::Error> {
         .map_err(crate::http_function::init_failed)?;
     let records_activity = config::authorizer_records_activity(&ProcessEnv)
         .map_err(|e| crate::http_function::init_failed(e.into()))?;
+    let margin = config::request_deadline_margin(&ProcessEnv)
+        .map_err(|e| crate::http_function::init_failed(e.into()))?;
     let authorizer = Authorizer::new(Authenticator::new(verifier, sessions))
         .recording_activity(records_activity)
         .with_metrics(metrics.clone());
@@ -207,7 +245,12 @@ async fn run() -> Result<(), lambda_runtime::Error> {
         |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| {
             let (authorizer, metrics) = (&authorizer, &metrics);
             async move {
-                let decision = authorizer.authorize(&event.payload).await;
+                let deadline = invocation_deadline::request_deadline(
+                    event.context.deadline,
+                    margin,
+                    std::time::SystemTime::now(),
+                );
+                let decision = authorizer.authorize_within(&event.payload, deadline).await;
                 metrics.flush();
                 decision
             }

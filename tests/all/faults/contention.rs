@@ -20,16 +20,18 @@ const BUDGET: Duration = Duration::from_millis(150);
 /// How late after the deadline the answer may come: one back-off and a busy machine.
 const SLACK: Duration = Duration::from_millis(250);
 
-/// Reads from the embedded store; every commit conflicts, as if another command always won.
+/// Reads from the embedded store; every commit conflicts, as if another command always won,
+/// after waiting `hang` (a store that holds its writes).
 #[derive(Clone)]
-struct LosingStore {
-    inner: MemoryStore,
-    commits: Arc<AtomicU32>,
+pub(super) struct LosingStore {
+    pub(super) inner: MemoryStore,
+    pub(super) commits: Arc<AtomicU32>,
+    hang: Duration,
 }
 
 impl LosingStore {
     /// Over an embedded store where `user` is registered on the basic tier.
-    async fn with_user(user: &UserId) -> Self {
+    pub(super) async fn with_user(user: &UserId) -> Self {
         let inner = MemoryStore::new();
         register(
             &Sessions::new(inner.clone(), PolicyConfig::default()),
@@ -41,7 +43,14 @@ impl LosingStore {
         Self {
             inner,
             commits: Arc::default(),
+            hang: Duration::ZERO,
         }
+    }
+
+    /// Each commit waits `hang` before it loses.
+    pub(super) fn hanging(mut self, hang: Duration) -> Self {
+        self.hang = hang;
+        self
     }
 }
 
@@ -50,6 +59,7 @@ impl SessionStore for LosingStore {
 
     async fn commit(&self, _changes: ChangeSet) -> Result<(), CommitError> {
         self.commits.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(self.hang).await;
         Err(CommitError::Conflict)
     }
 

@@ -14,6 +14,7 @@ mod contention;
 mod deadline;
 mod dynamodb;
 mod eventbridge;
+mod function_deadlines;
 mod misconfiguration;
 mod proxy;
 mod state;

@@ -11,7 +11,7 @@ use session_core::ports::SessionStore;
 use session_core::use_cases::{
     ActivityReport, Authorization, AuthorizeRequest, DenialReason, ValidateSession, Validity,
 };
-use session_core::{SessionError, Sessions};
+use session_core::{Deadline, SessionError, Sessions};
 use thiserror::Error;
 
 use crate::auth::verifier::{TokenRejection, TokenVerifier};
@@ -125,6 +125,17 @@ impl<S: Clone> Clone for Authenticator<S> {
         Self {
             verifier: Arc::clone(&self.verifier),
             sessions: self.sessions.clone(),
+        }
+    }
+}
+
+impl<S: SessionStore + Clone> Authenticator<S> {
+    /// The same authenticator, its session checks bound by `deadline`: their conflict retries
+    /// stop there (`deadline_exceeded`), as a request's do in the API (docs/0044).
+    pub fn with_deadline(&self, deadline: Deadline) -> Self {
+        Self {
+            verifier: Arc::clone(&self.verifier),
+            sessions: self.sessions.clone().with_deadline(deadline),
         }
     }
 }
