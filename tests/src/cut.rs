@@ -1,7 +1,7 @@
 //! A store wrapper that cuts a revoke-all off between its chunks: commits hold few items (so a
 //! handful of sessions takes several chunks), and once a number of revoking commits went
-//! through, the next ones fail as in an outage, or wait until released (a runner that is slow,
-//! not gone).
+//! through, the next ones fail as in an outage, wait until released (a runner that is slow,
+//! not gone), or land and lose their answer.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 enum After {
     Fail,
     Hold,
+    LoseAnswer,
 }
 
 #[derive(Clone)]
@@ -39,6 +40,12 @@ impl<S> CutStore<S> {
     /// Commits of at most `max_writes` items; after `passes` revoking commits, the others fail.
     pub fn failing_after(inner: S, max_writes: usize, passes: usize) -> Self {
         Self::new(inner, max_writes, passes, After::Fail)
+    }
+
+    /// Commits of at most `max_writes` items; after `passes` revoking commits, the others are
+    /// applied and then answered with a store failure, as when the answer is lost on the way.
+    pub fn losing_answers_after(inner: S, max_writes: usize, passes: usize) -> Self {
+        Self::new(inner, max_writes, passes, After::LoseAnswer)
     }
 
     /// Commits of at most `max_writes` items; after `passes` revoking commits, the others wait
@@ -101,6 +108,11 @@ impl<S: SessionStore> SessionStore for CutStore<S> {
                 After::Fail => {
                     let cut = std::io::Error::other("cut off between two chunks");
                     return Err(CommitError::Store(StoreError::Unavailable(Box::new(cut))));
+                }
+                After::LoseAnswer => {
+                    self.inner.commit(changes).await?;
+                    let lost = std::io::Error::other("the answer was lost");
+                    return Err(CommitError::Store(StoreError::Unavailable(Box::new(lost))));
                 }
                 After::Hold => {
                     self.waiting.add_permits(1);

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex, Once, PoisonError};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
-    BeforeTransmitInterceptorContextRef,
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use session_dynamodb::{DynamoStore, TableOptions, ensure_table_with};
 use uuid::Uuid;
 
@@ -92,7 +93,7 @@ impl Intercept for RequestCounter {
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let op = operation(context.request());
         *self
@@ -104,18 +105,31 @@ impl Intercept for RequestCounter {
         if self.waiting.fetch_add(1, Ordering::SeqCst) == 0 {
             self.sequential.fetch_add(1, Ordering::SeqCst);
         }
+        cfg.interceptor_state().store_put(Waiting(true));
         Ok(())
     }
 
-    fn read_after_transmit(
+    /// Runs after every attempt, answered or not; only one that was sent stops waiting.
+    fn read_after_attempt(
         &self,
-        _context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _context: &FinalizerInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        if cfg.load::<Waiting>().is_some_and(|waiting| waiting.0) {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            cfg.interceptor_state().store_put(Waiting(false));
+        }
         Ok(())
     }
+}
+
+/// Whether the request's current attempt was sent and is counted as waiting for its answer.
+#[derive(Clone, Debug)]
+struct Waiting(bool);
+
+impl Storable for Waiting {
+    type Storer = StoreReplace<Self>;
 }
 
 /// Fails the next N reads (GetItem, Query) or commits (TransactWriteItems) before they are sent,

@@ -431,3 +431,49 @@ fn only_the_functions_that_keep_or_read_the_user_index_may_delete_items_or_query
         }
     }
 }
+
+/// The two sweepers read sessions in batches (the due ones, a revoke-all's in-flight ones,
+/// docs/0050 and docs/0052): their `dynamodb:BatchGetItem` reaches session items only.
+#[test]
+fn the_sweepers_batch_reads_reach_session_items_only() {
+    let template = Template::load();
+    let table = template.table_id();
+    let mut checked = Vec::new();
+    for (id, function) in template.functions() {
+        let binary = function.binary();
+        if !["retention-sweeper", "revocation-sweeper"].contains(&binary) {
+            continue;
+        }
+        let role_id = function.role_id().expect("checked by the role test");
+        let role = template.resource_of_type(&role_id, "AWS::IAM::Role");
+        let batch_reads: Vec<&Value> = model::role_statements(role)
+            .into_iter()
+            .filter(|s| {
+                model::actions(s)
+                    .iter()
+                    .any(|a| a == "dynamodb:BatchGetItem")
+            })
+            .collect();
+        assert!(
+            !batch_reads.is_empty(),
+            "{id} ({binary}) reads sessions in batches"
+        );
+        for statement in batch_reads {
+            assert!(
+                model::one_or_many(&statement["Resource"])
+                    .iter()
+                    .all(|r| model::get_att_resource(r).as_deref() == Some(table)),
+                "{id} ({binary}): the table itself"
+            );
+            let keys = &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let keys: Vec<_> = model::one_or_many(keys)
+                .into_iter()
+                .filter_map(model::literal_str)
+                .collect();
+            assert_eq!(keys, ["SESSION#*"], "{id} ({binary}): session items only");
+        }
+        checked.push(binary);
+    }
+    checked.sort_unstable();
+    assert_eq!(checked, ["retention-sweeper", "revocation-sweeper"]);
+}

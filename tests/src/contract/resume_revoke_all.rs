@@ -382,3 +382,43 @@ pub async fn a_revoke_all_reading_again_keeps_to_the_sessions_of_its_start<H: St
     assert_eq!(set(&outcome.session_ids), expected);
     assert_eq!(outcome.session_ids.len(), MANY - 1);
 }
+
+/// Followers that landed but whose answers were lost are read back (each one's first session
+/// carries the command's revocation): the runner goes on, and its one outcome lists all
+/// [`MANY`] sessions, each once, with no continuation left.
+pub async fn a_revoke_all_whose_follower_answers_are_lost_finishes_with_every_session<
+    H: StoreHarness,
+>(
+    h: H,
+) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    fx.register(&alice, "pro", None).await;
+    let ids = fx.login_n(&alice, MANY).await;
+    fx.take_events().await;
+    let store = CutStore::losing_answers_after(fx.store.clone(), SMALL_COMMITS, 1);
+    let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
+
+    let done = runner
+        .revoke_all_user_sessions(cmd(&alice))
+        .await
+        .expect("every lost answer is read back as landed");
+
+    assert_eq!(done.session_ids.len(), MANY);
+    assert_eq!(set(&done.session_ids), set(&ids));
+    assert!(fx.active_ids(&alice).await.is_empty());
+    let events = fx.take_events().await;
+    assert_eq!(
+        detail_types(&events),
+        ["AllSessionsRevocationAttempted", "AllSessionsRevoked"]
+    );
+    assert_eq!(all_revoked(&events)[0].session_ids.len(), MANY);
+    assert_eq!(set(&all_revoked(&events)[0].session_ids), set(&ids));
+    assert!(
+        fx.store
+            .unfinished_revoke_alls()
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}

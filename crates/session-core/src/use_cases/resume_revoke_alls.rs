@@ -133,7 +133,26 @@ impl<S: SessionStore> Sessions<S> {
         failure_reason: &str,
     ) -> Result<Resumed, SessionError> {
         let command = &stored.value.command;
-        let revoked_so_far = self.revoked_by(&stored.value).await?;
+        // Giving up must end the command even when its in-flight sessions cannot be read (an
+        // item that no longer decodes): then only the revocations the runners saw answered are
+        // listed, and the others are named in the log.
+        let revoked_so_far = match self.revoked_by(&stored.value).await {
+            Ok(revoked) => revoked,
+            Err(error) => {
+                let unknown = stored
+                    .value
+                    .in_flight
+                    .as_ref()
+                    .map_or(0, |in_flight| in_flight.session_ids.len());
+                tracing::error!(
+                    %error,
+                    outcome_id = %stored.value.outcome_id,
+                    unknown,
+                    "could not read which in-flight revocations landed; giving up without them"
+                );
+                stored.value.revoked.clone()
+            }
+        };
         let failed = self.event_with_id(
             stored.value.outcome_id,
             EventPayload::AllSessionsRevocationFailed(events::AllSessionsRevocationFailed {

@@ -21,9 +21,11 @@ use crate::ports::{
     RevokeAllContinuation, RevokeAllMark, SessionStore, SessionWrite, UserWithIndex,
 };
 
-/// How long a runner of a revoke-all is presumed alive after its last chunk: longer than any
-/// function runs (template.yaml's longest timeout is 60 s), so a sweep takes over only from a
-/// runner that is gone, or one so slow that the continuation's version decides between them.
+/// How long a runner of a revoke-all is presumed alive after its last lead commit: longer than
+/// any function that runs revoke-alls runs (their timeouts in template.yaml are at most 60 s), so
+/// a sweep takes over only from a runner that is gone. A lead of a runner slower still loses on
+/// the continuation's version; its follower commits carry no version, so that they land before
+/// the sweep reads them back rests on this lease (docs/0052).
 pub const REVOKE_ALL_LEASE: Duration = Duration::seconds(120);
 
 #[derive(Clone, Debug)]
@@ -342,7 +344,12 @@ impl<S: SessionStore> Sessions<S> {
                 concurrent,
             } = match plan.take() {
                 Some(plan) => plan,
-                None => self.plan_revoke_all(cmd, progress.cutoff, now).await?,
+                // Before the first chunk commits, its cutoff is this `now`: a session created
+                // after it is not part of the command, whichever reading finds it.
+                None => {
+                    self.plan_revoke_all(cmd, progress.cutoff.or(Some(now)), now)
+                        .await?
+                }
             };
             // Each chunk is one commit: the ledger update, this chunk's events and marker and the
             // continuation's write leave the rest of the commit's room for revocations.

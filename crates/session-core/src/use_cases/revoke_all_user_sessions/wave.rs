@@ -1,13 +1,14 @@
-//! The concurrent part of a large revoke-all (docs/0052). Each commit after the first (the
-//! lead) records in the continuation, besides what is revoked, the sessions of the follower
-//! commits sent right after it, all at once; the next lead goes on when every follower has
-//! answered. A runner cut off among its followers leaves them listed as in flight, and whoever
-//! resumes reads which of them carry the command's revocation.
+//! The concurrent part of a large revoke-all (docs/0052). Every commit that writes the
+//! continuation (the first one included) is a lead: it records, besides what is revoked, the
+//! sessions of the follower commits sent right after it, all at once; the next lead goes on when
+//! every follower has answered. A runner cut off among its followers leaves them listed as in
+//! flight, and whoever resumes reads which of them carry the command's revocation.
 
 use std::collections::BTreeSet;
 
 use crate::app::Sessions;
 use crate::domain::Revocation;
+use crate::domain::policy::MAX_SESSIONS_LIMIT;
 use crate::error::SessionError;
 use crate::ids::SessionId;
 use crate::ports::{
@@ -37,6 +38,9 @@ pub(super) fn followers(
         .min(WAVE_FOLLOWERS * size);
     after_lead[..take].chunks(size).map(<[_]>::to_vec).collect()
 }
+
+/// Sessions read back at once: the store port reads at most a limit's worth in one call.
+const READ_BATCH: usize = MAX_SESSIONS_LIMIT as usize;
 
 /// How a wave of followers ended.
 pub(super) struct WaveEnd {
@@ -112,15 +116,18 @@ impl<S: SessionStore> Sessions<S> {
             by: command.by.clone(),
             note: command.note.clone(),
         };
-        let mut landed: Vec<SessionId> = self
-            .store
-            .load_sessions(session_ids)
-            .await?
-            .into_iter()
-            .filter(|stored| stored.value.revocation() == Some(&ours))
-            .map(|stored| stored.value.id())
-            .filter(|id| !counted.contains(id))
-            .collect();
+        let mut landed: Vec<SessionId> = Vec::new();
+        for batch in session_ids.chunks(READ_BATCH) {
+            landed.extend(
+                self.store
+                    .load_sessions(batch)
+                    .await?
+                    .into_iter()
+                    .filter(|stored| stored.value.revocation() == Some(&ours))
+                    .map(|stored| stored.value.id())
+                    .filter(|id| !counted.contains(id)),
+            );
+        }
         // The order the runner sent them in, not the store's.
         landed.sort_by_key(|id| session_ids.iter().position(|sent| sent == id));
         revoked.extend(landed);
