@@ -42,6 +42,18 @@ fn cmd(user_id: &UserId) -> RevokeAllUserSessions {
     }
 }
 
+/// `user` registered on the unlimited tier with `n` sessions, the events so far taken.
+async fn signed_in<H: StoreHarness>(
+    fx: &Fixture<'_, H>,
+    user: &UserId,
+    n: usize,
+) -> Vec<SessionId> {
+    fx.register(user, "pro", None).await;
+    let ids = fx.login_n(user, n).await;
+    fx.take_events().await;
+    ids
+}
+
 /// A runner of the fixture's store and clock whose revoke-alls are cut after their first chunk.
 fn cut_runner<H: StoreHarness>(fx: &Fixture<'_, H>) -> Sessions<CutStore<H::Store>> {
     let store = CutStore::failing_after(fx.store.clone(), SMALL_COMMITS, 1);
@@ -61,9 +73,7 @@ pub async fn a_revoke_all_cut_after_its_first_chunk_is_finished_by_the_sweep<H: 
 ) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    let ids = fx.login_n(&alice, SESSIONS).await;
-    fx.take_events().await;
+    let ids = signed_in(&fx, &alice, SESSIONS).await;
 
     let cut = cut_runner(&fx).revoke_all_user_sessions(cmd(&alice)).await;
 
@@ -126,9 +136,7 @@ pub async fn a_revoke_all_cut_after_its_first_chunk_is_finished_by_the_sweep<H: 
 pub async fn a_slow_runner_and_the_sweep_racing_end_with_one_outcome<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    let ids = fx.login_n(&alice, SESSIONS).await;
-    fx.take_events().await;
+    let ids = signed_in(&fx, &alice, SESSIONS).await;
     let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
     let slow = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
     let command = cmd(&alice);
@@ -155,9 +163,7 @@ pub async fn a_slow_runner_and_the_sweep_racing_end_with_one_outcome<H: StoreHar
 pub async fn a_resumed_once_only_revoke_all_writes_its_marker<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    fx.login_n(&alice, SESSIONS).await;
-    fx.take_events().await;
+    signed_in(&fx, &alice, SESSIONS).await;
     let scope = || RevokeAllScope {
         created_before: None,
         once: Some(ProcessedMarker {
@@ -231,9 +237,7 @@ pub async fn a_sweep_with_nothing_to_resume_does_nothing<H: StoreHarness>(h: H) 
 pub async fn a_revoke_all_unfinished_after_a_day_is_given_up<H: StoreHarness>(h: H) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    fx.login_n(&alice, SESSIONS).await;
-    fx.take_events().await;
+    signed_in(&fx, &alice, SESSIONS).await;
     assert!(
         cut_runner(&fx)
             .revoke_all_user_sessions(cmd(&alice))
@@ -280,9 +284,7 @@ pub async fn a_revoke_all_cut_among_its_concurrent_commits_is_finished_with_ever
     let fx = Fixture::new(&h).await;
     for passes in 1..MANY_COMMITS {
         let alice = user(&format!("alice-{passes}"));
-        fx.register(&alice, "pro", None).await;
-        let ids = fx.login_n(&alice, MANY).await;
-        fx.take_events().await;
+        let ids = signed_in(&fx, &alice, MANY).await;
         let store = CutStore::failing_after(fx.store.clone(), SMALL_COMMITS, passes);
         let cut = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
 
@@ -323,9 +325,7 @@ async fn followers_held<H: StoreHarness>(
     tokio::task::JoinHandle<Result<RevokedAll, SessionError>>,
     Release,
 ) {
-    fx.register(user, "pro", None).await;
-    let ids = fx.login_n(user, MANY).await;
-    fx.take_events().await;
+    let ids = signed_in(fx, user, MANY).await;
     let (store, release) = CutStore::holding_after(fx.store.clone(), SMALL_COMMITS, 1);
     let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
     let command = cmd(user);
@@ -393,9 +393,7 @@ pub async fn a_revoke_all_whose_follower_answers_are_lost_finishes_with_every_se
 ) {
     let fx = Fixture::new(&h).await;
     let alice = user("alice");
-    fx.register(&alice, "pro", None).await;
-    let ids = fx.login_n(&alice, MANY).await;
-    fx.take_events().await;
+    let ids = signed_in(&fx, &alice, MANY).await;
     let store = CutStore::losing_answers_after(fx.store.clone(), SMALL_COMMITS, 1);
     let runner = Sessions::new(store, PolicyConfig::default()).with_clock(fx.clock.clone());
 
