@@ -42,6 +42,11 @@ fn cmd(user_id: &UserId) -> RevokeAllUserSessions {
     }
 }
 
+/// How many revoke-alls are unfinished in the fixture's store.
+async fn unfinished_count<H: StoreHarness>(fx: &Fixture<'_, H>) -> usize {
+    fx.store.unfinished_revoke_alls().await.expect("read").len()
+}
+
 /// `user` registered on the unlimited tier with `n` sessions, the events so far taken.
 async fn signed_in<H: StoreHarness>(
     fx: &Fixture<'_, H>,
@@ -118,13 +123,7 @@ pub async fn a_revoke_all_cut_after_its_first_chunk_is_finished_by_the_sweep<H: 
     assert_eq!(done.session_count, u32::try_from(SESSIONS).unwrap_or(0));
     assert_eq!(set(&done.session_ids), set(&ids));
     assert_eq!(done.trigger, RevokeAllTrigger::AuthEvent);
-    assert!(
-        fx.store
-            .unfinished_revoke_alls()
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert_eq!(unfinished_count(&fx).await, 0, "no continuation left");
     let again = fx.sessions.resume_revoke_alls().await.expect("sweep");
     assert_eq!(again, ResumedRevokeAlls::default());
     assert!(fx.take_events().await.is_empty());
@@ -258,13 +257,7 @@ pub async fn a_revoke_all_unfinished_after_a_day_is_given_up<H: StoreHarness>(h:
     let failed = all_failed(&events)[0];
     assert_eq!(failed.failure_reason, ABANDONED);
     assert_eq!(set(&failed.revoked_so_far), revoked);
-    assert!(
-        fx.store
-            .unfinished_revoke_alls()
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert_eq!(unfinished_count(&fx).await, 0, "no continuation left");
 }
 
 /// Sessions enough for two waves of concurrent commits at [`SMALL_COMMITS`]: a first commit of 3,
@@ -412,11 +405,5 @@ pub async fn a_revoke_all_whose_follower_answers_are_lost_finishes_with_every_se
     );
     assert_eq!(all_revoked(&events)[0].session_ids.len(), MANY);
     assert_eq!(set(&all_revoked(&events)[0].session_ids), set(&ids));
-    assert!(
-        fx.store
-            .unfinished_revoke_alls()
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert_eq!(unfinished_count(&fx).await, 0, "no continuation left");
 }
