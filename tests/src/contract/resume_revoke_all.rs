@@ -407,3 +407,29 @@ pub async fn a_revoke_all_whose_follower_answers_are_lost_finishes_with_every_se
     assert_eq!(set(&all_revoked(&events)[0].session_ids), set(&ids));
     assert_eq!(unfinished_count(&fx).await, 0, "no continuation left");
 }
+
+/// The first reading takes every session committed before it, whatever time the function that
+/// created it stamped: a login on a function whose clock runs 10 s ahead is signed out by a
+/// revoke-all that started, by its own clock, before that login's stamp; here with [`MANY`]
+/// sessions, so the command goes on in waves after it.
+pub async fn a_revoke_all_signs_out_a_session_stamped_ahead_of_its_clock<H: StoreHarness>(h: H) {
+    let fx = Fixture::new(&h).await;
+    let alice = user("alice");
+    let mut ids = signed_in(&fx, &alice, MANY).await;
+    fx.advance(Duration::seconds(10));
+    ids.push(fx.login(&alice).await.session.id());
+    fx.advance(Duration::seconds(-10));
+    let runner = Sessions::new(
+        CutStore::failing_after(fx.store.clone(), SMALL_COMMITS, usize::MAX),
+        PolicyConfig::default(),
+    )
+    .with_clock(fx.clock.clone());
+
+    let done = runner
+        .revoke_all_user_sessions(cmd(&alice))
+        .await
+        .expect("revoke-all");
+
+    assert_eq!(set(&done.session_ids), set(&ids));
+    assert!(fx.active_ids(&alice).await.is_empty());
+}

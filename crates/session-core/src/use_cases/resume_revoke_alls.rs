@@ -103,6 +103,7 @@ impl<S: SessionStore> Sessions<S> {
             held: Some(held),
             started_at: claimed.started_at,
             cutoff: Some(claimed.cutoff),
+            planned: None,
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
             Ok(ChunksEnd::Finished | ChunksEnd::AlreadyProcessed) => Ok(Resumed::Finished),

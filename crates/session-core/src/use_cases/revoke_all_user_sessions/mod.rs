@@ -9,6 +9,8 @@ mod wave;
 
 pub use wave::WAVE_FOLLOWERS;
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::Sessions;
@@ -138,6 +140,11 @@ pub(crate) struct Progress {
     /// The cutoff the first chunk recorded: every later continuation keeps it, so a resumed
     /// command never reaches a login made after it began.
     pub(crate) cutoff: Option<DateTime<Utc>>,
+    /// The sessions the first chunk's reading found (the command's sessions): a later reading
+    /// keeps to them, so a login committed after the first chunk is not signed out by it, however
+    /// its clock stood. `None` before the first chunk commits, and for a resumed command (which
+    /// keeps to its recorded cutoff).
+    pub(crate) planned: Option<BTreeSet<SessionId>>,
 }
 
 /// How a run of the chunks ended without an error.
@@ -217,6 +224,7 @@ impl<S: SessionStore> Sessions<S> {
             held: None,
             started_at: self.clock.now(),
             cutoff: scope.created_before,
+            planned: None,
         };
         match self.revoke_all_chunks(&cmd, &scope, &mut progress).await {
             Ok(end) => Ok(RevokedAll {
@@ -275,12 +283,14 @@ impl<S: SessionStore> Sessions<S> {
     }
 
     /// Reads the user's ledger and index of unrevoked sessions (together) and lists what the
-    /// revoke-all has to do: the sessions created up to `cutoff`, when it is known (a
-    /// credential change's, or the one its first chunk recorded).
+    /// revoke-all has to do: the sessions created up to `created_before` when it is set (a
+    /// credential change's cutoff, or the one a resumed command recorded), and only those of
+    /// `planned` when it is set (the first reading's, once the first chunk committed).
     async fn plan_revoke_all(
         &self,
         cmd: &RevokeAllUserSessions,
-        cutoff: Option<DateTime<Utc>>,
+        created_before: Option<DateTime<Utc>>,
+        planned: Option<&BTreeSet<SessionId>>,
         now: DateTime<Utc>,
     ) -> Result<Plan, SessionError> {
         let UserWithIndex { ledger, index } = self.store.load_user_with_index(&cmd.user_id).await?;
@@ -299,8 +309,9 @@ impl<S: SessionStore> Sessions<S> {
         live.sort_by_key(|(id, entry)| (entry.created_at, *id));
         let remaining = live
             .into_iter()
-            .filter(|(_, entry)| cutoff.is_none_or(|t| entry.created_at <= t))
+            .filter(|(_, entry)| created_before.is_none_or(|t| entry.created_at <= t))
             .map(|(id, _)| id)
+            .filter(|id| planned.is_none_or(|planned| planned.contains(id)))
             .filter(|id| Some(*id) != cmd.except_session_id)
             .collect();
         Ok(Plan {
@@ -344,10 +355,8 @@ impl<S: SessionStore> Sessions<S> {
                 concurrent,
             } = match plan.take() {
                 Some(plan) => plan,
-                // Before the first chunk commits, its cutoff is this `now`: a session created
-                // after it is not part of the command, whichever reading finds it.
                 None => {
-                    self.plan_revoke_all(cmd, progress.cutoff.or(Some(now)), now)
+                    self.plan_revoke_all(cmd, scope.created_before, progress.planned.as_ref(), now)
                         .await?
                 }
             };
@@ -453,6 +462,9 @@ impl<S: SessionStore> Sessions<S> {
             };
             match committed {
                 Ok(()) => {
+                    if first_chunk {
+                        progress.planned = Some(remaining.iter().copied().collect());
+                    }
                     progress.first = None;
                     progress.cutoff = Some(cutoff);
                     if last {
