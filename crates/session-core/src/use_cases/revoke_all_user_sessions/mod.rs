@@ -94,6 +94,28 @@ impl RevokeAllUserSessions {
         }
     }
 
+    /// The revocation every session of this command carries when revoked at `at`.
+    fn revocation(&self, at: DateTime<Utc>) -> Revocation {
+        Revocation {
+            at,
+            reason: self.reason,
+            by: self.by.clone(),
+            note: self.note.clone(),
+        }
+    }
+
+    /// The writes revoking `chunk` (each session and its index entry).
+    fn revoking(&self, chunk: &[SessionId], revocation: &Revocation) -> Vec<SessionWrite> {
+        chunk
+            .iter()
+            .map(|id| SessionWrite::Revoke {
+                session_id: *id,
+                user_id: self.user_id.clone(),
+                revocation: revocation.clone(),
+            })
+            .collect()
+    }
+
     /// The command a continuation keeps.
     pub(crate) fn from_announced(command: events::AllSessionsRevocationAttempted) -> Self {
         Self {
@@ -269,6 +291,22 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
+    /// Commits a chunk revoking `chunk` with `revocation`. The answer may have been lost after
+    /// the write: a chunk answered with a store failure is read back, so a landed chunk is not
+    /// reported as a failure (the command would get two outcomes, or a failure under-counting
+    /// what it revoked).
+    pub(super) async fn commit_chunk(
+        &self,
+        changes: ChangeSet,
+        chunk: &[SessionId],
+        revocation: &Revocation,
+    ) -> Result<(), CommitError> {
+        match self.store.commit(changes).await {
+            Err(CommitError::Store(_)) if self.chunk_landed(chunk, revocation).await => Ok(()),
+            other => other,
+        }
+    }
+
     /// Whether a chunk whose commit answered with a store failure was applied all the same: its
     /// first session carries this very revocation (the chunk is one transaction). `false` when
     /// that cannot be told (an empty chunk, or the store still failing).
@@ -417,19 +455,8 @@ impl<S: SessionStore> Sessions<S> {
                 mark,
                 expected_version: ledger_version.filter(|_| first_chunk),
             });
-            let revocation = Revocation {
-                at: now,
-                reason: cmd.reason,
-                by: cmd.by.clone(),
-                note: cmd.note.clone(),
-            };
-            for id in &chunk {
-                changes.sessions.push(SessionWrite::Revoke {
-                    session_id: *id,
-                    user_id: cmd.user_id.clone(),
-                    revocation: revocation.clone(),
-                });
-            }
+            let revocation = cmd.revocation(now);
+            changes.sessions.extend(cmd.revoking(&chunk, &revocation));
             if last {
                 changes.marker = scope.once.clone();
                 let mut all = progress.revoked.clone();
@@ -447,20 +474,7 @@ impl<S: SessionStore> Sessions<S> {
                     }),
                 ));
             }
-            let committed = match self.store.commit(changes).await {
-                // The answer may have been lost after the write: a chunk whose outcome is
-                // unknown is read back, so a landed chunk is not reported as a failure (the
-                // command would get two outcomes, or a failure under-counting what it revoked).
-                Err(CommitError::Store(error)) => {
-                    if self.chunk_landed(&chunk, &revocation).await {
-                        Ok(())
-                    } else {
-                        return Err(error.into());
-                    }
-                }
-                other => other,
-            };
-            match committed {
+            match self.commit_chunk(changes, &chunk, &revocation).await {
                 Ok(()) => {
                     if first_chunk {
                         progress.planned = Some(remaining.iter().copied().collect());

@@ -11,9 +11,7 @@ use crate::domain::Revocation;
 use crate::domain::policy::MAX_SESSIONS_LIMIT;
 use crate::error::SessionError;
 use crate::ids::SessionId;
-use crate::ports::{
-    ChangeSet, CommitError, InFlight, RevokeAllContinuation, SessionStore, SessionWrite,
-};
+use crate::ports::{ChangeSet, CommitError, InFlight, RevokeAllContinuation, SessionStore};
 
 use super::RevokeAllUserSessions;
 
@@ -62,21 +60,11 @@ impl<S: SessionStore> Sessions<S> {
         revocation: &Revocation,
     ) -> WaveEnd {
         let commits = followers.into_iter().map(|chunk| async move {
-            let mut changes = ChangeSet::default();
-            for id in &chunk {
-                changes.sessions.push(SessionWrite::Revoke {
-                    session_id: *id,
-                    user_id: cmd.user_id.clone(),
-                    revocation: revocation.clone(),
-                });
-            }
-            let committed = match self.store.commit(changes).await {
-                Err(CommitError::Store(error)) if !self.chunk_landed(&chunk, revocation).await => {
-                    Err(CommitError::Store(error))
-                }
-                Err(CommitError::Store(_)) => Ok(()),
-                other => other,
+            let changes = ChangeSet {
+                sessions: cmd.revoking(&chunk, revocation),
+                ..ChangeSet::default()
             };
+            let committed = self.commit_chunk(changes, &chunk, revocation).await;
             (chunk, committed)
         });
         let mut end = WaveEnd {
@@ -108,14 +96,9 @@ impl<S: SessionStore> Sessions<S> {
         else {
             return Ok(revoked);
         };
-        let command = &continuation.command;
         let counted: BTreeSet<SessionId> = revoked.iter().copied().collect();
-        let ours = Revocation {
-            at: *revoked_at,
-            reason: command.reason,
-            by: command.by.clone(),
-            note: command.note.clone(),
-        };
+        let ours = RevokeAllUserSessions::from_announced(continuation.command.clone())
+            .revocation(*revoked_at);
         let mut landed: Vec<SessionId> = Vec::new();
         for batch in session_ids.chunks(READ_BATCH) {
             landed.extend(
